@@ -1,0 +1,188 @@
+//! `ConsentPolicy`: what customers agree to, under which law, and for how long data is kept.
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{AttachedStatus, TenantRef};
+use super::settings::LocalizedText;
+use crate::duration::Duration;
+use crate::rules;
+use crate::validation::{Checker, ValidationErrors};
+
+/// The desired state of a ConsentPolicy: documents, purposes and retention of one Tenant.
+#[derive(CustomResource, JsonSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "vestibule.dev",
+    version = "v1alpha1",
+    kind = "ConsentPolicy",
+    namespaced,
+    status = "AttachedStatus",
+    shortname = "cp",
+    category = "vestibule",
+    doc = "What customers of a Tenant agree to: documents, processing purposes, the law that applies and data retention.",
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Tenant","type":"string","jsonPath":".spec.tenantRef.name"}"#,
+    printcolumn = r#"{"name":"Version","type":"string","jsonPath":".spec.version"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsentPolicySpec {
+    /// The Tenant this policy applies to.
+    pub tenant_ref: TenantRef,
+    /// Version of the policy, recorded with every consent, for example `2026-11`.
+    pub version: String,
+    /// The documents customers accept.
+    #[serde(default)]
+    pub documents: ConsentDocuments,
+    /// Processing purposes customers are asked about.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purposes: Vec<Purpose>,
+    /// `gdpr`: purposes are off until the customer opts in. `ccpa`: on until they opt out.
+    #[serde(default)]
+    pub jurisdiction: Jurisdiction,
+    /// When customers are asked again.
+    #[serde(default)]
+    pub reconsent: Reconsent,
+    /// How long data is kept.
+    #[serde(default)]
+    pub data_retention: DataRetention,
+}
+
+/// Links to the legal documents.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsentDocuments {
+    /// Privacy policy URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<String>,
+    /// Terms of service URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<String>,
+}
+
+/// A processing purpose.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Purpose {
+    /// Stable identifier, recorded with each consent, for example `marketing-email`.
+    pub id: String,
+    /// Title by language tag, for example `{en: Newsletter, de: Newsletter}`.
+    pub title: LocalizedText,
+    /// Description by language tag.
+    #[serde(default)]
+    pub description: LocalizedText,
+    /// Whether the service cannot be used without it (the customer cannot decline).
+    #[serde(default)]
+    pub required: bool,
+    /// The GDPR Article 6 basis for the processing.
+    pub legal_basis: LegalBasis,
+    /// How long data processed for this purpose is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Duration>,
+}
+
+/// GDPR Article 6(1) legal bases.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum LegalBasis {
+    /// (a) consent.
+    Consent,
+    /// (b) performance of a contract.
+    Contract,
+    /// (c) legal obligation.
+    LegalObligation,
+    /// (d) vital interests.
+    VitalInterests,
+    /// (e) public task.
+    PublicTask,
+    /// (f) legitimate interests.
+    LegitimateInterests,
+}
+
+/// The privacy law whose defaults apply.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Jurisdiction {
+    /// Opt-in: nothing optional is on until the customer agrees.
+    #[default]
+    Gdpr,
+    /// Opt-out: optional purposes are on until the customer declines ("Do Not Sell or Share").
+    Ccpa,
+}
+
+/// When consent is asked again.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Reconsent {
+    /// Ask again when `version` changes. Default true.
+    #[serde(default = "super::settings::yes")]
+    pub on_version_change: bool,
+    /// Ask again this long after the last answer, for example `8760h`. Default: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+}
+
+impl Default for Reconsent {
+    fn default() -> Self {
+        Self {
+            on_version_change: true,
+            after: None,
+        }
+    }
+}
+
+/// Data retention.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DataRetention {
+    /// Erase accounts unused for this long. Default: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_accounts: Option<Duration>,
+    /// Keep audit log entries this long. Default: forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_log: Option<Duration>,
+}
+
+impl ConsentPolicySpec {
+    /// Checks the version, documents and purposes.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut checker = Checker::default();
+        self.tenant_ref.check(&mut checker, "spec.tenantRef");
+        checker.require(
+            !self.version.trim().is_empty(),
+            "spec.version",
+            "must not be empty",
+        );
+        for (field, url) in [
+            ("privacy", &self.documents.privacy),
+            ("terms", &self.documents.terms),
+        ] {
+            if let Some(url) = url {
+                checker.merge_reason(rules::web_url(url), format!("spec.documents.{field}"));
+            }
+        }
+        let mut ids = Vec::new();
+        for (index, purpose) in self.purposes.iter().enumerate() {
+            let path = format!("spec.purposes[{index}]");
+            checker.merge_reason(rules::dns_label(&purpose.id), format!("{path}.id"));
+            checker.require(
+                !ids.contains(&&purpose.id),
+                format!("{path}.id"),
+                "must be unique",
+            );
+            ids.push(&purpose.id);
+            checker.require(
+                purpose.title.contains_key("en"),
+                format!("{path}.title"),
+                "must have an English (en) title, the fallback language",
+            );
+            checker.require(
+                !(purpose.required && purpose.legal_basis == LegalBasis::Consent),
+                format!("{path}.required"),
+                "a purpose based on consent cannot be required: consent must be freely given (GDPR Art. 7(4))",
+            );
+        }
+        checker.finish()
+    }
+}

@@ -1,0 +1,17 @@
+//! The `vestibule.dev/v1alpha1` API: one module per kind, plus what they share.
+
+mod client;
+mod common;
+mod consent_policy;
+mod mfa_policy;
+mod settings;
+mod social_provider;
+mod tenant;
+
+pub use client::*;
+pub use common::*;
+pub use consent_policy::*;
+pub use mfa_policy::*;
+pub use settings::*;
+pub use social_provider::*;
+pub use tenant::*;

@@ -1,0 +1,163 @@
+//! `SocialProvider`: an upstream identity provider customers may sign in with.
+
+use std::collections::BTreeMap;
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{AttachedStatus, SecretKeyRef, TenantRef};
+use super::settings::{has_duplicates, yes};
+use crate::rules;
+use crate::validation::{Checker, ValidationErrors};
+
+/// The desired state of a SocialProvider: "Sign in with …" on a Tenant's login page.
+#[derive(CustomResource, JsonSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "vestibule.dev",
+    version = "v1alpha1",
+    kind = "SocialProvider",
+    namespaced,
+    status = "AttachedStatus",
+    shortname = "sp",
+    category = "vestibule",
+    doc = "An upstream identity provider (Google, GitHub, any OpenID Connect or OAuth 2 server) customers may sign in with.",
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Tenant","type":"string","jsonPath":".spec.tenantRef.name"}"#,
+    printcolumn = r#"{"name":"Type","type":"string","jsonPath":".spec.type"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SocialProviderSpec {
+    /// The Tenant whose login page offers this provider.
+    pub tenant_ref: TenantRef,
+    /// Kind of provider. The well-known ones need only credentials.
+    #[serde(rename = "type")]
+    pub provider_type: SocialProviderType,
+    /// Client id registered at the provider.
+    pub client_id: String,
+    /// Secret key holding the client secret registered at the provider.
+    pub client_secret_ref: SecretKeyRef,
+    /// Issuer of an `oidc` provider; its discovery document supplies the endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Authorization endpoint of an `oauth2` provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+    /// Token endpoint of an `oauth2` provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Userinfo endpoint of an `oauth2` provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_url: Option<String>,
+    /// Scopes to request. Default: the provider's sign-in scopes (`openid email profile`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// Our claim name to the provider's claim name, for providers that name them differently,
+    /// for example `{email: mail, name: displayName}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub claim_mappings: BTreeMap<String, String>,
+    /// What happens when the provider's email matches an existing account. Default `prompt`.
+    #[serde(default)]
+    pub linking: AccountLinking,
+    /// Button label. Default: the provider's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Whether the login page offers it. Default true.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+/// Kinds of upstream provider.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SocialProviderType {
+    /// Google.
+    Google,
+    /// GitHub.
+    Github,
+    /// Facebook.
+    Facebook,
+    /// Sign in with Apple.
+    Apple,
+    /// Microsoft (Entra ID, personal accounts).
+    Microsoft,
+    /// Any OpenID Connect provider, by `issuer`.
+    Oidc,
+    /// Any OAuth 2 provider with a userinfo endpoint, by endpoint URLs.
+    Oauth2,
+}
+
+/// Account linking when the provider's email is already registered.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AccountLinking {
+    /// Link automatically when the provider asserts the email is verified.
+    VerifiedEmail,
+    /// Ask the customer to sign in with their password once to link.
+    #[default]
+    Prompt,
+    /// Never link: the customer must use the original sign-in method.
+    Never,
+}
+
+impl SocialProviderSpec {
+    /// Checks that each type has the endpoints it needs and that URLs are https.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut checker = Checker::default();
+        self.tenant_ref.check(&mut checker, "spec.tenantRef");
+        checker.require(
+            !self.client_id.trim().is_empty(),
+            "spec.clientId",
+            "must not be empty",
+        );
+        self.client_secret_ref
+            .check(&mut checker, "spec.clientSecretRef");
+        let endpoints = [
+            ("authorizationUrl", &self.authorization_url),
+            ("tokenUrl", &self.token_url),
+            ("userinfoUrl", &self.userinfo_url),
+        ];
+        match self.provider_type {
+            SocialProviderType::Oidc => match &self.issuer {
+                Some(issuer) => checker.merge_reason(rules::issuer(issuer), "spec.issuer"),
+                None => checker.fail("spec.issuer", "is required for type oidc"),
+            },
+            SocialProviderType::Oauth2 => {
+                for (field, url) in endpoints {
+                    match url {
+                        Some(url) => {
+                            checker.merge_reason(rules::web_url(url), format!("spec.{field}"))
+                        }
+                        None => {
+                            checker.fail(format!("spec.{field}"), "is required for type oauth2")
+                        }
+                    }
+                }
+            }
+            _ => {
+                checker.require(
+                    self.issuer.is_none(),
+                    "spec.issuer",
+                    "is only for type oidc",
+                );
+                for (field, url) in endpoints {
+                    checker.require(
+                        url.is_none(),
+                        format!("spec.{field}"),
+                        "is only for type oauth2",
+                    );
+                }
+            }
+        }
+        for (index, scope) in self.scopes.iter().enumerate() {
+            checker.merge_reason(rules::scope_token(scope), format!("spec.scopes[{index}]"));
+        }
+        checker.require(
+            !has_duplicates(&self.scopes),
+            "spec.scopes",
+            "must not repeat a scope",
+        );
+        checker.finish()
+    }
+}
