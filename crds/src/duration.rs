@@ -67,15 +67,11 @@ impl FromStr for Duration {
         let mut total: u64 = 0;
         let mut rest = input;
         while !rest.is_empty() {
-            let digits = rest
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len());
+            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
             if digits == 0 {
                 return Err(fail("each part must start with a number"));
             }
-            let number: u64 = rest[..digits]
-                .parse()
-                .map_err(|_| fail("a number is too large"))?;
+            let number: u64 = rest[..digits].parse().map_err(|_| fail("a number is too large"))?;
             let mut units = rest[digits..].chars();
             let seconds_per_unit = match units.next() {
                 Some('d') => 86_400,
@@ -88,9 +84,7 @@ impl FromStr for Duration {
             let part = number
                 .checked_mul(seconds_per_unit)
                 .ok_or_else(|| fail("it is too long"))?;
-            total = total
-                .checked_add(part)
-                .ok_or_else(|| fail("it is too long"))?;
+            total = total.checked_add(part).ok_or_else(|| fail("it is too long"))?;
             rest = units.as_str();
         }
         Ok(Self(total))
@@ -167,16 +161,7 @@ mod tests {
 
     #[test]
     fn refuses_malformed_text_with_a_reason() {
-        for bad in [
-            "",
-            "10",
-            "m",
-            "10x",
-            "1.5h",
-            "-1h",
-            "1h 30m",
-            "99999999999999999999s",
-        ] {
+        for bad in ["", "10", "m", "10x", "1.5h", "-1h", "1h 30m", "99999999999999999999s"] {
             let error = bad.parse::<Duration>().expect_err(bad);
             assert!(error.to_string().contains("invalid duration"), "{error}");
         }

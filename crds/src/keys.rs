@@ -14,9 +14,7 @@ use crate::secret::SecretString;
 use crate::v1alpha1::SigningAlgorithm;
 
 /// Where a key is in its life.
-#[derive(
-    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum KeyState {
     /// Published in the JWKS so relying parties can cache it, not signing yet.
@@ -137,11 +135,7 @@ fn secret_b64(bytes: &[u8]) -> SecretString {
 
 impl SigningKey {
     /// Generates a fresh key for `alg`, in state `state`, created at `now`.
-    pub fn generate(
-        alg: SigningAlgorithm,
-        state: KeyState,
-        now: Timestamp,
-    ) -> Result<Self, KeyError> {
+    pub fn generate(alg: SigningAlgorithm, state: KeyState, now: Timestamp) -> Result<Self, KeyError> {
         let material = match alg {
             SigningAlgorithm::Rs256 => generate_rsa()?,
             SigningAlgorithm::Es256 => generate_p256(),
@@ -246,17 +240,11 @@ impl KeyMaterial {
 
 fn generate_rsa() -> Result<KeyMaterial, KeyError> {
     use rsa::pkcs1::EncodeRsaPrivateKey;
-    let fail = |reason: String| KeyError::Generate {
-        alg: "RS256",
-        reason,
-    };
-    let key =
-        rsa::PrivateKey::new(&mut rand::rng(), 2048).map_err(|error| fail(error.to_string()))?;
-    let der = key
-        .to_pkcs1_der()
-        .map_err(|error| fail(error.to_string()))?;
-    let parsed = pkcs1::RsaPrivateKey::<UintRef<'_>>::from_der(der.as_bytes())
-        .map_err(|error| fail(error.to_string()))?;
+    let fail = |reason: String| KeyError::Generate { alg: "RS256", reason };
+    let key = rsa::PrivateKey::new(&mut rand::rng(), 2048).map_err(|error| fail(error.to_string()))?;
+    let der = key.to_pkcs1_der().map_err(|error| fail(error.to_string()))?;
+    let parsed =
+        pkcs1::RsaPrivateKey::<UintRef<'_>>::from_der(der.as_bytes()).map_err(|error| fail(error.to_string()))?;
     Ok(KeyMaterial::Rsa {
         n: b64(parsed.modulus.as_bytes()),
         e: b64(parsed.public_exponent.as_bytes()),
@@ -365,12 +353,7 @@ mod tests {
 
     #[test]
     fn public_jwk_carries_no_private_parameter() {
-        let key = SigningKey::generate(
-            SigningAlgorithm::Rs256,
-            KeyState::Next,
-            Timestamp::UNIX_EPOCH,
-        )
-        .unwrap();
+        let key = SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Next, Timestamp::UNIX_EPOCH).unwrap();
         let jwk = key.public_jwk();
         for private in ["d", "p", "q", "dp", "dq", "qi"] {
             assert!(jwk.get(private).is_none(), "{private} leaked");
@@ -394,20 +377,12 @@ mod tests {
             dq: SecretString::default(),
             qi: SecretString::default(),
         };
-        assert_eq!(
-            material.thumbprint(),
-            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-        );
+        assert_eq!(material.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }
 
     #[test]
     fn debug_output_redacts_private_parameters() {
-        let key = SigningKey::generate(
-            SigningAlgorithm::EdDsa,
-            KeyState::Active,
-            Timestamp::UNIX_EPOCH,
-        )
-        .unwrap();
+        let key = SigningKey::generate(SigningAlgorithm::EdDsa, KeyState::Active, Timestamp::UNIX_EPOCH).unwrap();
         let KeyMaterial::Okp { d, .. } = &key.material else {
             unreachable!()
         };

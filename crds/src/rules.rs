@@ -9,8 +9,7 @@ const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// True for `localhost`, `127.0.0.1` and `[::1]`.
 pub fn is_loopback_host(url: &Url) -> bool {
-    url.host_str()
-        .is_some_and(|host| LOOPBACK_HOSTS.contains(&host))
+    url.host_str().is_some_and(|host| LOOPBACK_HOSTS.contains(&host))
 }
 
 /// An OpenID issuer: https (http only on the local machine), no query, no fragment, no trailing
@@ -84,15 +83,8 @@ pub fn colour(value: &str) -> Result<(), String> {
 /// An email address in its plain `local@domain` form.
 pub fn email_address(value: &str) -> Result<(), String> {
     let (local, domain) = value.rsplit_once('@').ok_or("must be an email address")?;
-    let plain = |part: &str| {
-        !part.is_empty()
-            && !part
-                .chars()
-                .any(|c| c.is_whitespace() || c == '<' || c == '>')
-    };
-    if plain(local) && plain(domain) && domain.contains('.')
-        || plain(local) && domain == "localhost"
-    {
+    let plain = |part: &str| !part.is_empty() && !part.chars().any(|c| c.is_whitespace() || c == '<' || c == '>');
+    if plain(local) && plain(domain) && domain.contains('.') || plain(local) && domain == "localhost" {
         Ok(())
     } else {
         Err("must be an email address".into())
@@ -104,12 +96,7 @@ pub fn dns_label(value: &str) -> Result<(), String> {
     let valid_chars = value
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !value.is_empty()
-        && value.len() <= 63
-        && valid_chars
-        && !value.starts_with('-')
-        && !value.ends_with('-')
-    {
+    if !value.is_empty() && value.len() <= 63 && valid_chars && !value.starts_with('-') && !value.ends_with('-') {
         Ok(())
     } else {
         Err("must be a lowercase RFC 1123 label (a-z, 0-9, '-', at most 63 characters)".into())
@@ -127,9 +114,7 @@ pub fn dns_subdomain(value: &str) -> Result<(), String> {
 
 /// An OAuth client identifier: printable, no spaces, short enough to index.
 pub fn client_id(value: &str) -> Result<(), String> {
-    let valid_chars = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-:".contains(c));
+    let valid_chars = value.chars().all(|c| c.is_ascii_alphanumeric() || "._-:".contains(c));
     if !value.is_empty() && value.len() <= 128 && valid_chars {
         Ok(())
     } else {
@@ -139,8 +124,7 @@ pub fn client_id(value: &str) -> Result<(), String> {
 
 /// An OAuth scope token (RFC 6749 3.3: `%x21 / %x23-5B / %x5D-7E`).
 pub fn scope_token(value: &str) -> Result<(), String> {
-    let valid =
-        |c: char| c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c);
+    let valid = |c: char| c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c);
     if !value.is_empty() && value.chars().all(valid) {
         Ok(())
     } else {

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::SecretString;
 use crate::v1alpha1::{
-    AccountLinking, AdaptiveSettings, AppliesTo, ConsentDocuments, ConsentPolicySpec,
-    DataRetention, Enforcement, Factor, Jurisdiction, MfaPolicySpec, Passkeys, Purpose, Reconsent,
-    RememberDevice, SecretKeyRef, SocialProviderSpec, SocialProviderType, TenantRef,
+    AccountLinking, AdaptiveSettings, AppliesTo, ConsentDocuments, ConsentPolicySpec, DataRetention, Enforcement,
+    Factor, Jurisdiction, MfaPolicySpec, Passkeys, Purpose, Reconsent, RememberDevice, SecretKeyRef,
+    SocialProviderSpec, SocialProviderType, TenantRef,
 };
 use crate::validation::{Checker, ValidationErrors};
 
@@ -76,11 +76,7 @@ impl SocialProviderConfig {
             enabled: self.enabled,
         };
         let mut checker = Checker::default();
-        checker.require(
-            !self.id.is_empty(),
-            format!("{path}.id"),
-            "must not be empty",
-        );
+        checker.require(!self.id.is_empty(), format!("{path}.id"), "must not be empty");
         rebase(&mut checker, spec.validate(), path);
         checker.finish()
     }

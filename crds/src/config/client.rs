@@ -6,9 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::duration::Duration;
 use crate::rules;
-use crate::v1alpha1::{
-    ClientSpec, ClientType, GrantType, SigningAlgorithm, TokenEndpointAuthMethod,
-};
+use crate::v1alpha1::{ClientSpec, ClientType, GrantType, SigningAlgorithm, TokenEndpointAuthMethod};
 use crate::validation::{Checker, ValidationErrors};
 
 /// A relying party with every default resolved.
@@ -81,12 +79,7 @@ impl ClientSecretHash {
 
 impl ClientConfig {
     /// The config entry for a Client resource, with every default resolved.
-    pub fn from_spec(
-        spec: &ClientSpec,
-        namespace: &str,
-        name: &str,
-        secrets: Vec<ClientSecretHash>,
-    ) -> Self {
+    pub fn from_spec(spec: &ClientSpec, namespace: &str, name: &str, secrets: Vec<ClientSecretHash>) -> Self {
         let tokens = spec.tokens.clone().unwrap_or_default();
         Self {
             client_id: spec.effective_client_id(namespace, name),
@@ -111,10 +104,7 @@ impl ClientConfig {
     /// Checks the same rules as the Client resource, plus the secret hashes.
     pub fn validate(&self, path: &str) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
-        checker.merge_reason(
-            rules::client_id(&self.client_id),
-            format!("{path}.clientId"),
-        );
+        checker.merge_reason(rules::client_id(&self.client_id), format!("{path}.clientId"));
         super::attached::rebase(&mut checker, self.as_spec().validate(), path);
         for (index, secret) in self.secrets.iter().enumerate() {
             let valid = secret.sha256.len() == 64

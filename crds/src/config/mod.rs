@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::rules;
 use crate::secret::SecretString;
 use crate::v1alpha1::{
-    AttackProtection, Branding, PasswordPolicy, Registration, SessionSettings, SigningAlgorithm,
-    SmtpSecurity, TokenSettings,
+    AttackProtection, Branding, PasswordPolicy, Registration, SessionSettings, SigningAlgorithm, SmtpSecurity,
+    TokenSettings,
 };
 use crate::validation::{Checker, FieldError, ValidationErrors};
 
@@ -110,16 +110,14 @@ pub enum ConfigError {
 impl TenantConfig {
     /// Parses and validates YAML (JSON is YAML too).
     pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
-        let config: Self =
-            serde_yaml::from_str(text).map_err(|error| ConfigError::Parse(error.to_string()))?;
+        let config: Self = serde_yaml::from_str(text).map_err(|error| ConfigError::Parse(error.to_string()))?;
         config.validate()?;
         Ok(config)
     }
 
     /// Parses and validates JSON.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let config: Self =
-            serde_json::from_str(text).map_err(|error| ConfigError::Parse(error.to_string()))?;
+        let config: Self = serde_json::from_str(text).map_err(|error| ConfigError::Parse(error.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -129,11 +127,7 @@ impl TenantConfig {
         let mut checker = Checker::default();
         checker.require(self.generation >= 0, "generation", "must not be negative");
         checker.merge_reason(rules::issuer(&self.issuer), "issuer");
-        checker.require(
-            !self.display_name.trim().is_empty(),
-            "displayName",
-            "must not be blank",
-        );
+        checker.require(!self.display_name.trim().is_empty(), "displayName", "must not be blank");
         checker.merge(self.branding.validate("branding"));
         checker.merge(self.registration.validate("registration"));
         checker.merge(self.password_policy.validate("passwordPolicy"));
@@ -174,8 +168,7 @@ impl TenantConfig {
             }
             seen.push(&client.client_id);
             checker.require(
-                self.signing_algorithms
-                    .contains(&client.id_token_signed_response_alg),
+                self.signing_algorithms.contains(&client.id_token_signed_response_alg),
                 format!("{path}.idTokenSignedResponseAlg"),
                 "must be one of signingAlgorithms",
             );
@@ -184,9 +177,7 @@ impl TenantConfig {
 
     /// The client with this `client_id`.
     pub fn client(&self, client_id: &str) -> Option<&ClientConfig> {
-        self.clients
-            .iter()
-            .find(|client| client.client_id == client_id)
+        self.clients.iter().find(|client| client.client_id == client_id)
     }
 
     /// The algorithm that signs access tokens.
@@ -204,11 +195,7 @@ impl EmailConfig {
         if let Some(reply_to) = &self.reply_to {
             checker.merge_reason(rules::email_address(reply_to), "email.replyTo");
         }
-        checker.require(
-            !self.host.trim().is_empty(),
-            "email.host",
-            "must not be empty",
-        );
+        checker.require(!self.host.trim().is_empty(), "email.host", "must not be empty");
         checker.require(self.port > 0, "email.port", "must be between 1 and 65535");
         checker.require(
             self.username.is_some() == self.password.is_some(),

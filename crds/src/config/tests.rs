@@ -48,10 +48,7 @@ fn unknown_fields_are_refused_by_name() {
     assert!(matches!(error, ConfigError::Parse(_)));
     assert!(error.to_string().contains("colour"), "{error}");
 
-    let nested = MINIMAL.replace(
-        "    skipConsent: false",
-        "    skipConsent: false\n    secret: plain",
-    );
+    let nested = MINIMAL.replace("    skipConsent: false", "    skipConsent: false\n    secret: plain");
     assert!(
         TenantConfig::from_yaml(&nested)
             .unwrap_err()
@@ -112,34 +109,20 @@ fn duplicate_client_ids_are_refused() {
 fn public_clients_carry_no_secret_and_confidential_ones_need_one() {
     let mut config = TenantConfig::from_yaml(MINIMAL).unwrap();
     config.clients[0].secrets.clear();
-    assert!(
-        config
-            .validate()
-            .unwrap_err()
-            .mentions("clients[0].secrets")
-    );
+    assert!(config.validate().unwrap_err().mentions("clients[0].secrets"));
 
     config.clients[0].client_type = ClientType::Public;
     config.clients[0].token_endpoint_auth_method = TokenEndpointAuthMethod::None;
     config.validate().unwrap();
-    config.clients[0]
-        .secrets
-        .push(ClientSecretHash::of("x", None));
-    assert!(
-        config
-            .validate()
-            .unwrap_err()
-            .mentions("clients[0].secrets")
-    );
+    config.clients[0].secrets.push(ClientSecretHash::of("x", None));
+    assert!(config.validate().unwrap_err().mentions("clients[0].secrets"));
 }
 
 #[test]
 fn client_config_resolves_the_resource_defaults() {
     let spec: crate::v1alpha1::ClientSpec =
-        serde_yaml::from_str("tenantRef: {name: demo}\nredirectUris: [https://a.example.com/cb]")
-            .unwrap();
-    let client =
-        ClientConfig::from_spec(&spec, "shop", "web", vec![ClientSecretHash::of("s", None)]);
+        serde_yaml::from_str("tenantRef: {name: demo}\nredirectUris: [https://a.example.com/cb]").unwrap();
+    let client = ClientConfig::from_spec(&spec, "shop", "web", vec![ClientSecretHash::of("s", None)]);
     assert_eq!(client.client_id, "shop.web");
     assert_eq!(client.display_name, "web");
     assert_eq!(

@@ -118,9 +118,7 @@ pub enum ClientType {
 }
 
 /// An OAuth 2 grant type.
-#[derive(
-    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantType {
     /// Authorization code with PKCE (RFC 6749 4.1, RFC 7636).
@@ -219,25 +217,20 @@ pub const ROTATE_SECRET_ANNOTATION: &str = "vestibule.dev/rotate-secret";
 impl ClientSpec {
     /// The `client_id`: the explicit one, or `<namespace>.<name>`.
     pub fn effective_client_id(&self, namespace: &str, name: &str) -> String {
-        self.client_id
-            .clone()
-            .unwrap_or_else(|| format!("{namespace}.{name}"))
+        self.client_id.clone().unwrap_or_else(|| format!("{namespace}.{name}"))
     }
 
     /// The credentials Secret's name: the explicit one, or `<name>-oidc`.
     pub fn effective_secret_name(&self, name: &str) -> String {
-        self.secret_name
-            .clone()
-            .unwrap_or_else(|| format!("{name}-oidc"))
+        self.secret_name.clone().unwrap_or_else(|| format!("{name}-oidc"))
     }
 
     /// The token endpoint authentication, resolving the default from the client type.
     pub fn effective_auth_method(&self) -> TokenEndpointAuthMethod {
-        self.token_endpoint_auth_method
-            .unwrap_or(match self.client_type {
-                ClientType::Confidential => TokenEndpointAuthMethod::ClientSecretBasic,
-                ClientType::Public => TokenEndpointAuthMethod::None,
-            })
+        self.token_endpoint_auth_method.unwrap_or(match self.client_type {
+            ClientType::Confidential => TokenEndpointAuthMethod::ClientSecretBasic,
+            ClientType::Public => TokenEndpointAuthMethod::None,
+        })
     }
 
     /// Checks every rule of the schema, including those older API servers do not enforce.
@@ -256,11 +249,7 @@ impl ClientSpec {
         for (index, scope) in self.scopes.iter().enumerate() {
             checker.merge_reason(rules::scope_token(scope), format!("spec.scopes[{index}]"));
         }
-        checker.require(
-            !has_duplicates(&self.scopes),
-            "spec.scopes",
-            "must not repeat a scope",
-        );
+        checker.require(!has_duplicates(&self.scopes), "spec.scopes", "must not repeat a scope");
         self.check_lifetimes(&mut checker);
         checker.finish()
     }
@@ -268,25 +257,14 @@ impl ClientSpec {
     /// The rules on changes: `tenantRef` and `clientId` are immutable.
     pub fn validate_update(&self, old: &ClientSpec) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
-        checker.require(
-            self.tenant_ref == old.tenant_ref,
-            "spec.tenantRef",
-            "is immutable",
-        );
-        checker.require(
-            self.client_id == old.client_id,
-            "spec.clientId",
-            "is immutable",
-        );
+        checker.require(self.tenant_ref == old.tenant_ref, "spec.tenantRef", "is immutable");
+        checker.require(self.client_id == old.client_id, "spec.clientId", "is immutable");
         checker.finish()
     }
 
     fn check_uris(&self, checker: &mut Checker) {
         for (index, uri) in self.redirect_uris.iter().enumerate() {
-            checker.merge_reason(
-                rules::redirect_uri(uri),
-                format!("spec.redirectUris[{index}]"),
-            );
+            checker.merge_reason(rules::redirect_uri(uri), format!("spec.redirectUris[{index}]"));
         }
         for (index, uri) in self.post_logout_redirect_uris.iter().enumerate() {
             checker.merge_reason(
@@ -295,10 +273,7 @@ impl ClientSpec {
             );
         }
         for (index, origin) in self.allowed_cors_origins.iter().enumerate() {
-            checker.merge_reason(
-                rules::origin(origin),
-                format!("spec.allowedCorsOrigins[{index}]"),
-            );
+            checker.merge_reason(rules::origin(origin), format!("spec.allowedCorsOrigins[{index}]"));
         }
     }
 
@@ -370,11 +345,7 @@ impl ClientSpec {
                 tokens.access_token_lifetime,
                 Duration::from_hours(24),
             ),
-            (
-                "idTokenLifetime",
-                tokens.id_token_lifetime,
-                Duration::from_hours(24),
-            ),
+            ("idTokenLifetime", tokens.id_token_lifetime, Duration::from_hours(24)),
             (
                 "refreshTokenLifetime",
                 tokens.refresh_token_lifetime,

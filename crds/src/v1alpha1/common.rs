@@ -8,9 +8,7 @@ use crate::rules;
 use crate::validation::Checker;
 
 /// Which Tenant an object attaches to.
-#[derive(
-    Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantRef {
     /// Name of the Tenant.
@@ -48,11 +46,7 @@ pub struct SecretKeyRef {
 impl SecretKeyRef {
     pub(crate) fn check(&self, checker: &mut Checker, path: &str) {
         checker.merge_reason(rules::dns_subdomain(&self.name), format!("{path}.name"));
-        checker.require(
-            !self.key.is_empty(),
-            format!("{path}.key"),
-            "must not be empty",
-        );
+        checker.require(!self.key.is_empty(), format!("{path}.key"), "must not be empty");
     }
 }
 

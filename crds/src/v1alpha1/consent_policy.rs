@@ -149,15 +149,8 @@ impl ConsentPolicySpec {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
         self.tenant_ref.check(&mut checker, "spec.tenantRef");
-        checker.require(
-            !self.version.trim().is_empty(),
-            "spec.version",
-            "must not be empty",
-        );
-        for (field, url) in [
-            ("privacy", &self.documents.privacy),
-            ("terms", &self.documents.terms),
-        ] {
+        checker.require(!self.version.trim().is_empty(), "spec.version", "must not be empty");
+        for (field, url) in [("privacy", &self.documents.privacy), ("terms", &self.documents.terms)] {
             if let Some(url) = url {
                 checker.merge_reason(rules::web_url(url), format!("spec.documents.{field}"));
             }
@@ -166,11 +159,7 @@ impl ConsentPolicySpec {
         for (index, purpose) in self.purposes.iter().enumerate() {
             let path = format!("spec.purposes[{index}]");
             checker.merge_reason(rules::dns_label(&purpose.id), format!("{path}.id"));
-            checker.require(
-                !ids.contains(&&purpose.id),
-                format!("{path}.id"),
-                "must be unique",
-            );
+            checker.require(!ids.contains(&&purpose.id), format!("{path}.id"), "must be unique");
             ids.push(&purpose.id);
             checker.require(
                 purpose.title.contains_key("en"),

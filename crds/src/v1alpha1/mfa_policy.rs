@@ -50,9 +50,7 @@ pub struct MfaPolicySpec {
 }
 
 /// A second factor.
-#[derive(
-    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Factor {
     /// Time-based one-time passwords from an authenticator app (RFC 6238).
@@ -191,9 +189,7 @@ impl MfaPolicySpec {
             "must not repeat a factor",
         );
         checker.require(
-            self.factors
-                .iter()
-                .any(|factor| *factor != Factor::RecoveryCodes),
+            self.factors.iter().any(|factor| *factor != Factor::RecoveryCodes),
             "spec.factors",
             "recoveryCodes only back up another factor",
         );

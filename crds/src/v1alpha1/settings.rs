@@ -11,9 +11,7 @@ use crate::rules;
 use crate::validation::{Checker, ValidationErrors};
 
 /// A JWS algorithm the IdP signs with.
-#[derive(
-    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema)]
 pub enum SigningAlgorithm {
     /// RSASSA-PKCS1-v1_5 with SHA-256 and a 2048-bit key: what OIDC requires every RP to accept.
     #[serde(rename = "RS256")]
@@ -38,9 +36,7 @@ impl SigningAlgorithm {
 }
 
 /// A language of the hosted pages and emails.
-#[derive(
-    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     /// English.
@@ -117,14 +113,8 @@ impl Branding {
     /// Checks URLs, colours and locales; `path` is where this value sits in its document.
     pub fn validate(&self, path: &str) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
-        checker.merge_reason(
-            rules::colour(&self.primary_color),
-            format!("{path}.primaryColor"),
-        );
-        checker.merge_reason(
-            rules::colour(&self.background_color),
-            format!("{path}.backgroundColor"),
-        );
+        checker.merge_reason(rules::colour(&self.primary_color), format!("{path}.primaryColor"));
+        checker.merge_reason(rules::colour(&self.background_color), format!("{path}.backgroundColor"));
         let urls = [
             ("logoUrl", &self.logo_url),
             ("privacyPolicyUrl", &self.privacy_policy_url),
@@ -159,9 +149,7 @@ impl Branding {
 
 /// A profile attribute the IdP can ask a customer for, released as the OIDC claim of the same
 /// meaning under the `profile` (or `phone`) scope.
-#[derive(
-    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
-)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ProfileAttribute {
     /// First name (`given_name`).
@@ -463,11 +451,7 @@ impl TokenSettings {
                 self.access_token_lifetime,
                 Duration::from_hours(24),
             ),
-            (
-                "idTokenLifetime",
-                self.id_token_lifetime,
-                Duration::from_hours(24),
-            ),
+            ("idTokenLifetime", self.id_token_lifetime, Duration::from_hours(24)),
             (
                 "refreshTokenLifetime",
                 self.refresh_token_lifetime,

@@ -106,13 +106,8 @@ impl SocialProviderSpec {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
         self.tenant_ref.check(&mut checker, "spec.tenantRef");
-        checker.require(
-            !self.client_id.trim().is_empty(),
-            "spec.clientId",
-            "must not be empty",
-        );
-        self.client_secret_ref
-            .check(&mut checker, "spec.clientSecretRef");
+        checker.require(!self.client_id.trim().is_empty(), "spec.clientId", "must not be empty");
+        self.client_secret_ref.check(&mut checker, "spec.clientSecretRef");
         let endpoints = [
             ("authorizationUrl", &self.authorization_url),
             ("tokenUrl", &self.token_url),
@@ -126,38 +121,22 @@ impl SocialProviderSpec {
             SocialProviderType::Oauth2 => {
                 for (field, url) in endpoints {
                     match url {
-                        Some(url) => {
-                            checker.merge_reason(rules::web_url(url), format!("spec.{field}"))
-                        }
-                        None => {
-                            checker.fail(format!("spec.{field}"), "is required for type oauth2")
-                        }
+                        Some(url) => checker.merge_reason(rules::web_url(url), format!("spec.{field}")),
+                        None => checker.fail(format!("spec.{field}"), "is required for type oauth2"),
                     }
                 }
             }
             _ => {
-                checker.require(
-                    self.issuer.is_none(),
-                    "spec.issuer",
-                    "is only for type oidc",
-                );
+                checker.require(self.issuer.is_none(), "spec.issuer", "is only for type oidc");
                 for (field, url) in endpoints {
-                    checker.require(
-                        url.is_none(),
-                        format!("spec.{field}"),
-                        "is only for type oauth2",
-                    );
+                    checker.require(url.is_none(), format!("spec.{field}"), "is only for type oauth2");
                 }
             }
         }
         for (index, scope) in self.scopes.iter().enumerate() {
             checker.merge_reason(rules::scope_token(scope), format!("spec.scopes[{index}]"));
         }
-        checker.require(
-            !has_duplicates(&self.scopes),
-            "spec.scopes",
-            "must not repeat a scope",
-        );
+        checker.require(!has_duplicates(&self.scopes), "spec.scopes", "must not repeat a scope");
         checker.finish()
     }
 }

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{CommonStatus, SecretKeyRef};
 use super::settings::{
-    AttackProtection, Branding, PasswordPolicy, Registration, SessionSettings, SigningAlgorithm,
-    TokenSettings,
+    AttackProtection, Branding, PasswordPolicy, Registration, SessionSettings, SigningAlgorithm, TokenSettings,
 };
 use crate::duration::Duration;
 use crate::rules;
@@ -345,11 +344,7 @@ impl TenantSpec {
         let mut checker = Checker::default();
         checker.merge_reason(rules::issuer(&self.issuer), "spec.issuer");
         if let Some(name) = &self.display_name {
-            checker.require(
-                !name.trim().is_empty(),
-                "spec.displayName",
-                "must not be blank",
-            );
+            checker.require(!name.trim().is_empty(), "spec.displayName", "must not be blank");
         }
         checker.require(
             (1..=100).contains(&self.replicas),
@@ -369,10 +364,7 @@ impl TenantSpec {
         checker.merge(self.attack_protection.validate("spec.attackProtection"));
         for (index, namespace) in self.allowed_namespaces.iter().enumerate() {
             if namespace != "*" {
-                checker.merge_reason(
-                    rules::dns_label(namespace),
-                    format!("spec.allowedNamespaces[{index}]"),
-                );
+                checker.merge_reason(rules::dns_label(namespace), format!("spec.allowedNamespaces[{index}]"));
             }
         }
         checker.finish()
@@ -380,13 +372,11 @@ impl TenantSpec {
 
     fn check_database(&self, checker: &mut Checker) {
         let both = self.database.embedded.is_some() && self.database.postgres.is_some();
-        checker.require(
-            !both,
-            "spec.database",
-            "set either embedded or postgres, not both",
-        );
+        checker.require(!both, "spec.database", "set either embedded or postgres, not both");
         match self.database.choice() {
-            DatabaseChoice::Postgres(postgres) => postgres.url_secret_ref.check(checker, "spec.database.postgres.urlSecretRef"),
+            DatabaseChoice::Postgres(postgres) => postgres
+                .url_secret_ref
+                .check(checker, "spec.database.postgres.urlSecretRef"),
             DatabaseChoice::Embedded(_) => checker.require(
                 self.replicas <= 1,
                 "spec.replicas",
