@@ -12,6 +12,8 @@
 # stdout: one NAME=PATH line per binary (KUBE_APISERVER, KUBE_CONTROLLER_MANAGER,
 # ETCD, HELM, KUBECTL), safe to `eval`. All progress messages go to stderr.
 #
+# Usage: control-plane-install.sh [helm]   (helm: only helm and kubectl)
+#
 # Environment:
 #   VESTIBULE_CACHE       cache directory (default $HOME/.cache/vestibule)
 #   VESTIBULE_KEEP_BUILD  set to 1 to keep the temporary build tree (debugging)
@@ -285,12 +287,14 @@ if ! flock -n 9; then
   flock 9
 fi
 
-ensure_etcd
-ensure_kube
+# `helm` as the first argument installs only helm and kubectl (what `make lint` needs).
+if [[ ${1:-all} != helm ]]; then
+  ensure_etcd
+  ensure_kube
+  printf 'KUBE_APISERVER=%q\n' "$KUBE_APISERVER"
+  printf 'KUBE_CONTROLLER_MANAGER=%q\n' "$KUBE_CONTROLLER_MANAGER"
+  printf 'ETCD=%q\n' "$ETCD"
+fi
 ensure_helm_kubectl
-
-printf 'KUBE_APISERVER=%q\n' "$KUBE_APISERVER"
-printf 'KUBE_CONTROLLER_MANAGER=%q\n' "$KUBE_CONTROLLER_MANAGER"
-printf 'ETCD=%q\n' "$ETCD"
 printf 'HELM=%q\n' "$HELM"
 printf 'KUBECTL=%q\n' "$KUBECTL"

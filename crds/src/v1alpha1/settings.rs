@@ -470,7 +470,7 @@ impl TokenSettings {
 }
 
 /// Defences against credential stuffing and brute force.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AttackProtection {
     /// Lock an account after repeated wrong passwords.
@@ -479,15 +479,6 @@ pub struct AttackProtection {
     /// Limit attempts per client IP address, per IdP pod.
     #[serde(default)]
     pub rate_limits: RateLimits,
-}
-
-impl Default for AttackProtection {
-    fn default() -> Self {
-        Self {
-            lockout: Lockout::default(),
-            rate_limits: RateLimits::default(),
-        }
-    }
 }
 
 /// Temporary account lockout.

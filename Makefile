@@ -1,0 +1,26 @@
+# Vestibule's command index. Every target does what its comment says.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+CARGO ?= cargo
+INSTALL := e2e/scripts/control-plane-install.sh
+
+.PHONY: help generate lint test
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+generate: ## Regenerate the CRD manifests in charts/vestibule/crds from the Rust types
+	$(CARGO) run --quiet -p vestibule-crds --bin crdgen -- charts/vestibule/crds
+
+lint: ## rustfmt, clippy, CRDs in sync with the types, helm lint and helm template
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(MAKE) --no-print-directory generate
+	git diff --exit-code -- charts/vestibule/crds || { echo "CRDs are out of date: run 'make generate' and commit"; exit 1; }
+	eval "$$($(INSTALL) helm)"; \
+	"$$HELM" lint charts/vestibule; \
+	"$$HELM" template vestibule charts/vestibule --namespace vestibule-system > /dev/null; \
+	"$$HELM" template vestibule charts/vestibule --set 'watchNamespaces={team-a,team-b}' > /dev/null
+
+test: ## Every test: unit, IdP on SQLite and PostgreSQL, operator on a real API server, end to end
+	$(CARGO) test --workspace --locked
