@@ -1,1 +1,24 @@
+//! Vestibule's identity provider: an OpenID Connect provider with hosted pages for one tenant.
+//!
+//! `main` parses flags and calls [`run`]; tests build the [`app`] around their own state.
 
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod email;
+pub mod error;
+pub mod health;
+pub mod login;
+pub mod metrics;
+pub mod oidc;
+pub mod password;
+pub mod random;
+pub mod request_info;
+pub mod risk;
+pub mod signing;
+pub mod store;
+pub mod telemetry;
+
+pub use app::{AppState, app, run};

@@ -1,0 +1,224 @@
+//! The application: shared state, the router with its middleware, and the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::cli::Args;
+use crate::clock::{Clock, SystemClock};
+use crate::config::watch::{Sources, watch};
+use crate::config::{LiveTenant, Tenant};
+use crate::error::InternalErrorMarker;
+use crate::metrics::Metrics;
+use crate::password::PasswordHasher;
+use crate::risk::RateLimiter;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The tenant being served (hot-reloaded).
+    pub tenant: Arc<LiveTenant>,
+    /// The database.
+    pub store: Store,
+    /// Password hashing on the bounded blocking pool.
+    pub hasher: PasswordHasher,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Per-address rate limits.
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl std::fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+impl AppState {
+    /// State for `tenant` on `store`, with the system clock.
+    pub fn new(tenant: Tenant, store: Store) -> anyhow::Result<Self> {
+        let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(Self {
+            tenant: Arc::new(LiveTenant::new(tenant)),
+            store,
+            hasher: PasswordHasher::new(parallelism)?,
+            clock: Arc::new(SystemClock),
+            metrics: Arc::new(Metrics::default()),
+            limiter: Arc::new(RateLimiter::default()),
+        })
+    }
+
+    /// Current Unix time from the state's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(crate::health::router())
+        .merge(crate::oidc::router(state.clone()))
+        .merge(crate::login::router())
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state.clone());
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn_with_state(state, strip_base_path))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
+}
+
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&crate::random::id()).ok().map(RequestId::new)
+    }
+}
+
+/// Routes live below the issuer's path (`https://example.com/acme` serves `/acme/token`);
+/// health endpoints stay at the root for probes.
+async fn strip_base_path(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let base = state.tenant.get().base_path.clone();
+    if !base.is_empty() {
+        let path = request.uri().path();
+        if let Some(rest) = path
+            .strip_prefix(base.as_str())
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        {
+            let rest = if rest.is_empty() { "/" } else { rest };
+            let rewritten = match request.uri().query() {
+                Some(query) => format!("{rest}?{query}"),
+                None => rest.to_owned(),
+            };
+            if let Ok(uri) = rewritten.parse::<Uri>() {
+                *request.uri_mut() = uri;
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Metrics, security headers, and the reference in 500 answers.
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let request_id = request.headers().get("x-request-id").cloned();
+    let https = state.tenant.get().issuer.scheme() == "https";
+    let mut response = next.run(request).await;
+    if response.extensions().get::<InternalErrorMarker>().is_some() {
+        let reference = request_id.as_ref().and_then(|id| id.to_str().ok()).unwrap_or("-");
+        let body = format!("Something went wrong on our side. Reference: {reference}");
+        response = (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
+    }
+    secure_headers(response.headers_mut(), https);
+    state
+        .metrics
+        .observe_request(&route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+fn secure_headers(headers: &mut axum::http::HeaderMap, https: bool) {
+    let fixed = [
+        // Scripts and styles only from our origin; no framing anywhere (clickjacking).
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+             connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        // Codes travel in redirect URLs; never leak them through the Referer header.
+        (header::REFERRER_POLICY, "no-referrer"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ];
+    for (name, value) in fixed {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+}
+
+/// Connects to the database, loads the tenant, serves until SIGTERM or Ctrl-C.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let store = Store::connect(&args.database).await?;
+    let sources = Sources {
+        config: args.config.clone(),
+        keys: args.keys.clone(),
+    };
+    let tenant = sources.load(&store).await?;
+    tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");
+    let state = AppState::new(tenant, store.clone())?;
+    let interval = Duration::from_millis(args.reload_interval_ms.max(100));
+    let watcher = tokio::spawn(watch(sources, store.clone(), state.tenant.clone(), interval));
+    let purger = tokio::spawn(purge(store, state.clock.clone()));
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    tracing::info!(address = %args.listen, "listening");
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    watcher.abort();
+    purger.abort();
+    Ok(())
+}
+
+async fn purge(store: Store, clock: Arc<dyn Clock>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        ticker.tick().await;
+        if let Err(error) = store.purge_expired(clock.now()).await {
+            tracing::warn!(%error, "purging expired rows failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

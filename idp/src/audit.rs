@@ -1,0 +1,39 @@
+//! Writing the audit log from handlers: failures to write are logged, never shown.
+
+use crate::app::AppState;
+use crate::request_info::RequestInfo;
+use crate::store::{AuditEntry, AuditEvent};
+
+/// Appends `event` for `user_id` (and `client_id`) as seen in `info`.
+pub async fn record(
+    state: &AppState,
+    event: AuditEvent,
+    user_id: Option<&str>,
+    client_id: Option<&str>,
+    info: &RequestInfo,
+) {
+    record_detail(state, event, user_id, client_id, info, None).await;
+}
+
+/// Like [`record`], with a detail (never a secret).
+pub async fn record_detail(
+    state: &AppState,
+    event: AuditEvent,
+    user_id: Option<&str>,
+    client_id: Option<&str>,
+    info: &RequestInfo,
+    detail: Option<String>,
+) {
+    let entry = AuditEntry {
+        at: state.now(),
+        event: event.as_str().to_owned(),
+        user_id: user_id.map(str::to_owned),
+        client_id: client_id.map(str::to_owned),
+        ip: Some(info.ip_text()),
+        user_agent: info.user_agent.clone(),
+        detail,
+    };
+    if let Err(error) = state.store.audit(event, &entry).await {
+        tracing::error!(%error, event = event.as_str(), "writing the audit log failed");
+    }
+}

@@ -1,0 +1,339 @@
+//! The account page: profile, password change, sessions with revoke, sign-out.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use vestibule_crds::SecretString;
+use vestibule_crds::v1alpha1::ProfileAttribute;
+
+use super::cookies;
+use super::fields::{self, Field};
+use super::flow;
+use super::page::{Page, message, render};
+use super::register::policy_messages;
+use super::session::{self, SignedIn};
+use crate::app::AppState;
+use crate::config::Tenant;
+use crate::error::Error;
+use crate::oidc::params::Params;
+use crate::password::check_policy;
+use crate::request_info::RequestInfo;
+use crate::store::{AuditEvent, ProfileUpdate, Session};
+
+/// A session as the account page lists it.
+#[derive(Debug)]
+struct SessionRow {
+    id: String,
+    device: String,
+    signed_in: String,
+    ip: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    page: &'a Page,
+    email: &'a str,
+    notice: Option<&'a str>,
+    fields: Vec<Field>,
+    current_error: Option<&'a str>,
+    password_hint: String,
+    password_errors: Vec<String>,
+    sessions: Vec<SessionRow>,
+}
+
+/// What to show above the forms, and form errors to show in them.
+#[derive(Default)]
+struct Outcome {
+    notice: Option<&'static str>,
+    fields: Option<Vec<Field>>,
+    current_error: Option<&'static str>,
+    password_errors: Vec<String>,
+}
+
+/// Query of the account page.
+#[derive(Debug, Deserialize)]
+pub struct AccountQuery {
+    saved: Option<String>,
+}
+
+/// `GET /account`.
+pub async fn account_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<AccountQuery>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let Some(signed_in) = session::current(&state, &tenant, &headers).await? else {
+        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+    };
+    let page = Page::new(&tenant, &headers, &[], None);
+    let notice = match query.saved.as_deref() {
+        Some("profile") => Some(page.t.saved),
+        Some("password") => Some(page.t.password_changed),
+        _ => None,
+    };
+    show(
+        &state,
+        &tenant,
+        page,
+        &signed_in,
+        Outcome {
+            notice,
+            ..Outcome::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn show(
+    state: &AppState,
+    tenant: &Tenant,
+    page: Page,
+    signed_in: &SignedIn,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Result<Response, Error> {
+    let page = page.clone().titled(page.t.account_title);
+    let t = page.t;
+    let user = &signed_in.user;
+    let fields = outcome.fields.unwrap_or_else(|| {
+        ProfileAttribute::ALL
+            .iter()
+            .map(|attribute| fields::field(t, *attribute, user.attribute(*attribute).unwrap_or_default(), None))
+            .collect()
+    });
+    let sessions = state
+        .store
+        .sessions_of_user(&user.id)
+        .await?
+        .into_iter()
+        .map(|session| row(session, &signed_in.session.id))
+        .collect();
+    let password_hint = t
+        .password_hint
+        .replace("{}", &tenant.config.password_policy.min_length.to_string());
+    let template = AccountPage {
+        page: &page,
+        email: &user.email,
+        notice: outcome.notice,
+        fields,
+        current_error: outcome.current_error,
+        password_hint,
+        password_errors: outcome.password_errors,
+        sessions,
+    };
+    Ok(render(&template, &page, status, &[]))
+}
+
+fn row(session: Session, current: &str) -> SessionRow {
+    let signed_in = jiff::Timestamp::from_second(session.created_at)
+        .map(|at| at.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    SessionRow {
+        current: session.id == current,
+        device: session
+            .user_agent
+            .map(|agent| agent.chars().take(60).collect())
+            .unwrap_or_default(),
+        signed_in,
+        ip: session.ip.unwrap_or_default(),
+        id: session.id,
+    }
+}
+
+/// Checks the session and CSRF token of an account form.
+async fn authorised(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    form: &Params,
+) -> Result<Option<SignedIn>, Error> {
+    if !super::csrf::verify(tenant, headers, form.get("csrf")) {
+        return Ok(None);
+    }
+    session::current(state, tenant, headers).await
+}
+
+/// `POST /account/profile`.
+pub async fn profile_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let form = Params::parse(&body).unwrap_or_default();
+    let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? else {
+        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+    };
+    let page = Page::new(&tenant, &headers, &[], None);
+    let (mut update, mut rendered, mut ok) = (ProfileUpdate::default(), Vec::new(), true);
+    for attribute in ProfileAttribute::ALL {
+        let raw = form.get(attribute.claim()).unwrap_or_default();
+        if raw.trim().is_empty() {
+            rendered.push(fields::field(page.t, attribute, "", None));
+            continue;
+        }
+        match fields::validate(page.t, attribute, raw) {
+            Ok(value) => {
+                rendered.push(fields::field(page.t, attribute, &value, None));
+                update.set(attribute, value);
+            }
+            Err(error) => {
+                ok = false;
+                rendered.push(fields::field(page.t, attribute, raw, Some(error)));
+            }
+        }
+    }
+    if !ok {
+        let outcome = Outcome {
+            fields: Some(rendered),
+            ..Outcome::default()
+        };
+        return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
+    }
+    state
+        .store
+        .update_profile(&signed_in.user.id, &update, state.now())
+        .await?;
+    crate::audit::record(
+        &state,
+        AuditEvent::ProfileUpdated,
+        Some(&signed_in.user.id),
+        None,
+        &info,
+    )
+    .await;
+    Ok(flow::see_other(
+        &format!("{}?saved=profile", tenant.path("/account")),
+        &[],
+    ))
+}
+
+/// `POST /account/password`: needs the current password; ends the other sessions.
+pub async fn password_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let form = Params::parse(&body).unwrap_or_default();
+    let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? else {
+        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+    };
+    let page = Page::new(&tenant, &headers, &[], None);
+    let t = page.t;
+    let user = &signed_in.user;
+    let current = SecretString::new(form.get("current_password").unwrap_or_default());
+    if !state
+        .hasher
+        .verify(&current, Some(&user.password_hash))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+    {
+        let outcome = Outcome {
+            current_error: Some(t.wrong_current_password),
+            ..Outcome::default()
+        };
+        return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
+    }
+    let new_password = SecretString::new(form.get("new_password").unwrap_or_default());
+    let violations = check_policy(&tenant.config.password_policy, new_password.expose(), &user.email);
+    if !violations.is_empty() {
+        let outcome = Outcome {
+            password_errors: policy_messages(t, &violations),
+            ..Outcome::default()
+        };
+        return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
+    }
+    let hash = state
+        .hasher
+        .hash(&new_password)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    state.store.set_password(&user.id, &hash, state.now()).await?;
+    state
+        .store
+        .delete_other_sessions(&user.id, Some(&signed_in.session.id))
+        .await?;
+    crate::audit::record(&state, AuditEvent::PasswordChanged, Some(&user.id), None, &info).await;
+    Ok(flow::see_other(
+        &format!("{}?saved=password", tenant.path("/account")),
+        &[],
+    ))
+}
+
+/// `POST /account/sessions/revoke`: ends one of the customer's other sessions and its grants.
+pub async fn revoke_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let form = Params::parse(&body).unwrap_or_default();
+    let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? else {
+        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+    };
+    let target = form.get("session").unwrap_or_default();
+    if state.store.delete_session(&signed_in.user.id, target).await? {
+        state
+            .store
+            .revoke_grants(&signed_in.user.id, Some(target), state.now())
+            .await?;
+        crate::audit::record_detail(
+            &state,
+            AuditEvent::SessionRevoked,
+            Some(&signed_in.user.id),
+            None,
+            &info,
+            Some(target.to_owned()),
+        )
+        .await;
+    }
+    Ok(flow::see_other(&tenant.path("/account"), &[]))
+}
+
+/// `POST /logout`: ends this session.
+pub async fn logout_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let form = Params::parse(&body).unwrap_or_default();
+    let page = Page::new(&tenant, &headers, &[], None);
+    if let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? {
+        end(&state, &signed_in, &info).await?;
+    }
+    let t = page.t;
+    let link = page.link("/login");
+    let mut response = message(
+        page,
+        t.signed_out_title,
+        t.signed_out_body,
+        Some((link, t.sign_in)),
+        StatusCode::OK,
+    );
+    response
+        .headers_mut()
+        .append(axum::http::header::SET_COOKIE, cookies::clear(&tenant.cookies.session));
+    Ok(response)
+}
+
+/// Ends a session (sign-out), with its audit entry.
+pub async fn end(state: &AppState, signed_in: &SignedIn, info: &RequestInfo) -> Result<(), Error> {
+    state
+        .store
+        .delete_session(&signed_in.user.id, &signed_in.session.id)
+        .await?;
+    crate::audit::record(state, AuditEvent::Logout, Some(&signed_in.user.id), None, info).await;
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Profile attributes as form fields: labels, input types, validation.
+
+use vestibule_crds::v1alpha1::ProfileAttribute;
+
+use super::i18n::Messages;
+
+/// One input of a profile form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Form name: the claim name.
+    pub name: &'static str,
+    /// Label in the page's language.
+    pub label: &'static str,
+    /// HTML input type.
+    pub input_type: &'static str,
+    /// HTML autocomplete token.
+    pub autocomplete: &'static str,
+    /// Current value.
+    pub value: String,
+    /// What is wrong with it.
+    pub error: Option<&'static str>,
+}
+
+/// A field for `attribute`.
+pub fn field(t: &'static Messages, attribute: ProfileAttribute, value: &str, error: Option<&'static str>) -> Field {
+    let (input_type, autocomplete) = match attribute {
+        ProfileAttribute::GivenName => ("text", "given-name"),
+        ProfileAttribute::FamilyName => ("text", "family-name"),
+        ProfileAttribute::Nickname => ("text", "nickname"),
+        ProfileAttribute::PhoneNumber => ("tel", "tel"),
+        ProfileAttribute::Birthdate => ("date", "bday"),
+    };
+    Field {
+        name: attribute.claim(),
+        label: t.attribute(attribute),
+        input_type,
+        autocomplete,
+        value: value.to_owned(),
+        error,
+    }
+}
+
+/// The attribute's normalised value, or the message to show.
+pub fn validate(t: &'static Messages, attribute: ProfileAttribute, value: &str) -> Result<String, &'static str> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(t.required_field);
+    }
+    match attribute {
+        ProfileAttribute::PhoneNumber => {
+            let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+            let digits = compact.strip_prefix('+').unwrap_or_default();
+            let e164 = (7..=15).contains(&digits.len())
+                && digits.chars().all(|c| c.is_ascii_digit())
+                && !digits.starts_with('0');
+            if e164 { Ok(compact) } else { Err(t.invalid_phone) }
+        }
+        ProfileAttribute::Birthdate => {
+            let date: jiff::civil::Date = value.parse().map_err(|_| t.invalid_birthdate)?;
+            let today = jiff::ZonedDateTime::now().date();
+            if date < today && date.year() >= 1900 {
+                Ok(date.to_string())
+            } else {
+                Err(t.invalid_birthdate)
+            }
+        }
+        _ if value.chars().count() > 100 => Err(t.required_field),
+        _ => Ok(value.to_owned()),
+    }
+}
+
+/// The normalised email address, or the message to show.
+pub fn email(t: &'static Messages, value: &str) -> Result<String, &'static str> {
+    let email = value.trim().to_lowercase();
+    if email.len() <= 254 && vestibule_crds::rules::email_address(&email).is_ok() {
+        Ok(email)
+    } else {
+        Err(t.invalid_email)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::login::i18n::EN;
+
+    #[test]
+    fn phone_numbers_are_normalised_to_e164() {
+        assert_eq!(
+            validate(&EN, ProfileAttribute::PhoneNumber, "+49 170 123-4567"),
+            Ok("+491701234567".into())
+        );
+        assert!(validate(&EN, ProfileAttribute::PhoneNumber, "0170 1234567").is_err());
+    }
+
+    #[test]
+    fn birthdates_must_be_real_past_dates() {
+        assert_eq!(
+            validate(&EN, ProfileAttribute::Birthdate, "1990-02-28"),
+            Ok("1990-02-28".into())
+        );
+        assert!(validate(&EN, ProfileAttribute::Birthdate, "1990-02-30").is_err());
+        assert!(validate(&EN, ProfileAttribute::Birthdate, "2999-01-01").is_err());
+    }
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        assert_eq!(email(&EN, " Ada@Example.COM "), Ok("ada@example.com".into()));
+        assert!(email(&EN, "not-an-email").is_err());
+        assert_eq!(validate(&EN, ProfileAttribute::GivenName, "  "), Err(EN.required_field));
+    }
+}

@@ -1,0 +1,52 @@
+//! The hosted pages: sign-in, registration, verification, recovery, consent, progressive
+//! profiling and the account page.
+
+pub mod account;
+mod consent;
+pub mod cookies;
+pub mod csrf;
+mod fields;
+pub mod flow;
+pub mod i18n;
+pub mod page;
+pub mod profile;
+mod recovery;
+mod register;
+pub mod session;
+mod signin;
+mod verify;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+/// Every hosted page.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(signin::login_get).post(signin::login_post))
+        .route("/register", get(register::register_get).post(register::register_post))
+        .route("/verify", get(verify::verify_get))
+        .route("/verify/resend", post(verify::resend_post))
+        .route("/forgot", get(recovery::forgot_get).post(recovery::forgot_post))
+        .route("/reset", get(recovery::reset_get).post(recovery::reset_post))
+        .route("/consent", get(consent::consent_get).post(consent::consent_post))
+        .route("/profile", get(profile::profile_get).post(profile::profile_post))
+        .route("/account", get(account::account_get))
+        .route("/account/profile", post(account::profile_post))
+        .route("/account/password", post(account::password_post))
+        .route("/account/sessions/revoke", post(account::revoke_post))
+        .route("/logout", post(account::logout_post))
+        .route("/assets/style.css", get(style))
+}
+
+async fn home(State(state): State<AppState>) -> Response {
+    flow::see_other(&state.tenant.get().path("/account"), &[]).into_response()
+}
+
+async fn style(State(state): State<AppState>) -> Response {
+    page::stylesheet(&state.tenant.get())
+}

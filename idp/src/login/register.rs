@@ -1,0 +1,290 @@
+//! Self-service registration, with the tenant's required attributes and password policy.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use vestibule_crds::SecretString;
+
+use super::fields::{self, Field};
+use super::flow::{self, parked};
+use super::i18n::Messages;
+use super::page::{Page, message, render};
+use super::session;
+use crate::app::AppState;
+use crate::config::Tenant;
+use crate::email::{self, Kind};
+use crate::error::Error;
+use crate::oidc::params::Params;
+use crate::password::{PolicyViolation, check_policy};
+use crate::request_info::RequestInfo;
+use crate::risk::Action;
+use crate::store::{AuditEvent, EmailPurpose, NewUser, ProfileUpdate};
+
+/// Verification links work this long.
+pub const VERIFY_LIFETIME: i64 = 24 * 3600;
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage<'a> {
+    page: &'a Page,
+    email: &'a str,
+    email_error: Option<&'a str>,
+    fields: Vec<Field>,
+    password_hint: String,
+    password_errors: Vec<String>,
+}
+
+/// Query of the registration page.
+#[derive(Debug, Deserialize)]
+pub struct RegisterQuery {
+    request: Option<String>,
+}
+
+/// `GET /register`.
+pub async fn register_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<RegisterQuery>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let request = parked(&state, query.request.as_deref()).await?;
+    let locales = request.as_ref().map(|r| r.ui_locales.clone()).unwrap_or_default();
+    let page = Page::new(
+        &tenant,
+        &headers,
+        &locales,
+        request.map(|_| query.request.unwrap_or_default()),
+    );
+    if !tenant.config.registration.enabled {
+        let t = page.t;
+        return Ok(message(
+            page,
+            t.error_title,
+            t.create_account,
+            None,
+            StatusCode::NOT_FOUND,
+        ));
+    }
+    let email = request_hint(&state, &page).await?;
+    let fields = empty_fields(&tenant, page.t);
+    Ok(show(&tenant, &page, &email, None, fields, Vec::new(), StatusCode::OK))
+}
+
+async fn request_hint(state: &AppState, page: &Page) -> Result<String, Error> {
+    Ok(parked(state, page.request.as_deref())
+        .await?
+        .and_then(|request| request.login_hint)
+        .unwrap_or_default())
+}
+
+fn empty_fields(tenant: &Tenant, t: &'static Messages) -> Vec<Field> {
+    tenant
+        .config
+        .registration
+        .required_attributes
+        .iter()
+        .map(|attribute| fields::field(t, *attribute, "", None))
+        .collect()
+}
+
+fn show(
+    tenant: &Tenant,
+    page: &Page,
+    email: &str,
+    email_error: Option<&str>,
+    fields: Vec<Field>,
+    password_errors: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let page = page.clone().titled(page.t.register_title);
+    let password_hint = page
+        .t
+        .password_hint
+        .replace("{}", &tenant.config.password_policy.min_length.to_string());
+    let template = RegisterPage {
+        page: &page,
+        email,
+        email_error,
+        fields,
+        password_hint,
+        password_errors,
+    };
+    render(&template, &page, status, &[])
+}
+
+/// The messages for password policy violations.
+pub fn policy_messages(t: &'static Messages, violations: &[PolicyViolation]) -> Vec<String> {
+    violations
+        .iter()
+        .map(|violation| match violation {
+            PolicyViolation::TooShort(min) => t.password_too_short.replace("{}", &min.to_string()),
+            PolicyViolation::TooLong(max) => t.password_too_long.replace("{}", &max.to_string()),
+            PolicyViolation::NeedsLowercase => t.password_needs_lowercase.to_owned(),
+            PolicyViolation::NeedsUppercase => t.password_needs_uppercase.to_owned(),
+            PolicyViolation::NeedsDigit => t.password_needs_digit.to_owned(),
+            PolicyViolation::NeedsSymbol => t.password_needs_symbol.to_owned(),
+            PolicyViolation::Common => t.password_common.to_owned(),
+            PolicyViolation::ContainsEmail => t.password_contains_email.to_owned(),
+        })
+        .collect()
+}
+
+/// `POST /register`.
+pub async fn register_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let form = Params::parse(&body).unwrap_or_default();
+    let request_id = form.get("request").map(str::to_owned);
+    let locales = flow::ui_locales(&state, request_id.as_deref()).await?;
+    let page = Page::new(&tenant, &headers, &locales, request_id.clone());
+    let t = page.t;
+    if !tenant.config.registration.enabled || !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
+        return Ok(message(
+            page,
+            t.error_title,
+            t.link_invalid_body,
+            None,
+            StatusCode::FORBIDDEN,
+        ));
+    }
+    if !state.limiter.allow(
+        Action::Email,
+        info.ip,
+        tenant.config.attack_protection.rate_limits.emails_per_minute,
+        state.now(),
+    ) {
+        return Ok(message(
+            page,
+            t.error_title,
+            t.too_many_attempts,
+            None,
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let raw_email = form.get("email").unwrap_or_default();
+    let email = fields::email(t, raw_email);
+    let (profile, fields, fields_ok) = read_attributes(&tenant, t, &form);
+    let password = SecretString::new(form.get("password").unwrap_or_default());
+    let violations = check_policy(&tenant.config.password_policy, password.expose(), raw_email);
+    let (Ok(email), true, true) = (&email, fields_ok, violations.is_empty()) else {
+        let errors = policy_messages(t, &violations);
+        return Ok(show(
+            &tenant,
+            &page,
+            raw_email,
+            email.err(),
+            fields,
+            errors,
+            StatusCode::BAD_REQUEST,
+        ));
+    };
+    let verify = tenant.config.registration.require_email_verification;
+    let password_hash = state
+        .hasher
+        .hash(&password)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let new_user = NewUser {
+        email: email.clone(),
+        password_hash,
+        profile,
+        email_verified: !verify,
+        locale: Some(t.lang.to_owned()),
+    };
+    let Some(user) = state.store.create_user(new_user, state.now()).await? else {
+        return already_registered(&tenant, page, email, verify);
+    };
+    crate::audit::record(&state, AuditEvent::Registered, Some(&user.id), None, &info).await;
+    if !verify {
+        let (_, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
+        let cookies: Vec<_> = std::iter::once(cookie).chain(page.csrf_cookie.clone()).collect();
+        return Ok(flow::next(&tenant, request_id.as_deref(), &cookies));
+    }
+    send_verification(&state, &tenant, t, &user.id, &user.email, request_id.as_deref()).await?;
+    Ok(message(
+        page,
+        t.check_email_title,
+        t.check_email_body,
+        None,
+        StatusCode::OK,
+    ))
+}
+
+/// The address has an account. With verification on, the answer is the same as for a new
+/// account (no enumeration) and the owner gets an email; otherwise we must say so.
+fn already_registered(
+    tenant: &std::sync::Arc<Tenant>,
+    page: Page,
+    email: &str,
+    verify: bool,
+) -> Result<Response, Error> {
+    let t = page.t;
+    if !verify {
+        let fields = empty_fields(tenant, t);
+        let taken = vec![t.have_account.to_owned()];
+        return Ok(show(tenant, &page, email, None, fields, taken, StatusCode::CONFLICT));
+    }
+    let link = format!("{}{}", tenant.url("/forgot"), page.query);
+    email::send_later(
+        tenant.clone(),
+        email::compose(tenant, t, Kind::AlreadyRegistered, email, &link).map_err(|e| Error::Internal(e.to_string()))?,
+    );
+    Ok(message(
+        page,
+        t.check_email_title,
+        t.check_email_body,
+        None,
+        StatusCode::OK,
+    ))
+}
+
+/// Creates a verification token for `user_id` and mails the link.
+pub async fn send_verification(
+    state: &AppState,
+    tenant: &std::sync::Arc<Tenant>,
+    t: &'static Messages,
+    user_id: &str,
+    address: &str,
+    request: Option<&str>,
+) -> Result<(), Error> {
+    let token = crate::random::token();
+    let expires = state.now() + VERIFY_LIFETIME;
+    state
+        .store
+        .create_email_token(user_id, EmailPurpose::Verify, &crate::random::hash(&token), expires)
+        .await?;
+    let mut link = format!("{}?token={token}", tenant.url("/verify"));
+    if let Some(request) = request {
+        link.push_str(&format!("&request={}", flow::url_encode(request)));
+    }
+    let email = email::compose(tenant, t, Kind::Verify, address, &link).map_err(|e| Error::Internal(e.to_string()))?;
+    email::send_later(tenant.clone(), email);
+    Ok(())
+}
+
+/// Reads the required attributes from the form: the update, the fields to re-render, validity.
+fn read_attributes(tenant: &Tenant, t: &'static Messages, form: &Params) -> (ProfileUpdate, Vec<Field>, bool) {
+    let mut update = ProfileUpdate::default();
+    let mut rendered = Vec::new();
+    let mut ok = true;
+    for attribute in &tenant.config.registration.required_attributes {
+        let raw = form.get(attribute.claim()).unwrap_or_default();
+        match fields::validate(t, *attribute, raw) {
+            Ok(value) => {
+                rendered.push(fields::field(t, *attribute, &value, None));
+                update.set(*attribute, value);
+            }
+            Err(error) => {
+                ok = false;
+                rendered.push(fields::field(t, *attribute, raw, Some(error)));
+            }
+        }
+    }
+    (update, rendered, ok)
+}

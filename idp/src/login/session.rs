@@ -1,0 +1,73 @@
+//! The customer's sign-in session: created at sign-in, found from the cookie, ended on
+//! sign-out, idle timeout or absolute timeout.
+
+use axum::http::{HeaderMap, HeaderValue};
+
+use super::cookies;
+use crate::app::AppState;
+use crate::config::Tenant;
+use crate::error::Error;
+use crate::request_info::RequestInfo;
+use crate::store::{NewSession, Session, User};
+
+/// A valid session and its customer.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session.
+    pub session: Session,
+    /// The customer.
+    pub user: User,
+}
+
+/// Recording activity costs a write, so it happens at most this often.
+const TOUCH_INTERVAL: i64 = 60;
+
+/// The signed-in customer, if the cookie names a session that has not timed out.
+pub async fn current(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<Option<SignedIn>, Error> {
+    let Some(token) = cookies::get(headers, &tenant.cookies.session) else {
+        return Ok(None);
+    };
+    let Some(session) = state.store.session_by_token(&crate::random::hash(&token)).await? else {
+        return Ok(None);
+    };
+    let now = state.now();
+    let idle = i64::try_from(tenant.config.sessions.idle_timeout.as_secs()).unwrap_or(i64::MAX);
+    if now >= session.expires_at || now - session.last_seen_at >= idle {
+        return Ok(None);
+    }
+    let Some(user) = state.store.user_by_id(&session.user_id).await? else {
+        return Ok(None);
+    };
+    if now - session.last_seen_at >= TOUCH_INTERVAL {
+        state.store.touch_session(&session.id, now).await?;
+    }
+    Ok(Some(SignedIn { session, user }))
+}
+
+/// Starts a session for `user` (always a new token: no session fixation) and returns the
+/// cookie to set.
+pub async fn start(
+    state: &AppState,
+    tenant: &Tenant,
+    user: &User,
+    amr: &str,
+    info: &RequestInfo,
+) -> Result<(Session, HeaderValue), Error> {
+    let token = crate::random::token();
+    let now = state.now();
+    let lifetime = i64::try_from(tenant.config.sessions.absolute_timeout.as_secs()).unwrap_or(i64::MAX);
+    let ip = info.ip_text();
+    let session = state
+        .store
+        .create_session(NewSession {
+            token_hash: &crate::random::hash(&token),
+            user_id: &user.id,
+            amr,
+            now,
+            expires_at: now.saturating_add(lifetime),
+            ip: Some(&ip),
+            user_agent: info.user_agent.as_deref(),
+        })
+        .await?;
+    Ok((session, cookies::set(&tenant.cookies.session, &token, Some(lifetime))))
+}

@@ -1,0 +1,205 @@
+//! The sign-in page: email and password, with lockout, rate limits and constant-time answers.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use vestibule_crds::SecretString;
+
+use super::flow::{self, parked};
+use super::page::{Page, render};
+use super::session;
+use crate::app::AppState;
+use crate::error::Error;
+use crate::metrics::LoginOutcome;
+use crate::oidc::params::Params;
+use crate::request_info::RequestInfo;
+use crate::risk::Action;
+use crate::store::{AuditEvent, User};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    page: &'a Page,
+    email: &'a str,
+    error: Option<&'a str>,
+    resend: bool,
+    registration: bool,
+}
+
+/// Query of the sign-in page.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    request: Option<String>,
+}
+
+/// `GET /login`.
+pub async fn login_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let request = parked(&state, query.request.as_deref()).await?;
+    let locales = request.as_ref().map(|r| r.ui_locales.clone()).unwrap_or_default();
+    let email = request.as_ref().and_then(|r| r.login_hint.clone()).unwrap_or_default();
+    let page = Page::new(
+        &tenant,
+        &headers,
+        &locales,
+        request.map(|_| query.request.unwrap_or_default()),
+    );
+    Ok(show(&tenant, page, &email, None, false, StatusCode::OK))
+}
+
+fn show(
+    tenant: &crate::config::Tenant,
+    page: Page,
+    email: &str,
+    error: Option<&str>,
+    resend: bool,
+    status: StatusCode,
+) -> Response {
+    let page = page.clone().titled(page.t.sign_in);
+    let registration = tenant.config.registration.enabled;
+    render(
+        &LoginPage {
+            page: &page,
+            email,
+            error,
+            resend,
+            registration,
+        },
+        &page,
+        status,
+        &[],
+    )
+}
+
+/// `POST /login`.
+pub async fn login_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let form = Params::parse(&body).unwrap_or_default();
+    let request_id = form.get("request").map(str::to_owned);
+    let locales = flow::ui_locales(&state, request_id.as_deref()).await?;
+    let page = Page::new(&tenant, &headers, &locales, request_id.clone());
+    let t = page.t;
+    let email = form.get("email").unwrap_or_default().trim().to_lowercase();
+    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
+        return Ok(show(
+            &tenant,
+            page,
+            &email,
+            Some(t.error_title),
+            false,
+            StatusCode::FORBIDDEN,
+        ));
+    }
+    let now = state.now();
+    let limits = &tenant.config.attack_protection;
+    if !state
+        .limiter
+        .allow(Action::Login, info.ip, limits.rate_limits.logins_per_minute, now)
+    {
+        state.metrics.observe_login(LoginOutcome::RateLimited);
+        return Ok(show(
+            &tenant,
+            page,
+            &email,
+            Some(t.too_many_attempts),
+            false,
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let password = SecretString::new(form.get("password").unwrap_or_default());
+    let user = state.store.user_by_email(&email).await?;
+    let verified = state
+        .hasher
+        .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let outcome = judge(&state, &tenant, user.as_ref(), verified, &info).await?;
+    state.metrics.observe_login(outcome);
+    let Some(user) = user.filter(|_| outcome == LoginOutcome::Success) else {
+        let (message, resend, status) = match outcome {
+            LoginOutcome::Locked => (t.account_locked, false, StatusCode::FORBIDDEN),
+            LoginOutcome::Unverified => (t.email_not_verified, true, StatusCode::FORBIDDEN),
+            _ => (t.invalid_credentials, false, StatusCode::UNAUTHORIZED),
+        };
+        return Ok(show(&tenant, page, &email, Some(message), resend, status));
+    };
+    state.store.record_login_success(&user.id).await?;
+    crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;
+    let (_, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
+    let mut cookies = vec![cookie];
+    cookies.extend(page.csrf_cookie.clone());
+    Ok(flow::next(&tenant, request_id.as_deref(), &cookies))
+}
+
+/// Decides a sign-in attempt and records failures (lockout, audit).
+async fn judge(
+    state: &AppState,
+    tenant: &crate::config::Tenant,
+    user: Option<&User>,
+    verified: bool,
+    info: &RequestInfo,
+) -> Result<LoginOutcome, Error> {
+    let now = state.now();
+    let Some(user) = user else {
+        crate::audit::record_detail(
+            state,
+            AuditEvent::LoginFailed,
+            None,
+            None,
+            info,
+            Some("unknown account".into()),
+        )
+        .await;
+        return Ok(LoginOutcome::Failure);
+    };
+    let lockout = &tenant.config.attack_protection.lockout;
+    if lockout.enabled && user.is_locked(now) {
+        crate::audit::record_detail(
+            state,
+            AuditEvent::LoginFailed,
+            Some(&user.id),
+            None,
+            info,
+            Some("account locked".into()),
+        )
+        .await;
+        return Ok(LoginOutcome::Locked);
+    }
+    if !verified {
+        crate::audit::record_detail(
+            state,
+            AuditEvent::LoginFailed,
+            Some(&user.id),
+            None,
+            info,
+            Some("wrong password".into()),
+        )
+        .await;
+        if lockout.enabled {
+            let until = now + i64::try_from(lockout.duration.as_secs()).unwrap_or(i64::MAX / 2);
+            if state
+                .store
+                .record_login_failure(&user.id, i64::from(lockout.max_failures), until)
+                .await?
+            {
+                crate::audit::record(state, AuditEvent::AccountLocked, Some(&user.id), None, info).await;
+            }
+        }
+        return Ok(LoginOutcome::Failure);
+    }
+    if tenant.config.registration.require_email_verification && !user.email_verified {
+        return Ok(LoginOutcome::Unverified);
+    }
+    Ok(LoginOutcome::Success)
+}

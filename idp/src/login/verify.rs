@@ -1,0 +1,121 @@
+//! Email verification: the single-use, expiring link from the registration email.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::flow;
+use super::page::{Page, message};
+use super::register::send_verification;
+use crate::app::AppState;
+use crate::error::Error;
+use crate::oidc::params::Params;
+use crate::request_info::RequestInfo;
+use crate::risk::Action;
+use crate::store::{AuditEvent, EmailPurpose};
+
+/// Query of the verification link.
+#[derive(Debug, Deserialize)]
+pub struct VerifyQuery {
+    token: Option<String>,
+    request: Option<String>,
+}
+
+/// `GET /verify?token=…`: confirms the address once.
+pub async fn verify_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    Query(query): Query<VerifyQuery>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let request = flow::parked(&state, query.request.as_deref()).await?;
+    let locales = request.as_ref().map(|r| r.ui_locales.clone()).unwrap_or_default();
+    let page = Page::new(
+        &tenant,
+        &headers,
+        &locales,
+        request.map(|_| query.request.clone().unwrap_or_default()),
+    );
+    let t = page.t;
+    let token_hash = crate::random::hash(query.token.as_deref().unwrap_or_default());
+    let now = state.now();
+    let Some(user_id) = state
+        .store
+        .consume_email_token(&token_hash, EmailPurpose::Verify, now)
+        .await?
+    else {
+        return Ok(message(
+            page,
+            t.link_invalid_title,
+            t.link_invalid_body,
+            None,
+            StatusCode::BAD_REQUEST,
+        ));
+    };
+    state.store.mark_email_verified(&user_id, now).await?;
+    crate::audit::record(&state, AuditEvent::EmailVerified, Some(&user_id), None, &info).await;
+    let link = page.link("/login");
+    Ok(message(
+        page,
+        t.verified_title,
+        t.verified_body,
+        Some((link, t.continue_sign_in)),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /verify/resend`: the same answer whether or not there is such an unverified account.
+pub async fn resend_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let form = Params::parse(&body).unwrap_or_default();
+    let request_id = form.get("request").map(str::to_owned);
+    let locales = flow::ui_locales(&state, request_id.as_deref()).await?;
+    let page = Page::new(&tenant, &headers, &locales, request_id.clone());
+    let t = page.t;
+    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
+        return Ok(message(
+            page,
+            t.error_title,
+            t.link_invalid_body,
+            None,
+            StatusCode::FORBIDDEN,
+        ));
+    }
+    if !state.limiter.allow(
+        Action::Email,
+        info.ip,
+        tenant.config.attack_protection.rate_limits.emails_per_minute,
+        state.now(),
+    ) {
+        return Ok(message(
+            page,
+            t.error_title,
+            t.too_many_attempts,
+            None,
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let email = form.get("email").unwrap_or_default().trim().to_lowercase();
+    if let Some(user) = state
+        .store
+        .user_by_email(&email)
+        .await?
+        .filter(|user| !user.email_verified)
+    {
+        send_verification(&state, &tenant, t, &user.id, &user.email, request_id.as_deref()).await?;
+    }
+    Ok(message(
+        page,
+        t.check_email_title,
+        t.check_email_body,
+        None,
+        StatusCode::OK,
+    ))
+}

@@ -1,0 +1,134 @@
+//! Minting signed tokens for a grant or a client.
+
+use vestibule_crds::config::ClientConfig;
+
+use super::claims::{ACR_PASSWORD, AccessTokenClaims, IdTokenClaims, at_hash, user_claims};
+use crate::config::Tenant;
+use crate::error::Error;
+use crate::store::{Grant, User};
+
+/// `typ` of JWT access tokens (RFC 9068 2.1).
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+/// `typ` of ID tokens.
+pub const ID_TOKEN_TYPE: &str = "JWT";
+
+/// A signed access token.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    /// The JWT.
+    pub token: String,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+}
+
+/// Lifetimes in seconds for one client, with its overrides applied.
+pub struct Lifetimes {
+    /// Access token.
+    pub access: i64,
+    /// ID token.
+    pub id: i64,
+    /// Refresh token family.
+    pub refresh: i64,
+}
+
+/// The lifetimes that apply to `client`.
+pub fn lifetimes(tenant: &Tenant, client: &ClientConfig) -> Lifetimes {
+    let tokens = &tenant.config.tokens;
+    let seconds = |duration: vestibule_crds::Duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+    Lifetimes {
+        access: seconds(client.access_token_lifetime.unwrap_or(tokens.access_token_lifetime)),
+        id: seconds(client.id_token_lifetime.unwrap_or(tokens.id_token_lifetime)),
+        refresh: seconds(client.refresh_token_lifetime.unwrap_or(tokens.refresh_token_lifetime)),
+    }
+}
+
+fn sign_error(error: crate::signing::SigningError) -> Error {
+    Error::Internal(error.to_string())
+}
+
+/// An access token for a customer's grant.
+pub fn user_access_token(
+    tenant: &Tenant,
+    client: &ClientConfig,
+    grant: &Grant,
+    scope: &str,
+    now: i64,
+) -> Result<AccessToken, Error> {
+    let expires_in = lifetimes(tenant, client).access;
+    let claims = AccessTokenClaims {
+        iss: tenant.config.issuer.clone(),
+        sub: grant.user_id.clone(),
+        aud: tenant.config.issuer.clone(),
+        exp: now + expires_in,
+        iat: now,
+        jti: format!("{}.{}", grant.id, crate::random::id()),
+        client_id: client.client_id.clone(),
+        scope: scope.to_owned(),
+        auth_time: Some(grant.auth_time),
+        acr: Some(ACR_PASSWORD.to_owned()),
+        amr: Some(grant.amr.split(' ').map(str::to_owned).collect()),
+        sid: Some(grant.session_id.clone()),
+    };
+    let token = tenant
+        .signer
+        .sign(tenant.config.access_token_algorithm(), ACCESS_TOKEN_TYPE, &claims)
+        .map_err(sign_error)?;
+    Ok(AccessToken { token, expires_in })
+}
+
+/// An access token for a client acting on its own behalf (client credentials).
+pub fn client_access_token(
+    tenant: &Tenant,
+    client: &ClientConfig,
+    scope: &str,
+    now: i64,
+) -> Result<AccessToken, Error> {
+    let expires_in = lifetimes(tenant, client).access;
+    let claims = AccessTokenClaims {
+        iss: tenant.config.issuer.clone(),
+        sub: client.client_id.clone(),
+        aud: tenant.config.issuer.clone(),
+        exp: now + expires_in,
+        iat: now,
+        jti: crate::random::id(),
+        client_id: client.client_id.clone(),
+        scope: scope.to_owned(),
+        auth_time: None,
+        acr: None,
+        amr: None,
+        sid: None,
+    };
+    let token = tenant
+        .signer
+        .sign(tenant.config.access_token_algorithm(), ACCESS_TOKEN_TYPE, &claims)
+        .map_err(sign_error)?;
+    Ok(AccessToken { token, expires_in })
+}
+
+/// An ID token for a grant, bound to `access_token` by `at_hash`.
+pub fn id_token(
+    tenant: &Tenant,
+    client: &ClientConfig,
+    grant: &Grant,
+    user: &User,
+    access_token: &str,
+    now: i64,
+) -> Result<String, Error> {
+    let alg = client.id_token_signed_response_alg;
+    let claims = IdTokenClaims {
+        iss: tenant.config.issuer.clone(),
+        sub: user.id.clone(),
+        aud: client.client_id.clone(),
+        azp: client.client_id.clone(),
+        exp: now + lifetimes(tenant, client).id,
+        iat: now,
+        auth_time: grant.auth_time,
+        nonce: grant.nonce.clone(),
+        acr: ACR_PASSWORD.to_owned(),
+        amr: grant.amr.split(' ').map(str::to_owned).collect(),
+        at_hash: Some(at_hash(access_token, alg)),
+        sid: grant.session_id.clone(),
+        profile: user_claims(user, grant.scopes()),
+    };
+    tenant.signer.sign(alg, ID_TOKEN_TYPE, &claims).map_err(sign_error)
+}

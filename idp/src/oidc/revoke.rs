@@ -1,0 +1,37 @@
+//! Token revocation (RFC 7009).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+
+use super::claims::AccessTokenClaims;
+use super::client_auth::authenticate;
+use super::mint::ACCESS_TOKEN_TYPE;
+use super::params::Params;
+use crate::app::AppState;
+use crate::error::Error;
+
+/// `POST /revoke`: always 200 once the client is authenticated, whether or not the token was
+/// valid (RFC 7009 2.2), so the answer reveals nothing about tokens.
+pub async fn post_revoke(State(state): State<AppState>, headers: HeaderMap, body: String) -> Result<StatusCode, Error> {
+    let params = Params::parse(&body)?;
+    let tenant = state.tenant.get();
+    let now = state.now();
+    let client = authenticate(&tenant, &headers, &params, now)?;
+    let token = params.require("token")?;
+    // A refresh token revokes its whole grant, access tokens included (RFC 7009 2.1).
+    if let Some((grant, _, _)) = state.store.refresh_token_grant(&crate::random::hash(token)).await? {
+        if grant.client_id == client.client_id {
+            state.store.revoke_grant(&grant.id, now).await?;
+        }
+        return Ok(StatusCode::OK);
+    }
+    let claims = tenant
+        .signer
+        .verify::<AccessTokenClaims>(token, ACCESS_TOKEN_TYPE, &tenant.config.issuer, false);
+    if let Ok(claims) = claims {
+        if claims.client_id == client.client_id {
+            state.store.revoke_access_token(&claims.jti, claims.exp).await?;
+        }
+    }
+    Ok(StatusCode::OK)
+}

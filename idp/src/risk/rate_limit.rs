@@ -1,0 +1,65 @@
+//! Fixed-window rate limits per client address and action, in memory (per IdP pod).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+/// What is being limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// A password sign-in attempt.
+    Login,
+    /// An action that sends an email (registration, reset request, resend).
+    Email,
+}
+
+/// Counts attempts per (action, address) in one-minute windows.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    windows: Mutex<HashMap<(Action, IpAddr), (i64, u32)>>,
+}
+
+impl RateLimiter {
+    /// Records an attempt at `now`; false when it exceeds `per_minute` (0 means unlimited).
+    pub fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: i64) -> bool {
+        if per_minute == 0 {
+            return true;
+        }
+        let minute = now.div_euclid(60);
+        let Ok(mut windows) = self.windows.lock() else {
+            return true;
+        };
+        if windows.len() > 100_000 {
+            // Bound memory under a flood of addresses: drop every stale window.
+            windows.retain(|_, (window, _)| *window == minute);
+        }
+        let entry = windows.entry((action, address)).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 <= per_minute
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_up_to_the_limit_per_minute_and_address() {
+        let limiter = RateLimiter::default();
+        let (a, b) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..3 {
+            assert!(limiter.allow(Action::Login, a, 3, 120));
+        }
+        assert!(!limiter.allow(Action::Login, a, 3, 121));
+        assert!(
+            limiter.allow(Action::Login, b, 3, 121),
+            "other addresses are unaffected"
+        );
+        assert!(limiter.allow(Action::Email, a, 3, 121), "other actions are unaffected");
+        assert!(limiter.allow(Action::Login, a, 3, 180), "a new minute starts afresh");
+        assert!(limiter.allow(Action::Login, a, 0, 180), "0 disables the limit");
+    }
+}

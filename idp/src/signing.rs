@@ -1,0 +1,167 @@
+//! Token signing and verification with the tenant's keys: the active key per algorithm signs,
+//! every published key (next, active, retired) verifies, and the public JWKS is pre-rendered.
+
+use std::collections::HashMap;
+
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use vestibule_crds::keys::{KeyError, KeyState, SigningKeySet};
+use vestibule_crds::v1alpha1::SigningAlgorithm;
+
+/// Why a key set cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    /// A key's parameters are malformed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The configuration needs an algorithm for which no key is active.
+    #[error("no active {0} key: the key file must hold an active key for every configured algorithm")]
+    MissingActiveKey(&'static str),
+    /// Two active keys for one algorithm.
+    #[error("more than one active {0} key")]
+    DuplicateActiveKey(&'static str),
+    /// Signing failed.
+    #[error("signing a token failed: {0}")]
+    Sign(#[source] jsonwebtoken::errors::Error),
+}
+
+/// Why a presented token was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Not a JWT, or its header is unreadable.
+    #[error("malformed token")]
+    Malformed,
+    /// Signed by a key we do not publish.
+    #[error("unknown signing key")]
+    UnknownKey,
+    /// The `typ` header is not the expected one.
+    #[error("wrong token type")]
+    WrongType,
+    /// Bad signature, expired, wrong issuer or audience.
+    #[error("invalid token: {0}")]
+    Invalid(#[source] jsonwebtoken::errors::Error),
+}
+
+struct ActiveKey {
+    kid: String,
+    key: EncodingKey,
+}
+
+/// The keys of one tenant, ready to sign and verify.
+pub struct Signer {
+    active: HashMap<SigningAlgorithm, ActiveKey>,
+    published: HashMap<String, (Algorithm, DecodingKey)>,
+    jwks: String,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("kids", &self.published.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The `jsonwebtoken` algorithm for a JOSE algorithm.
+pub fn jwt_algorithm(alg: SigningAlgorithm) -> Algorithm {
+    match alg {
+        SigningAlgorithm::Rs256 => Algorithm::RS256,
+        SigningAlgorithm::Es256 => Algorithm::ES256,
+        SigningAlgorithm::EdDsa => Algorithm::EdDSA,
+    }
+}
+
+impl Signer {
+    /// Prepares `set`, insisting on an active key for each of `required` algorithms.
+    pub fn new(set: &SigningKeySet, required: &[SigningAlgorithm]) -> Result<Self, SigningError> {
+        let mut active = HashMap::new();
+        let mut published = HashMap::new();
+        for key in &set.keys {
+            let public: Jwk = serde_json::from_value(key.public_jwk()).map_err(|error| KeyError::Malformed {
+                kid: key.kid.clone(),
+                reason: error.to_string(),
+            })?;
+            let decoding = DecodingKey::from_jwk(&public).map_err(|error| KeyError::Malformed {
+                kid: key.kid.clone(),
+                reason: error.to_string(),
+            })?;
+            published.insert(key.kid.clone(), (jwt_algorithm(key.alg), decoding));
+            if key.state == KeyState::Active {
+                let der = key.private_der()?;
+                let encoding = match key.alg {
+                    SigningAlgorithm::Rs256 => EncodingKey::from_rsa_der(&der),
+                    SigningAlgorithm::Es256 => EncodingKey::from_ec_der(&der),
+                    SigningAlgorithm::EdDsa => EncodingKey::from_ed_der(&der),
+                };
+                let previous = active.insert(
+                    key.alg,
+                    ActiveKey {
+                        kid: key.kid.clone(),
+                        key: encoding,
+                    },
+                );
+                if previous.is_some() {
+                    return Err(SigningError::DuplicateActiveKey(key.alg.as_str()));
+                }
+            }
+        }
+        if let Some(missing) = required.iter().find(|alg| !active.contains_key(alg)) {
+            return Err(SigningError::MissingActiveKey(missing.as_str()));
+        }
+        let jwks = set.public_jwks().to_string();
+        Ok(Self {
+            active,
+            published,
+            jwks,
+        })
+    }
+
+    /// The public JWKS document.
+    pub fn jwks(&self) -> &str {
+        &self.jwks
+    }
+
+    /// Signs `claims` with the active key for `alg`, with header `typ`.
+    pub fn sign<T: Serialize>(&self, alg: SigningAlgorithm, typ: &str, claims: &T) -> Result<String, SigningError> {
+        let active = self
+            .active
+            .get(&alg)
+            .ok_or(SigningError::MissingActiveKey(alg.as_str()))?;
+        let mut header = Header::new(jwt_algorithm(alg));
+        header.typ = Some(typ.to_owned());
+        header.kid = Some(active.kid.clone());
+        jsonwebtoken::encode(&header, claims, &active.key).map_err(SigningError::Sign)
+    }
+
+    /// Verifies a token we issued: known `kid`, `typ` as expected, signature, `iss`, and `exp`
+    /// unless `allow_expired` (an `id_token_hint` may have expired, OIDC RP-Initiated Logout 2).
+    pub fn verify<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        typ: &str,
+        issuer: &str,
+        allow_expired: bool,
+    ) -> Result<T, VerifyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
+        let (algorithm, key) = self.published.get(&kid).ok_or(VerifyError::UnknownKey)?;
+        // The key decides the algorithm, never the token: no alg confusion (RFC 8725 3.1).
+        if header.alg != *algorithm {
+            return Err(VerifyError::UnknownKey);
+        }
+        if !header.typ.is_some_and(|found| found.eq_ignore_ascii_case(typ)) {
+            return Err(VerifyError::WrongType);
+        }
+        let mut validation = Validation::new(*algorithm);
+        validation.set_issuer(&[issuer]);
+        validation.validate_aud = false;
+        validation.leeway = 0;
+        validation.validate_exp = !allow_expired;
+        validation.required_spec_claims = ["iss", "exp", "sub"].map(String::from).into();
+        jsonwebtoken::decode::<T>(token, key, &validation)
+            .map(|data| data.claims)
+            .map_err(VerifyError::Invalid)
+    }
+}

@@ -1,0 +1,31 @@
+//! Scopes a customer agreed to share with a third-party client.
+
+use super::{Store, StoreResult, query_error};
+
+impl Store {
+    /// The scopes the customer consented to for this client (space-separated), and when.
+    pub async fn consent(&self, user_id: &str, client_id: &str) -> StoreResult<Option<(String, i64)>> {
+        sqlx::query_as("SELECT scope, granted_at FROM consents WHERE user_id = $1 AND client_id = $2")
+            .bind(user_id)
+            .bind(client_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(query_error("consent"))
+    }
+
+    /// Records consent to `scope` (replacing earlier consent for the client).
+    pub async fn record_consent(&self, user_id: &str, client_id: &str, scope: &str, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .bind(scope)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(query_error("record_consent"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,367 @@
+//! Grants (one customer's authorization of one client) and what hangs off them: the
+//! authorization code, refresh tokens, and revoked access tokens.
+
+use sqlx::{Any, Transaction};
+
+use super::{Store, StoreResult, query_error};
+
+/// One authorization: what a customer granted a client in one sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Grant {
+    /// Identifier; access tokens carry it in their `jti`.
+    pub id: String,
+    /// The client.
+    pub client_id: String,
+    /// The customer.
+    pub user_id: String,
+    /// The IdP session it came from (`sid`).
+    pub session_id: String,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// The authorization request's nonce, repeated in every ID token of the grant.
+    pub nonce: Option<String>,
+    /// When the customer authenticated.
+    pub auth_time: i64,
+    /// How the customer authenticated, space-separated.
+    pub amr: String,
+    /// When granted.
+    pub created_at: i64,
+    /// When the grant (and its refresh tokens) end.
+    pub expires_at: i64,
+    /// When revoked, if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+impl Grant {
+    /// Whether tokens of this grant are still good at `now`.
+    pub fn is_active(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+
+    /// The granted scopes.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.split(' ').filter(|scope| !scope.is_empty())
+    }
+}
+
+/// A grant about to be recorded with its authorization code.
+#[derive(Debug, Clone)]
+pub struct NewGrant<'a> {
+    /// The client.
+    pub client_id: &'a str,
+    /// The customer.
+    pub user_id: &'a str,
+    /// The session.
+    pub session_id: &'a str,
+    /// Granted scopes, space-separated.
+    pub scope: &'a str,
+    /// The request's nonce.
+    pub nonce: Option<&'a str>,
+    /// When the customer authenticated.
+    pub auth_time: i64,
+    /// How, space-separated.
+    pub amr: &'a str,
+    /// Now.
+    pub now: i64,
+    /// When the grant ends (the refresh token lifetime).
+    pub expires_at: i64,
+}
+
+/// What redeeming an authorization code found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRedemption {
+    /// No such code.
+    Unknown,
+    /// The code has expired.
+    Expired,
+    /// The code was used before: its grant is now revoked (RFC 6749 4.1.2).
+    Reused,
+    /// First use.
+    Redeemed {
+        /// The grant.
+        grant: Grant,
+        /// The redirect URI of the authorization request.
+        redirect_uri: String,
+        /// The PKCE challenge of the authorization request.
+        code_challenge: Option<String>,
+    },
+}
+
+/// What using a refresh token found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// No such token, or expired, or its grant is revoked.
+    Invalid,
+    /// A rotated-out token was presented again: the whole grant is now revoked (RFC 9700 4.14.2).
+    Reused {
+        /// The revoked grant.
+        grant: Grant,
+    },
+    /// Accepted; the new token (when rotating) is stored.
+    Accepted {
+        /// The grant.
+        grant: Grant,
+    },
+}
+
+macro_rules! select_grant {
+    () => {
+        "SELECT g.id, g.client_id, g.user_id, g.session_id, g.scope, g.nonce, g.auth_time, g.amr, g.created_at, g.expires_at, g.revoked_at \
+         FROM grants g WHERE g.id = $1"
+    };
+}
+
+impl Store {
+    /// Records a grant and its authorization code, in one transaction.
+    pub async fn create_grant_with_code(
+        &self,
+        grant: NewGrant<'_>,
+        code_hash: &str,
+        redirect_uri: &str,
+        code_challenge: Option<&str>,
+        code_expires_at: i64,
+    ) -> StoreResult<String> {
+        let id = crate::random::id();
+        let mut tx = self.pool().begin().await.map_err(query_error("create_grant"))?;
+        sqlx::query(
+            "INSERT INTO grants (id, client_id, user_id, session_id, scope, nonce, auth_time, amr, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&id)
+        .bind(grant.client_id)
+        .bind(grant.user_id)
+        .bind(grant.session_id)
+        .bind(grant.scope)
+        .bind(grant.nonce)
+        .bind(grant.auth_time)
+        .bind(grant.amr)
+        .bind(grant.now)
+        .bind(grant.expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("create_grant"))?;
+        sqlx::query(
+            "INSERT INTO authorization_codes (code_hash, grant_id, redirect_uri, code_challenge, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(code_hash)
+        .bind(&id)
+        .bind(redirect_uri)
+        .bind(code_challenge)
+        .bind(code_expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("create_code"))?;
+        tx.commit().await.map_err(query_error("create_grant"))?;
+        Ok(id)
+    }
+
+    /// Consumes an authorization code. A second use revokes the grant the first use created.
+    pub async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<CodeRedemption> {
+        let mut tx = self.pool().begin().await.map_err(query_error("redeem_code"))?;
+        let row: Option<(String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT grant_id, redirect_uri, code_challenge, expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
+        )
+        .bind(code_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(query_error("redeem_code"))?;
+        let Some((grant_id, redirect_uri, code_challenge, expires_at, used_at)) = row else {
+            return Ok(CodeRedemption::Unknown);
+        };
+        let first_use = used_at.is_none()
+            && sqlx::query("UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL")
+                .bind(code_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("redeem_code"))?
+                .rows_affected()
+                == 1;
+        let outcome = if !first_use {
+            revoke_grant_in(&mut tx, &grant_id, now).await?;
+            CodeRedemption::Reused
+        } else if expires_at <= now {
+            CodeRedemption::Expired
+        } else {
+            match grant_in(&mut tx, &grant_id).await? {
+                Some(grant) => CodeRedemption::Redeemed {
+                    grant,
+                    redirect_uri,
+                    code_challenge,
+                },
+                None => CodeRedemption::Unknown,
+            }
+        };
+        tx.commit().await.map_err(query_error("redeem_code"))?;
+        Ok(outcome)
+    }
+
+    /// Stores a refresh token of a grant.
+    pub async fn create_refresh_token(&self, grant_id: &str, token_hash: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO refresh_tokens (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(token_hash)
+            .bind(grant_id)
+            .bind(expires_at)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("create_refresh_token"))?;
+        Ok(())
+    }
+
+    /// Uses a refresh token in one transaction: checks it, and when `replacement` is given,
+    /// retires it and stores the replacement. Reuse of a retired token revokes the grant.
+    pub async fn use_refresh_token(
+        &self,
+        token_hash: &str,
+        replacement: Option<&str>,
+        now: i64,
+    ) -> StoreResult<RefreshOutcome> {
+        let mut tx = self.pool().begin().await.map_err(query_error("use_refresh_token"))?;
+        let row: Option<(String, i64, Option<i64>)> =
+            sqlx::query_as("SELECT grant_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(query_error("use_refresh_token"))?;
+        let Some((grant_id, expires_at, used_at)) = row else {
+            return Ok(RefreshOutcome::Invalid);
+        };
+        let Some(grant) = grant_in(&mut tx, &grant_id).await? else {
+            return Ok(RefreshOutcome::Invalid);
+        };
+        let outcome = if used_at.is_some() {
+            if grant.revoked_at.is_none() {
+                revoke_grant_in(&mut tx, &grant_id, now).await?;
+            }
+            RefreshOutcome::Reused { grant }
+        } else if expires_at <= now || !grant.is_active(now) {
+            RefreshOutcome::Invalid
+        } else {
+            rotate_in(&mut tx, token_hash, replacement, &grant, now).await?
+        };
+        tx.commit().await.map_err(query_error("use_refresh_token"))?;
+        Ok(outcome)
+    }
+
+    /// The grant and expiry behind a refresh token, for introspection and revocation.
+    pub async fn refresh_token_grant(&self, token_hash: &str) -> StoreResult<Option<(Grant, i64, bool)>> {
+        let row: Option<(String, i64, Option<i64>)> =
+            sqlx::query_as("SELECT grant_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(query_error("refresh_token_grant"))?;
+        let Some((grant_id, expires_at, used_at)) = row else {
+            return Ok(None);
+        };
+        Ok(self
+            .grant(&grant_id)
+            .await?
+            .map(|grant| (grant, expires_at, used_at.is_some())))
+    }
+
+    /// The grant with this id.
+    pub async fn grant(&self, id: &str) -> StoreResult<Option<Grant>> {
+        sqlx::query_as::<_, Grant>(select_grant!())
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(query_error("grant"))
+    }
+
+    /// Revokes a grant: its refresh tokens and access tokens stop working.
+    pub async fn revoke_grant(&self, id: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(now)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("revoke_grant"))?;
+        Ok(())
+    }
+
+    /// Revokes every grant of a customer (password reset), or of one of their sessions.
+    pub async fn revoke_grants(&self, user_id: &str, session_id: Option<&str>, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE grants SET revoked_at = $3 WHERE user_id = $1 AND ($2 = '' OR session_id = $2) AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(session_id.unwrap_or(""))
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(query_error("revoke_grants"))?;
+        Ok(())
+    }
+
+    /// Puts an access token on the deny list until it expires anyway.
+    pub async fn revoke_access_token(&self, jti: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
+            .bind(jti)
+            .bind(expires_at)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("revoke_access_token"))?;
+        Ok(())
+    }
+
+    /// Whether an access token was revoked.
+    pub async fn access_token_revoked(&self, jti: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM revoked_access_tokens WHERE jti = $1")
+            .bind(jti)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(query_error("access_token_revoked"))?;
+        Ok(found.is_some())
+    }
+}
+
+async fn grant_in(tx: &mut Transaction<'_, Any>, id: &str) -> StoreResult<Option<Grant>> {
+    sqlx::query_as::<_, Grant>(select_grant!())
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(query_error("grant"))
+}
+
+async fn revoke_grant_in(tx: &mut Transaction<'_, Any>, id: &str, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(query_error("revoke_grant"))?;
+    Ok(())
+}
+
+async fn rotate_in(
+    tx: &mut Transaction<'_, Any>,
+    token_hash: &str,
+    replacement: Option<&str>,
+    grant: &Grant,
+    now: i64,
+) -> StoreResult<RefreshOutcome> {
+    let Some(replacement) = replacement else {
+        return Ok(RefreshOutcome::Accepted { grant: grant.clone() });
+    };
+    let retired = sqlx::query("UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL")
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(query_error("rotate_refresh_token"))?;
+    if retired.rows_affected() == 0 {
+        // Another request retired it first: this is a reuse.
+        revoke_grant_in(tx, &grant.id, now).await?;
+        return Ok(RefreshOutcome::Reused { grant: grant.clone() });
+    }
+    sqlx::query("INSERT INTO refresh_tokens (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(replacement)
+        .bind(&grant.id)
+        .bind(grant.expires_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(query_error("rotate_refresh_token"))?;
+    Ok(RefreshOutcome::Accepted { grant: grant.clone() })
+}
