@@ -1,1 +1,88 @@
-fn main() {}
+//! `vestibule-operator`: parses flags, starts logging, and runs the operator until SIGTERM or
+//! Ctrl-C.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use clap::{Parser, ValueEnum};
+use tracing_subscriber::EnvFilter;
+use vestibule_operator::{LeaderElection, OperatorConfig};
+
+/// The Vestibule operator: reconciles Tenants, Clients and their policies into identity providers.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address of the /metrics and /healthz endpoint.
+    #[arg(long, default_value = "0.0.0.0:8080")]
+    listen: SocketAddr,
+    /// IdP image for Tenants without spec.image.
+    #[arg(long, default_value_t = OperatorConfig::default_idp_image())]
+    idp_image: String,
+    /// Namespaces to watch and act in, comma-separated; empty means all.
+    #[arg(long, value_delimiter = ',', default_value = "")]
+    namespaces: Vec<String>,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Json)]
+    log_format: LogFormat,
+    /// Elect a leader over a Lease (turn off only for a single replica run by hand).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    leader_elect: bool,
+    /// Name of the leader Lease.
+    #[arg(long, default_value = "vestibule-operator")]
+    lease_name: String,
+    /// This replica's identity (the pod name).
+    #[arg(long, env = "POD_NAME", default_value = "vestibule-operator")]
+    pod_name: String,
+    /// The operator's namespace, where the Lease lives.
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pod_namespace: String,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Json,
+    Text,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match args.log_format {
+        LogFormat::Json => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
+    let mut config = OperatorConfig::new(args.idp_image);
+    config.namespaces = args.namespaces.into_iter().filter(|n| !n.is_empty()).collect();
+    config.listen = Some(args.listen);
+    config.instance = args.pod_name;
+    config.leader_election = args
+        .leader_elect
+        .then(|| LeaderElection::new(args.pod_namespace, args.lease_name));
+    vestibule_operator::run(config, shutdown_signal())
+        .await
+        .context("the operator stopped")
+}
+
+/// Resolves on SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

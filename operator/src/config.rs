@@ -1,0 +1,80 @@
+//! The operator's settings, parsed from flags by `main` or set directly by tests.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Everything the operator is told; no globals, passed in the [`crate::Context`].
+#[derive(Clone, Debug)]
+pub struct OperatorConfig {
+    /// The IdP image for Tenants without `spec.image`.
+    pub idp_image: String,
+    /// Namespaces to watch and act in; empty means every namespace.
+    pub namespaces: Vec<String>,
+    /// Where `/metrics` and `/healthz` listen; `None` serves nothing (tests).
+    pub listen: Option<SocketAddr>,
+    /// Leader election; `None` acts at once (a single replica, or tests).
+    pub leader_election: Option<LeaderElection>,
+    /// How often a Tenant that is not Ready yet asks its pods which config they serve.
+    pub readiness_poll: Duration,
+    /// How often a settled object is reconciled anyway, to catch what no watch reports.
+    pub resync: Duration,
+    /// How long a failed reconcile waits before it is retried.
+    pub error_backoff: Duration,
+    /// Port the IdP listens on in each pod (its `/readyz` is read there).
+    pub idp_port: u16,
+    /// Name reported in Events (`reportingController`).
+    pub controller_name: String,
+    /// This replica's identity (pod name), reported in Events and held in the Lease.
+    pub instance: String,
+}
+
+impl OperatorConfig {
+    /// Defaults for an operator running `idp_image`.
+    pub fn new(idp_image: impl Into<String>) -> Self {
+        Self {
+            idp_image: idp_image.into(),
+            namespaces: Vec::new(),
+            listen: None,
+            leader_election: None,
+            readiness_poll: Duration::from_secs(10),
+            resync: Duration::from_secs(600),
+            error_backoff: Duration::from_secs(5),
+            idp_port: 8080,
+            controller_name: "vestibule.dev/operator".into(),
+            instance: "vestibule-operator".into(),
+        }
+    }
+
+    /// The default IdP image: the one matching this operator's version.
+    pub fn default_idp_image() -> String {
+        format!("ghcr.io/vestibule-dev/vestibule-idp:{}", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+/// Where the Lease lives and how it is held.
+#[derive(Clone, Debug)]
+pub struct LeaderElection {
+    /// Namespace of the Lease (the operator's own).
+    pub namespace: String,
+    /// Name of the Lease.
+    pub name: String,
+    /// How long a Lease stays valid without renewal.
+    pub lease_duration: Duration,
+    /// How often the leader renews it (well below `lease_duration`).
+    pub renew_interval: Duration,
+    /// How often a follower checks whether it can take over.
+    pub retry_interval: Duration,
+}
+
+impl LeaderElection {
+    /// The defaults for a Lease `name` in `namespace`: 15s validity, renewed every 5s.
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            namespace: namespace.into(),
+            name: name.into(),
+            lease_duration: Duration::from_secs(15),
+            renew_interval: Duration::from_secs(5),
+            retry_interval: Duration::from_secs(2),
+        }
+    }
+}

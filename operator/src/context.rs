@@ -1,0 +1,33 @@
+//! What every reconcile is handed: the client, the Event recorder, metrics and settings.
+
+use std::sync::Arc;
+
+use kube::runtime::events::Recorder;
+
+use crate::config::OperatorConfig;
+use crate::metrics::Metrics;
+use crate::scope::Scope;
+
+/// Shared by all reconciles of all controllers. No globals: tests build their own.
+#[derive(Clone)]
+pub struct Context {
+    /// The API client.
+    pub client: kube::Client,
+    /// Publishes `events.k8s.io/v1` Events.
+    pub recorder: Recorder,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Settings.
+    pub config: Arc<OperatorConfig>,
+    /// The namespaces the operator acts in.
+    pub scope: Scope,
+    /// What the API server serves, discovered at start.
+    pub capabilities: Capabilities,
+}
+
+/// API versions that not every supported Kubernetes release serves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `policy/v1` PodDisruptionBudget (Kubernetes 1.21 and later).
+    pub policy_v1: bool,
+}

@@ -1,0 +1,76 @@
+//! One controller per kind, and what they share: the error policy and the reconcile metrics.
+
+pub mod attach;
+pub mod attached;
+pub mod client;
+pub mod status;
+pub mod tenant;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use futures::{FutureExt, future};
+use kube::runtime::controller::Action;
+use kube::{Resource, ResourceExt};
+use tracing::{info, warn};
+use vestibule_crds::v1alpha1::{Client, ConsentPolicy, MfaPolicy, SocialProvider, Tenant};
+
+use crate::context::Context;
+use crate::error::Error;
+use crate::events;
+use crate::runner::Stop;
+
+/// Runs every controller, for every namespace in scope, until `stop`.
+pub async fn run(ctx: Arc<Context>, stop: Stop) {
+    let client = ctx.client.clone();
+    let mut tasks: Vec<BoxFuture<'static, ()>> = Vec::new();
+    for api in ctx.scope.apis::<Tenant>(&client) {
+        tasks.push(tenant::run(api, ctx.clone(), stop.clone()).boxed());
+    }
+    for api in ctx.scope.apis::<Client>(&client) {
+        tasks.push(client::run(api, ctx.clone(), stop.clone()).boxed());
+    }
+    for api in ctx.scope.apis::<SocialProvider>(&client) {
+        tasks.push(attached::run(api, ctx.clone(), stop.clone()).boxed());
+    }
+    for api in ctx.scope.apis::<ConsentPolicy>(&client) {
+        tasks.push(attached::run(api, ctx.clone(), stop.clone()).boxed());
+    }
+    for api in ctx.scope.apis::<MfaPolicy>(&client) {
+        tasks.push(attached::run(api, ctx.clone(), stop.clone()).boxed());
+    }
+    info!(controllers = tasks.len(), "controllers started");
+    future::join_all(tasks).await;
+    info!("controllers stopped");
+}
+
+/// Runs `reconcile` and records its duration and outcome.
+pub async fn timed(
+    kind: &'static str,
+    ctx: Arc<Context>,
+    reconcile: impl Future<Output = Result<Action, Error>>,
+) -> Result<Action, Error> {
+    let start = Instant::now();
+    let result = reconcile.await;
+    ctx.metrics.reconciled(kind, start.elapsed());
+    result
+}
+
+/// Logs the failure, counts it by category, publishes a Warning Event, and retries soon.
+pub fn error_policy<K>(object: Arc<K>, error: &Error, ctx: Arc<Context>) -> Action
+where
+    K: Resource<DynamicType = ()> + Send + Sync + 'static,
+{
+    let kind = K::kind(&()).into_owned();
+    let category = error.category();
+    warn!(%kind, name = %object.name_any(), namespace = ?object.namespace(), %error, category, "reconcile failed");
+    ctx.metrics.failed(&kind, category);
+    let reference = object.object_ref(&());
+    let message = error.to_string();
+    let ctx_for_event = ctx.clone();
+    tokio::spawn(async move {
+        events::publish_failure(&ctx_for_event, &reference, category, &message).await;
+    });
+    Action::requeue(ctx.config.error_backoff)
+}

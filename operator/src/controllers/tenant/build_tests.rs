@@ -1,0 +1,134 @@
+//! The desired children: hardening, what triggers a rollout, optional children.
+
+use super::*;
+
+fn tenant(yaml: &str) -> Tenant {
+    let mut tenant = Tenant::new("demo", serde_yaml::from_str(yaml).unwrap());
+    tenant.metadata.namespace = Some("shop".into());
+    tenant.metadata.uid = Some("tenant-uid".into());
+    tenant
+}
+
+fn inputs() -> BuildInputs {
+    BuildInputs {
+        config_yaml: "generation: 1".into(),
+        keys_json: "{\"keys\":[]}".into(),
+        image: "ghcr.io/vestibule-dev/vestibule-idp:0.1.0".into(),
+        port: 8080,
+        database_hash: None,
+        policy_v1: true,
+    }
+}
+
+const POSTGRES: &str =
+    "issuer: https://id.example.com\nreplicas: 3\ndatabase: {postgres: {urlSecretRef: {name: db, key: url}}}";
+
+#[test]
+fn every_child_is_owned_by_the_tenant() {
+    let children = children(&tenant(POSTGRES), &inputs());
+    let owners = [
+        &children.config.metadata,
+        &children.keys.metadata,
+        &children.deployment.metadata,
+        &children.service.metadata,
+        &children.disruption_budget.unwrap().metadata,
+    ];
+    for meta in owners {
+        let owner = &meta.owner_references.as_ref().unwrap()[0];
+        assert_eq!(owner.uid, "tenant-uid");
+        assert_eq!(owner.controller, Some(true));
+        assert_eq!(meta.namespace.as_deref(), Some("shop"));
+    }
+}
+
+#[test]
+fn the_idp_container_is_hardened_and_probed() {
+    let children = children(&tenant("issuer: https://id.example.com"), &inputs());
+    let pod = children.deployment.spec.unwrap().template.spec.unwrap();
+    assert_eq!(pod.automount_service_account_token, Some(false));
+    let container = &pod.containers[0];
+    let security = container.security_context.as_ref().unwrap();
+    assert_eq!(security.read_only_root_filesystem, Some(true));
+    assert_eq!(security.allow_privilege_escalation, Some(false));
+    assert_eq!(
+        security.capabilities.as_ref().unwrap().drop,
+        Some(vec!["ALL".to_owned()])
+    );
+    assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
+    let readiness = container.readiness_probe.as_ref().unwrap().http_get.as_ref().unwrap();
+    assert_eq!(readiness.path.as_deref(), Some("/readyz"));
+    let args = container.args.as_ref().unwrap();
+    assert!(args.contains(&"--listen=$(POD_IP):8080".to_owned()));
+    assert!(args.contains(&"--config=/etc/vestibule/config/config.yaml".to_owned()));
+    assert!(args.contains(&"--database=sqlite:///var/lib/vestibule/idp.db".to_owned()));
+}
+
+#[test]
+fn pod_settings_come_from_the_spec() {
+    let yaml = "issuer: https://id.example.com\nnodeSelector: {disk: ssd}\ntolerations: [{key: idp, operator: Exists}]\nresources: {limits: {memory: 1Gi}}";
+    let pod = children(&tenant(yaml), &inputs())
+        .deployment
+        .spec
+        .unwrap()
+        .template
+        .spec
+        .unwrap();
+    assert_eq!(pod.node_selector.unwrap()["disk"], "ssd");
+    assert_eq!(pod.tolerations.unwrap()[0].key.as_deref(), Some("idp"));
+    let limits = pod.containers[0].resources.clone().unwrap().limits.unwrap();
+    assert_eq!(limits["memory"].0, "1Gi");
+}
+
+#[test]
+fn config_changes_leave_the_pod_template_alone_but_image_and_database_roll_it() {
+    let tenant = tenant(POSTGRES);
+    let template = |inputs: &BuildInputs| children(&tenant, inputs).deployment.spec.unwrap().template;
+    let base = template(&inputs());
+    let mut new_config = inputs();
+    new_config.config_yaml = "generation: 2".into();
+    new_config.keys_json = "{\"keys\":[{}]}".into();
+    assert_eq!(template(&new_config), base);
+    let mut new_image = inputs();
+    new_image.image = "registry.example.com/idp:2".into();
+    assert_ne!(template(&new_image), base);
+    let mut new_database = inputs();
+    new_database.database_hash = Some("abc".into());
+    assert_ne!(template(&new_database), base);
+}
+
+#[test]
+fn postgres_takes_the_url_from_its_secret_and_needs_no_claim() {
+    let children = children(&tenant(POSTGRES), &inputs());
+    assert!(children.claim.is_none());
+    let container = &children.deployment.spec.unwrap().template.spec.unwrap().containers[0];
+    let env = container.env.as_ref().unwrap();
+    let url = env.iter().find(|e| e.name == "VESTIBULE_DATABASE_URL").unwrap();
+    let reference = url.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+    assert_eq!((reference.name.as_str(), reference.key.as_str()), ("db", "url"));
+}
+
+#[test]
+fn a_disruption_budget_needs_several_replicas_and_policy_v1() {
+    assert!(children(&tenant(POSTGRES), &inputs()).disruption_budget.is_some());
+    let mut old_cluster = inputs();
+    old_cluster.policy_v1 = false;
+    assert!(children(&tenant(POSTGRES), &old_cluster).disruption_budget.is_none());
+    let single = children(&tenant("issuer: https://id.example.com"), &inputs());
+    assert!(single.disruption_budget.is_none());
+    assert!(single.claim.is_some());
+}
+
+#[test]
+fn the_ingress_routes_the_issuer_host_and_path() {
+    let yaml = "issuer: https://example.com/login\ningress: {className: nginx, tlsSecretName: tls}";
+    let ingress = children(&tenant(yaml), &inputs()).ingress.unwrap().spec.unwrap();
+    let rule = &ingress.rules.unwrap()[0];
+    assert_eq!(rule.host.as_deref(), Some("example.com"));
+    assert_eq!(rule.http.as_ref().unwrap().paths[0].path.as_deref(), Some("/login"));
+    assert_eq!(ingress.tls.unwrap()[0].secret_name.as_deref(), Some("tls"));
+    assert!(
+        children(&tenant("issuer: https://id.example.com"), &inputs())
+            .ingress
+            .is_none()
+    );
+}

@@ -1,0 +1,120 @@
+//! Reads what a Tenant's reconcile needs: the Clients that refer to it with their credentials,
+//! the Secrets its spec refers to, and the config and keys it served so far.
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::ResourceExt;
+use vestibule_crds::config::TenantConfig;
+use vestibule_crds::keys::{SigningKey, SigningKeySet};
+use vestibule_crds::v1alpha1::{Client, DatabaseChoice, SecretKeyRef, Tenant};
+
+use crate::context::Context;
+use crate::controllers::attach;
+use crate::controllers::client::dereference::{parse_config, read_secret};
+use crate::error::Error;
+use crate::names::{KEYS_KEY, config_secret, keys_secret};
+
+/// A Client that refers to the Tenant, with its credentials Secret if it exists.
+#[derive(Clone, Debug)]
+pub struct ClientEntry {
+    /// The Client.
+    pub client: Client,
+    /// Its credentials Secret.
+    pub credentials: Option<Secret>,
+}
+
+/// A referenced Secret key: its value, or why it is unavailable.
+pub type SecretValue = Result<String, String>;
+
+/// Everything a Tenant's reconcile reads from the API.
+#[derive(Clone, Debug, Default)]
+pub struct Observed {
+    /// Every Client in scope whose `tenantRef` points here, admitted or not.
+    pub clients: Vec<ClientEntry>,
+    /// The PostgreSQL URL (postgres only).
+    pub database_url: Option<SecretValue>,
+    /// The SMTP password (when `email.smtp.passwordSecretRef` is set).
+    pub smtp_password: Option<SecretValue>,
+    /// The config served so far, and its generation (read even if the config no longer parses).
+    pub previous_config: Option<TenantConfig>,
+    /// The generation of the config served so far.
+    pub previous_generation: Option<i64>,
+    /// The signing keys so far.
+    pub keys: Vec<SigningKey>,
+}
+
+/// Reads it all.
+pub async fn observe(ctx: &Context, tenant: &Tenant, namespace: &str) -> Result<Observed, Error> {
+    let name = tenant.name_any();
+    let database_url = match tenant.spec.database.choice() {
+        DatabaseChoice::Postgres(postgres) => Some(secret_value(ctx, namespace, &postgres.url_secret_ref).await?),
+        DatabaseChoice::Embedded(_) => None,
+    };
+    let smtp_password = match tenant
+        .spec
+        .email
+        .as_ref()
+        .and_then(|e| e.smtp.password_secret_ref.as_ref())
+    {
+        Some(reference) => Some(secret_value(ctx, namespace, reference).await?),
+        None => None,
+    };
+    let config = read_secret(ctx, namespace, &config_secret(&name)).await?;
+    let keys = read_secret(ctx, namespace, &keys_secret(&name)).await?;
+    Ok(Observed {
+        clients: clients(ctx, namespace, &name).await?,
+        database_url,
+        smtp_password,
+        previous_config: config.as_ref().and_then(parse_config),
+        previous_generation: config.as_ref().and_then(raw_generation),
+        keys: keys.as_ref().map(parse_keys).unwrap_or_default(),
+    })
+}
+
+async fn clients(ctx: &Context, namespace: &str, name: &str) -> Result<Vec<ClientEntry>, Error> {
+    let mut entries = Vec::new();
+    for api in ctx.scope.apis::<Client>(&ctx.client) {
+        let list = api.list(&Default::default()).await.map_err(|source| Error::Read {
+            what: "Clients".into(),
+            source,
+        })?;
+        for client in list {
+            let own = client.namespace().unwrap_or_default();
+            if !attach::refers_to(&client.spec.tenant_ref, &own, namespace, name) {
+                continue;
+            }
+            let secret_name = client.spec.effective_secret_name(&client.name_any());
+            let credentials = read_secret(ctx, &own, &secret_name).await?;
+            entries.push(ClientEntry { client, credentials });
+        }
+    }
+    Ok(entries)
+}
+
+async fn secret_value(ctx: &Context, namespace: &str, reference: &SecretKeyRef) -> Result<SecretValue, Error> {
+    let secret = read_secret(ctx, namespace, &reference.name).await?;
+    let Some(secret) = secret else {
+        return Ok(Err(format!("Secret {namespace}/{} does not exist", reference.name)));
+    };
+    let value = secret
+        .data
+        .as_ref()
+        .and_then(|data| data.get(&reference.key))
+        .and_then(|bytes| String::from_utf8(bytes.0.clone()).ok());
+    Ok(value.ok_or_else(|| format!("Secret {namespace}/{} has no key {}", reference.name, reference.key)))
+}
+
+fn raw_generation(secret: &Secret) -> Option<i64> {
+    let bytes = &secret.data.as_ref()?.get(crate::names::CONFIG_KEY)?.0;
+    let value: serde_yaml::Value = serde_yaml::from_slice(bytes).ok()?;
+    value.get("generation")?.as_i64()
+}
+
+fn parse_keys(secret: &Secret) -> Vec<SigningKey> {
+    secret
+        .data
+        .as_ref()
+        .and_then(|data| data.get(KEYS_KEY))
+        .and_then(|bytes| serde_json::from_slice::<SigningKeySet>(&bytes.0).ok())
+        .map(|set| set.keys)
+        .unwrap_or_default()
+}

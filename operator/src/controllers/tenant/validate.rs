@@ -1,0 +1,84 @@
+//! A Tenant's spec and the Secrets it refers to, checked before anything is built. Pure.
+
+use sha2::{Digest, Sha256};
+use vestibule_crds::SecretString;
+use vestibule_crds::v1alpha1::Tenant;
+
+use super::dereference::Observed;
+use crate::conditions::{Decided, Reason};
+
+/// What validation resolved for the build step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Valid {
+    /// SHA-256 of the PostgreSQL URL: a new URL rolls the pods; the URL itself stays in its Secret.
+    pub database_hash: Option<String>,
+    /// The SMTP password, for the config.
+    pub smtp_password: Option<SecretString>,
+}
+
+/// `InvalidSpec` naming the field, or `SecretNotFound`, or what the build needs.
+pub fn validate(tenant: &Tenant, observed: &Observed) -> Result<Valid, Decided> {
+    tenant
+        .spec
+        .validate()
+        .map_err(|errors| Decided::ready(false, Reason::InvalidSpec, errors.to_string()))?;
+    let missing =
+        |path: &str, message: &String| Decided::ready(false, Reason::SecretNotFound, format!("{path}: {message}"));
+    let database_hash = match &observed.database_url {
+        Some(Ok(url)) => Some(hex::encode(Sha256::digest(url.as_bytes()))),
+        Some(Err(message)) => return Err(missing("spec.database.postgres.urlSecretRef", message)),
+        None => None,
+    };
+    let smtp_password = match &observed.smtp_password {
+        Some(Ok(password)) => Some(SecretString::new(password.clone())),
+        Some(Err(message)) => return Err(missing("spec.email.smtp.passwordSecretRef", message)),
+        None => None,
+    };
+    Ok(Valid {
+        database_hash,
+        smtp_password,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant(yaml: &str) -> Tenant {
+        Tenant::new("demo", serde_yaml::from_str(yaml).unwrap())
+    }
+
+    #[test]
+    fn an_invalid_spec_names_the_field() {
+        let refusal = validate(&tenant("issuer: http://id.example.com"), &Observed::default()).unwrap_err();
+        assert_eq!(refusal.reason, Reason::InvalidSpec);
+        assert!(refusal.message.starts_with("spec.issuer:"), "{}", refusal.message);
+    }
+
+    #[test]
+    fn a_missing_database_secret_is_reported_with_its_field() {
+        let postgres =
+            tenant("issuer: https://id.example.com\ndatabase: {postgres: {urlSecretRef: {name: db, key: url}}}");
+        let observed = Observed {
+            database_url: Some(Err("Secret shop/db does not exist".into())),
+            ..Observed::default()
+        };
+        let refusal = validate(&postgres, &observed).unwrap_err();
+        assert_eq!(refusal.reason, Reason::SecretNotFound);
+        assert!(refusal.message.contains("spec.database.postgres.urlSecretRef"));
+    }
+
+    #[test]
+    fn the_database_url_is_only_kept_as_a_hash() {
+        let postgres =
+            tenant("issuer: https://id.example.com\ndatabase: {postgres: {urlSecretRef: {name: db, key: url}}}");
+        let observed = Observed {
+            database_url: Some(Ok("postgres://u:p@db/x".into())),
+            ..Observed::default()
+        };
+        let valid = validate(&postgres, &observed).unwrap();
+        let hash = valid.database_hash.unwrap();
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains("postgres"));
+    }
+}

@@ -1,0 +1,220 @@
+//! The IdP Deployment of a Tenant. Pure.
+//!
+//! Config and keys arrive through mounted Secrets that the IdP reloads, so the pod template
+//! changes, and the pods roll, only for what needs a restart: the image and the database.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, HTTPGetAction,
+    ObjectFieldSelector, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kube::ResourceExt;
+use vestibule_crds::v1alpha1::{DatabaseChoice, Tenant};
+
+use super::build::{BuildInputs, metadata};
+use crate::names::{
+    CONFIG_KEY, DATABASE_HASH_ANNOTATION, KEYS_KEY, config_secret, data_claim, keys_secret, selector_labels,
+    tenant_labels, workload,
+};
+
+/// Where the IdP keeps its embedded database.
+pub const DATA_DIR: &str = "/var/lib/vestibule";
+const NON_ROOT: i64 = 65532;
+
+/// The Deployment running `vestibule-idp`.
+pub fn deployment(tenant: &Tenant, inputs: &BuildInputs) -> Deployment {
+    let name = tenant.name_any();
+    let embedded = matches!(tenant.spec.database.choice(), DatabaseChoice::Embedded(_));
+    let annotations = inputs
+        .database_hash
+        .as_ref()
+        .map(|hash| BTreeMap::from([(DATABASE_HASH_ANNOTATION.to_owned(), hash.clone())]));
+    Deployment {
+        metadata: metadata(tenant, workload(&name)),
+        spec: Some(DeploymentSpec {
+            replicas: Some(tenant.spec.replicas),
+            selector: LabelSelector {
+                match_labels: Some(selector_labels(&name)),
+                ..LabelSelector::default()
+            },
+            // One writer for the embedded database's ReadWriteOnce volume.
+            strategy: embedded.then(|| DeploymentStrategy {
+                type_: Some("Recreate".into()),
+                ..DeploymentStrategy::default()
+            }),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(tenant_labels(&name)),
+                    annotations,
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(pod_spec(tenant, inputs, embedded)),
+            },
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    }
+}
+
+fn pod_spec(tenant: &Tenant, inputs: &BuildInputs, embedded: bool) -> PodSpec {
+    let name = tenant.name_any();
+    let mut volumes = vec![
+        secret_volume("config", config_secret(&name)),
+        secret_volume("keys", keys_secret(&name)),
+        Volume {
+            name: "tmp".into(),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Volume::default()
+        },
+    ];
+    if embedded {
+        volumes.push(Volume {
+            name: "data".into(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: data_claim(&name),
+                ..PersistentVolumeClaimVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+    }
+    let spec = &tenant.spec;
+    PodSpec {
+        // The IdP never talks to the Kubernetes API.
+        automount_service_account_token: Some(false),
+        security_context: Some(PodSecurityContext {
+            run_as_non_root: Some(true),
+            run_as_user: Some(NON_ROOT),
+            run_as_group: Some(NON_ROOT),
+            fs_group: Some(NON_ROOT),
+            seccomp_profile: Some(SeccompProfile {
+                type_: "RuntimeDefault".into(),
+                ..SeccompProfile::default()
+            }),
+            ..PodSecurityContext::default()
+        }),
+        containers: vec![container(tenant, inputs)],
+        volumes: Some(volumes),
+        node_selector: (!spec.node_selector.is_empty()).then(|| spec.node_selector.clone()),
+        tolerations: (!spec.tolerations.is_empty()).then(|| spec.tolerations.clone()),
+        ..PodSpec::default()
+    }
+}
+
+fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
+    let mut args = vec![
+        format!("--config=/etc/vestibule/config/{CONFIG_KEY}"),
+        format!("--keys=/etc/vestibule/keys/{KEYS_KEY}"),
+        format!("--listen=$(POD_IP):{}", inputs.port),
+    ];
+    let mut env = vec![EnvVar {
+        name: "POD_IP".into(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: "status.podIP".into(),
+                ..ObjectFieldSelector::default()
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    }];
+    let mut mounts = vec![
+        mount("config", "/etc/vestibule/config"),
+        mount("keys", "/etc/vestibule/keys"),
+        mount("tmp", "/tmp"),
+    ];
+    match tenant.spec.database.choice() {
+        DatabaseChoice::Embedded(_) => {
+            args.push(format!("--database=sqlite://{DATA_DIR}/idp.db"));
+            mounts.push(mount("data", DATA_DIR));
+        }
+        DatabaseChoice::Postgres(postgres) => env.push(EnvVar {
+            name: "VESTIBULE_DATABASE_URL".into(),
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: postgres.url_secret_ref.name.clone(),
+                    key: postgres.url_secret_ref.key.clone(),
+                    ..SecretKeySelector::default()
+                }),
+                ..EnvVarSource::default()
+            }),
+            ..EnvVar::default()
+        }),
+    }
+    Container {
+        name: "idp".into(),
+        image: Some(inputs.image.clone()),
+        args: Some(args),
+        env: Some(env),
+        ports: Some(vec![ContainerPort {
+            name: Some("http".into()),
+            container_port: i32::from(inputs.port),
+            protocol: Some("TCP".into()),
+            ..ContainerPort::default()
+        }]),
+        readiness_probe: Some(probe("/readyz", 5)),
+        liveness_probe: Some(probe("/healthz", 10)),
+        resources: Some(tenant.spec.resources.clone().unwrap_or_else(default_resources)),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            read_only_root_filesystem: Some(true),
+            run_as_non_root: Some(true),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                ..Capabilities::default()
+            }),
+            ..SecurityContext::default()
+        }),
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    }
+}
+
+fn probe(path: &str, period: i32) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String("http".into()),
+            ..HTTPGetAction::default()
+        }),
+        period_seconds: Some(period),
+        ..Probe::default()
+    }
+}
+
+fn mount(name: &str, path: &str) -> VolumeMount {
+    VolumeMount {
+        name: name.into(),
+        mount_path: path.into(),
+        read_only: Some(name != "tmp" && name != "data"),
+        ..VolumeMount::default()
+    }
+}
+
+fn secret_volume(name: &str, secret: String) -> Volume {
+    Volume {
+        name: name.into(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(secret),
+            ..SecretVolumeSource::default()
+        }),
+        ..Volume::default()
+    }
+}
+
+/// Requests of 50m CPU and 64Mi memory, a 256Mi memory limit.
+pub fn default_resources() -> ResourceRequirements {
+    ResourceRequirements {
+        requests: Some(BTreeMap::from([
+            ("cpu".to_owned(), Quantity("50m".into())),
+            ("memory".to_owned(), Quantity("64Mi".into())),
+        ])),
+        limits: Some(BTreeMap::from([("memory".to_owned(), Quantity("256Mi".into()))])),
+        ..ResourceRequirements::default()
+    }
+}
