@@ -181,7 +181,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");
     let state = AppState::new(tenant, store.clone())?;
     let interval = Duration::from_millis(args.reload_interval_ms.max(100));
-    let watcher = tokio::spawn(watch(sources, store.clone(), state.tenant.clone(), interval));
+    let watcher = tokio::spawn(watch(
+        sources,
+        store.clone(),
+        state.tenant.clone(),
+        state.metrics.clone(),
+        interval,
+    ));
     let purger = tokio::spawn(purge(store, state.clock.clone()));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(address = %args.listen, "listening");

@@ -30,6 +30,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     logins: Family<OutcomeLabels, Counter>,
+    reloads: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -40,7 +41,13 @@ impl Default for Metrics {
             Histogram::new(exponential_buckets(0.001, 2.0, 14))
         });
         let logins = Family::<OutcomeLabels, Counter>::default();
+        let reloads = Family::<OutcomeLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register(
+            "config_reloads",
+            "Changed config or key files, by whether they were served",
+            reloads.clone(),
+        );
         registry.register(
             "http_request_duration_seconds",
             "HTTP request latency by route",
@@ -52,6 +59,7 @@ impl Default for Metrics {
             requests,
             latency,
             logins,
+            reloads,
         }
     }
 }
@@ -97,6 +105,18 @@ impl Metrics {
             LoginOutcome::RateLimited => "rate_limited",
         };
         self.logins.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// Counts a reload of changed files: `served` or `refused`.
+    pub fn observe_reload(&self, served: bool) {
+        let outcome = if served { "served" } else { "refused" };
+        self.reloads.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// How many reloads ended so (for tests and the log).
+    pub fn reloads(&self, served: bool) -> u64 {
+        let outcome = if served { "served" } else { "refused" };
+        self.reloads.get_or_create(&OutcomeLabels { outcome }).get()
     }
 
     /// The OpenMetrics text exposition.

@@ -39,7 +39,10 @@ pub enum VerifyError {
     /// The `typ` header is not the expected one.
     #[error("wrong token type")]
     WrongType,
-    /// Bad signature, expired, wrong issuer or audience.
+    /// Past its `exp`.
+    #[error("expired token")]
+    Expired,
+    /// Bad signature, wrong issuer or a missing claim.
     #[error("invalid token: {0}")]
     Invalid(#[source] jsonwebtoken::errors::Error),
 }
@@ -136,13 +139,14 @@ impl Signer {
     }
 
     /// Verifies a token we issued: known `kid`, `typ` as expected, signature, `iss`, and `exp`
-    /// unless `allow_expired` (an `id_token_hint` may have expired, OIDC RP-Initiated Logout 2).
+    /// against `now` (`None` skips expiry: an `id_token_hint` may have expired, OIDC
+    /// RP-Initiated Logout 2).
     pub fn verify<T: DeserializeOwned>(
         &self,
         token: &str,
         typ: &str,
         issuer: &str,
-        allow_expired: bool,
+        now: Option<i64>,
     ) -> Result<T, VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
         let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
@@ -157,11 +161,14 @@ impl Signer {
         let mut validation = Validation::new(*algorithm);
         validation.set_issuer(&[issuer]);
         validation.validate_aud = false;
-        validation.leeway = 0;
-        validation.validate_exp = !allow_expired;
+        // Expiry is checked below against the IdP's clock, not the library's.
+        validation.validate_exp = false;
         validation.required_spec_claims = ["iss", "exp", "sub"].map(String::from).into();
-        jsonwebtoken::decode::<T>(token, key, &validation)
-            .map(|data| data.claims)
-            .map_err(VerifyError::Invalid)
+        let data = jsonwebtoken::decode::<serde_json::Value>(token, key, &validation).map_err(VerifyError::Invalid)?;
+        let expires = data.claims.get("exp").and_then(serde_json::Value::as_i64).unwrap_or(0);
+        if now.is_some_and(|now| now >= expires) {
+            return Err(VerifyError::Expired);
+        }
+        serde_json::from_value(data.claims).map_err(|_| VerifyError::Malformed)
     }
 }

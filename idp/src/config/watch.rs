@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use vestibule_crds::keys::SigningKeySet;
 
 use super::{LiveTenant, LoadError, Tenant, read_config, read_keys, standalone_keys};
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// Where the served tenant comes from.
@@ -45,7 +46,7 @@ impl Sources {
 
 /// Reloads `live` from `sources` whenever the files change, until the task is dropped.
 /// A change that fails validation is logged with the field it names and not served.
-pub async fn watch(sources: Sources, store: Store, live: Arc<LiveTenant>, interval: Duration) {
+pub async fn watch(sources: Sources, store: Store, live: Arc<LiveTenant>, metrics: Arc<Metrics>, interval: Duration) {
     let mut seen = sources.fingerprint();
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -60,10 +61,12 @@ pub async fn watch(sources: Sources, store: Store, live: Arc<LiveTenant>, interv
             Ok(tenant) => {
                 let generation = tenant.config.generation;
                 live.replace(tenant);
+                metrics.observe_reload(true);
                 tracing::info!(generation, "configuration reloaded");
             }
             Err(error) => {
                 let serving = live.get().config.generation;
+                metrics.observe_reload(false);
                 tracing::error!(%error, serving, "new configuration refused; still serving the previous one");
             }
         }

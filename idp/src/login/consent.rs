@@ -113,6 +113,7 @@ pub async fn consent_post(
         .store
         .record_consent(&signed_in.user.id, &request.client_id, &request.scope(), state.now())
         .await?;
+    flow::mark(&state, Some(&id), |request| request.consented = true).await?;
     crate::audit::record_detail(
         &state,
         AuditEvent::ConsentGranted,

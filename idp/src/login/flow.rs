@@ -18,6 +18,22 @@ pub async fn parked(state: &AppState, id: Option<&str>) -> Result<Option<Authori
     Ok(serde_json::from_str(&json).ok())
 }
 
+/// Records a completed step in the parked request `id`, if it is still parked.
+pub async fn mark(
+    state: &AppState,
+    id: Option<&str>,
+    step: impl FnOnce(&mut AuthorizationRequest),
+) -> Result<(), Error> {
+    let Some(id) = id else { return Ok(()) };
+    let Some(mut request) = parked(state, Some(id)).await? else {
+        return Ok(());
+    };
+    step(&mut request);
+    let json = serde_json::to_string(&request).map_err(|error| Error::Internal(error.to_string()))?;
+    state.store.update_parked_request(id, &json).await?;
+    Ok(())
+}
+
 /// The parked request's languages, for pages shown on its way.
 pub async fn ui_locales(state: &AppState, id: Option<&str>) -> Result<Vec<String>, Error> {
     Ok(parked(state, id)

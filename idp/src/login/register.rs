@@ -202,7 +202,11 @@ pub async fn register_post(
     };
     crate::audit::record(&state, AuditEvent::Registered, Some(&user.id), None, &info).await;
     if !verify {
-        let (_, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
+        let (session, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
+        flow::mark(&state, request_id.as_deref(), |request| {
+            request.fresh_session = Some(session.id.clone())
+        })
+        .await?;
         let cookies: Vec<_> = std::iter::once(cookie).chain(page.csrf_cookie.clone()).collect();
         return Ok(flow::next(&tenant, request_id.as_deref(), &cookies));
     }

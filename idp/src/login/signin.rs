@@ -136,7 +136,11 @@ pub async fn login_post(
     };
     state.store.record_login_success(&user.id).await?;
     crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;
-    let (_, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
+    let (session, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
+    flow::mark(&state, request_id.as_deref(), |request| {
+        request.fresh_session = Some(session.id.clone())
+    })
+    .await?;
     let mut cookies = vec![cookie];
     cookies.extend(page.csrf_cookie.clone());
     Ok(flow::next(&tenant, request_id.as_deref(), &cookies))

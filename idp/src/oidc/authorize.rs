@@ -141,12 +141,15 @@ async fn proceed(
     Ok(see_other(&redirect::with_params(&request.redirect_uri, &params), &[]))
 }
 
-/// `prompt=login` wants a sign-in after the request arrived; `max_age` bounds its age.
+/// `prompt=login` wants a sign-in for this very request; `max_age` bounds the sign-in's age.
 fn fresh_enough(request: &AuthorizationRequest, signed_in: &SignedIn, now: i64) -> bool {
-    let auth_time = signed_in.session.auth_time;
-    let relogin_done = !request.prompt.login || auth_time >= request.created_at;
-    let young_enough = request.max_age.is_none_or(|age| now - auth_time <= age);
-    relogin_done && young_enough
+    if request.fresh_session.as_deref() == Some(signed_in.session.id.as_str()) {
+        return true;
+    }
+    let young_enough = request
+        .max_age
+        .is_none_or(|age| now - signed_in.session.auth_time <= age);
+    !request.prompt.login && young_enough
 }
 
 async fn needs_consent(
@@ -155,18 +158,20 @@ async fn needs_consent(
     request: &AuthorizationRequest,
     signed_in: &SignedIn,
 ) -> Result<bool, Error> {
-    if client.skip_consent {
+    if client.skip_consent || request.consented {
         return Ok(false);
     }
-    let Some((scope, granted_at)) = state.store.consent(&signed_in.user.id, &client.client_id).await? else {
+    if request.prompt.consent {
+        return Ok(true);
+    }
+    let Some((scope, _)) = state.store.consent(&signed_in.user.id, &client.client_id).await? else {
         return Ok(true);
     };
     let covered = request
         .scopes
         .iter()
         .all(|wanted| scope.split(' ').any(|granted| granted == wanted));
-    let renewed = !request.prompt.consent || granted_at >= request.created_at;
-    Ok(!(covered && renewed))
+    Ok(!covered)
 }
 
 /// Parks the request (once) and sends the customer to a hosted page.

@@ -20,9 +20,10 @@ pub fn from_header(headers: &HeaderMap) -> Option<&str> {
 
 /// The claims of a valid, unrevoked access token we issued; `None` for anything else.
 pub async fn verify(state: &AppState, tenant: &Tenant, token: &str) -> Result<Option<AccessTokenClaims>, Error> {
-    let Ok(claims) = tenant
-        .signer
-        .verify::<AccessTokenClaims>(token, ACCESS_TOKEN_TYPE, &tenant.config.issuer, false)
+    let Ok(claims) =
+        tenant
+            .signer
+            .verify::<AccessTokenClaims>(token, ACCESS_TOKEN_TYPE, &tenant.config.issuer, Some(state.now()))
     else {
         return Ok(None);
     };

@@ -44,10 +44,10 @@ pub fn authenticate<'a>(
     if client.token_endpoint_auth_method != method {
         return Err(fail("client authentication failed"));
     }
-    if let Some(secret) = secret {
-        if !secret_matches(client, secret, now) {
-            return Err(fail("client authentication failed"));
-        }
+    if let Some(secret) = secret
+        && !secret_matches(client, secret, now)
+    {
+        return Err(fail("client authentication failed"));
     }
     Ok(client)
 }

@@ -123,7 +123,7 @@ fn parse(tenant: &Tenant, params: &Params) -> Result<Logout, &'static str> {
         Some(token) => Some(
             tenant
                 .signer
-                .verify::<HintClaims>(token, ID_TOKEN_TYPE, &tenant.config.issuer, true)
+                .verify::<HintClaims>(token, ID_TOKEN_TYPE, &tenant.config.issuer, None)
                 .map_err(|_| "The id_token_hint is not an ID token issued here.")?,
         ),
         None => None,

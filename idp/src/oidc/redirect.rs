@@ -27,6 +27,9 @@ fn loopback_match(registered: &str, requested: &str) -> bool {
 
 /// `redirect_uri` with `params` appended to its query, keeping any query it had.
 pub fn with_params(redirect_uri: &str, params: &[(&str, &str)]) -> String {
+    if params.is_empty() {
+        return redirect_uri.to_owned();
+    }
     match Url::parse(redirect_uri) {
         Ok(mut url) => {
             url.query_pairs_mut().extend_pairs(params);

@@ -50,8 +50,14 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// Preferred languages.
     pub ui_locales: Vec<String>,
-    /// When the request arrived (a fresh sign-in satisfies `prompt=login` and `max_age`).
+    /// When the request arrived.
     pub created_at: i64,
+    /// The session a sign-in on the way created: it satisfies `prompt=login` and `max_age`.
+    #[serde(default)]
+    pub fresh_session: Option<String>,
+    /// Whether the customer consented on the way: it satisfies `prompt=consent`.
+    #[serde(default)]
+    pub consented: bool,
 }
 
 /// A refused authorization request.
@@ -116,6 +122,8 @@ pub fn validate(tenant: &Tenant, params: &Params, now: i64) -> Result<Authorizat
             .map(|value| value.split(' ').map(str::to_owned).collect())
             .unwrap_or_default(),
         created_at: now,
+        fresh_session: None,
+        consented: false,
     })
 }
 

@@ -27,11 +27,11 @@ pub async fn post_revoke(State(state): State<AppState>, headers: HeaderMap, body
     }
     let claims = tenant
         .signer
-        .verify::<AccessTokenClaims>(token, ACCESS_TOKEN_TYPE, &tenant.config.issuer, false);
-    if let Ok(claims) = claims {
-        if claims.client_id == client.client_id {
-            state.store.revoke_access_token(&claims.jti, claims.exp).await?;
-        }
+        .verify::<AccessTokenClaims>(token, ACCESS_TOKEN_TYPE, &tenant.config.issuer, Some(now));
+    if let Ok(claims) = claims
+        && claims.client_id == client.client_id
+    {
+        state.store.revoke_access_token(&claims.jti, claims.exp).await?;
     }
     Ok(StatusCode::OK)
 }

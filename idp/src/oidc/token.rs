@@ -151,35 +151,41 @@ async fn refresh_token(
     let rotation = tenant.config.tokens.refresh_token_rotation;
     let replacement = rotation.then(crate::random::token);
     let replacement_hash = replacement.as_deref().map(crate::random::hash);
-    let grant = match state
+    let requested = params.get("scope");
+    let accept = |grant: &Grant| grant.client_id == client.client_id && narrowed_scope(grant, requested).is_ok();
+    let outcome = state
         .store
-        .use_refresh_token(&presented, replacement_hash.as_deref(), now)
-        .await?
-    {
+        .use_refresh_token(&presented, accept, replacement_hash.as_deref(), now)
+        .await?;
+    let grant = match outcome {
         RefreshOutcome::Accepted { grant } => grant,
         RefreshOutcome::Reused { grant } => {
+            let user = Some(grant.user_id.as_str());
             crate::audit::record(
                 state,
                 AuditEvent::RefreshTokenReused,
-                Some(&grant.user_id),
+                user,
                 Some(&client.client_id),
                 info,
             )
             .await;
-            return Err(OAuthError::invalid_grant(
-                "the refresh token was already used; the session's tokens are revoked",
-            )
-            .into());
+            let reason = "the refresh token was already used; the session's tokens are revoked";
+            return Err(OAuthError::invalid_grant(reason).into());
+        }
+        RefreshOutcome::NotAccepted { grant } if grant.client_id != client.client_id => {
+            return Err(OAuthError::invalid_grant("the refresh token was issued to another client").into());
+        }
+        RefreshOutcome::NotAccepted { grant } => {
+            return Err(narrowed_scope(&grant, requested)
+                .err()
+                .unwrap_or_else(|| OAuthError::invalid_grant("refused"))
+                .into());
         }
         RefreshOutcome::Invalid => {
             return Err(OAuthError::invalid_grant("the refresh token is invalid or expired").into());
         }
     };
-    if grant.client_id != client.client_id {
-        state.store.revoke_grant(&grant.id, now).await?;
-        return Err(OAuthError::invalid_grant("the refresh token was issued to another client").into());
-    }
-    let scope = narrowed_scope(&grant, params.get("scope"))?;
+    let scope = narrowed_scope(&grant, requested)?;
     let mut response = issue_for_grant(state, tenant, client, &grant, &scope, now, false).await?;
     response.refresh_token =
         Some(replacement.unwrap_or_else(|| params.get("refresh_token").unwrap_or_default().to_owned()));

@@ -78,8 +78,8 @@ pub enum CodeRedemption {
     Reused,
     /// First use.
     Redeemed {
-        /// The grant.
-        grant: Grant,
+        /// The grant (boxed: it is large next to the other variants).
+        grant: Box<Grant>,
         /// The redirect URI of the authorization request.
         redirect_uri: String,
         /// The PKCE challenge of the authorization request.
@@ -97,6 +97,11 @@ pub enum RefreshOutcome {
         /// The revoked grant.
         grant: Grant,
     },
+    /// Valid, but refused by the caller's checks; nothing changed.
+    NotAccepted {
+        /// The grant.
+        grant: Grant,
+    },
     /// Accepted; the new token (when rotating) is stored.
     Accepted {
         /// The grant.
@@ -110,6 +115,9 @@ macro_rules! select_grant {
          FROM grants g WHERE g.id = $1"
     };
 }
+
+/// A stored code: grant id, redirect URI, challenge, expiry, time of use.
+type CodeRow = (String, String, Option<String>, i64, Option<i64>);
 
 impl Store {
     /// Records a grant and its authorization code, in one transaction.
@@ -159,7 +167,7 @@ impl Store {
     /// Consumes an authorization code. A second use revokes the grant the first use created.
     pub async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<CodeRedemption> {
         let mut tx = self.pool().begin().await.map_err(query_error("redeem_code"))?;
-        let row: Option<(String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+        let row: Option<CodeRow> = sqlx::query_as(
             "SELECT grant_id, redirect_uri, code_challenge, expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
         )
         .bind(code_hash)
@@ -186,7 +194,7 @@ impl Store {
         } else {
             match grant_in(&mut tx, &grant_id).await? {
                 Some(grant) => CodeRedemption::Redeemed {
-                    grant,
+                    grant: Box::new(grant),
                     redirect_uri,
                     code_challenge,
                 },
@@ -209,11 +217,13 @@ impl Store {
         Ok(())
     }
 
-    /// Uses a refresh token in one transaction: checks it, and when `replacement` is given,
-    /// retires it and stores the replacement. Reuse of a retired token revokes the grant.
+    /// Uses a refresh token in one transaction: checks it and asks `accept` (client and scope
+    /// checks), then, when `replacement` is given, retires it and stores the replacement.
+    /// Reuse of a retired token revokes the grant.
     pub async fn use_refresh_token(
         &self,
         token_hash: &str,
+        accept: impl FnOnce(&Grant) -> bool,
         replacement: Option<&str>,
         now: i64,
     ) -> StoreResult<RefreshOutcome> {
@@ -237,6 +247,8 @@ impl Store {
             RefreshOutcome::Reused { grant }
         } else if expires_at <= now || !grant.is_active(now) {
             RefreshOutcome::Invalid
+        } else if !accept(&grant) {
+            RefreshOutcome::NotAccepted { grant }
         } else {
             rotate_in(&mut tx, token_hash, replacement, &grant, now).await?
         };

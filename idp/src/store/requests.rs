@@ -26,6 +26,17 @@ impl Store {
             .map_err(query_error("parked_request"))
     }
 
+    /// Replaces a parked request's parameters (a step on the way completed).
+    pub async fn update_parked_request(&self, id: &str, params: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE authorization_requests SET params = $2 WHERE id = $1")
+            .bind(id)
+            .bind(params)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("update_parked_request"))?;
+        Ok(())
+    }
+
     /// Forgets a parked request once it produced a response.
     pub async fn drop_request(&self, id: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM authorization_requests WHERE id = $1")

@@ -1,0 +1,35 @@
+//! IdP handler tests: the real router over loopback HTTP against a fresh database, every test
+//! on SQLite and on PostgreSQL; plus the openid-client conformance suite.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code may fail loudly
+
+/// Runs each named `async fn(Backend)` once per backend, as `<module>::sqlite::<name>` and
+/// `<module>::postgres::<name>`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(crate::support::Backend::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(crate::support::Backend::Postgres).await
+            })*
+        }
+    };
+}
+
+mod account;
+mod authorize;
+mod conformance;
+mod discovery;
+mod flow;
+mod logout;
+mod recovery;
+mod registration;
+mod reload;
+mod security;
+mod support;
+mod token;

@@ -1,0 +1,267 @@
+//! An IdP serving a test tenant on loopback HTTP, on a fresh SQLite or PostgreSQL database.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sqlx::Connection;
+use vestibule_crds::config::{ClientConfig, ClientSecretHash, EmailConfig, TenantConfig};
+use vestibule_crds::keys::{KeyState, SigningKey, SigningKeySet};
+use vestibule_crds::v1alpha1::{ClientType, GrantType, SigningAlgorithm, SmtpSecurity, TokenEndpointAuthMethod};
+use vestibule_idp::clock::OffsetClock;
+use vestibule_idp::config::Tenant;
+use vestibule_idp::store::{NewUser, ProfileUpdate, Store, User};
+use vestibule_idp::{AppState, app};
+
+use super::browser::Browser;
+use super::smtp::{SmtpCapture, tempfile_dir};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The secret of the confidential test client `web`.
+pub const WEB_SECRET: &str = "web-secret-0123456789abcdefghijklmnopqrstuv";
+/// The secret of the third-party confidential client `partner`.
+pub const PARTNER_SECRET: &str = "partner-secret-0123456789abcdefghijklmnopq";
+/// The secret of the service client `service`.
+pub const SERVICE_SECRET: &str = "service-secret-0123456789abcdefghijklmnopq";
+/// The redirect URI of the test clients.
+pub const REDIRECT: &str = "https://app.example.com/callback";
+/// The password of users made by [`TestIdp::user`].
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The IdP under test.
+pub struct TestIdp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Arc<OffsetClock>,
+    pub smtp: SmtpCapture,
+    pub keys: SigningKeySet,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestIdp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn client(
+    client_id: &str,
+    client_type: ClientType,
+    method: TokenEndpointAuthMethod,
+    secret: Option<&str>,
+) -> ClientConfig {
+    ClientConfig {
+        client_id: client_id.into(),
+        display_name: format!("{client_id} app"),
+        client_type,
+        redirect_uris: vec![REDIRECT.into(), "http://127.0.0.1/callback".into()],
+        post_logout_redirect_uris: vec!["https://app.example.com/".into()],
+        allowed_cors_origins: vec!["https://app.example.com".into()],
+        grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        scopes: ["openid", "profile", "email", "offline_access"]
+            .map(String::from)
+            .to_vec(),
+        token_endpoint_auth_method: method,
+        id_token_signed_response_alg: SigningAlgorithm::Rs256,
+        require_pkce: true,
+        skip_consent: false,
+        secrets: secret
+            .map(|secret| vec![ClientSecretHash::of(secret, None)])
+            .unwrap_or_default(),
+        access_token_lifetime: None,
+        id_token_lifetime: None,
+        refresh_token_lifetime: None,
+    }
+}
+
+/// The test tenant: a first-party confidential client `web`, a third-party `partner`, a
+/// public `spa`, and a service client `service`.
+pub fn test_config(issuer: &str, smtp_port: u16) -> TenantConfig {
+    let mut web = client(
+        "web",
+        ClientType::Confidential,
+        TokenEndpointAuthMethod::ClientSecretBasic,
+        Some(WEB_SECRET),
+    );
+    web.skip_consent = true;
+    let partner = client(
+        "partner",
+        ClientType::Confidential,
+        TokenEndpointAuthMethod::ClientSecretPost,
+        Some(PARTNER_SECRET),
+    );
+    let spa = client("spa", ClientType::Public, TokenEndpointAuthMethod::None, None);
+    let mut service = client(
+        "service",
+        ClientType::Confidential,
+        TokenEndpointAuthMethod::ClientSecretBasic,
+        Some(SERVICE_SECRET),
+    );
+    service.grant_types = vec![GrantType::ClientCredentials];
+    service.redirect_uris.clear();
+    service.scopes = vec!["orders:read".into(), "orders:write".into()];
+    let mut config: TenantConfig =
+        serde_yaml::from_str(&format!("generation: 1\nissuer: {issuer}\ndisplayName: Test Shop\n")).unwrap();
+    config.signing_algorithms = vec![
+        SigningAlgorithm::Rs256,
+        SigningAlgorithm::Es256,
+        SigningAlgorithm::EdDsa,
+    ];
+    config.clients = vec![web, partner, spa, service];
+    config.email = Some(EmailConfig {
+        from: "no-reply@shop.example.com".into(),
+        reply_to: None,
+        host: "127.0.0.1".into(),
+        port: smtp_port,
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+    });
+    config.validate().unwrap();
+    config
+}
+
+/// Active keys for every algorithm.
+pub fn test_keys() -> SigningKeySet {
+    static KEYS: std::sync::OnceLock<SigningKeySet> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let now = jiff::Timestamp::now();
+        let keys = [
+            SigningAlgorithm::Rs256,
+            SigningAlgorithm::Es256,
+            SigningAlgorithm::EdDsa,
+        ]
+        .map(|alg| SigningKey::generate(alg, KeyState::Active, now).unwrap());
+        SigningKeySet { keys: keys.to_vec() }
+    })
+    .clone()
+}
+
+/// A fresh, empty database URL for `backend`.
+pub async fn fresh_database(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}/idp.db", tempfile_dir("db").display()),
+        Backend::Postgres => {
+            let admin = std::env::var("VESTIBULE_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let pid = std::process::id();
+            let name = format!(
+                "vestibule_test_{pid}_{}",
+                vestibule_idp::random::id().to_lowercase().replace(['-', '_'], "")
+            );
+            let mut connection = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL is reachable (VESTIBULE_TEST_POSTGRES_URL)");
+            drop_stale_databases(&mut connection, pid).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut connection)
+                .await
+                .unwrap();
+            let (prefix, _) = admin.rsplit_once('/').unwrap();
+            format!("{prefix}/{name}")
+        }
+    }
+}
+
+impl TestIdp {
+    /// The test tenant on `backend`.
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// The test tenant, changed by `edit`, on `backend`.
+    pub async fn start_with(backend: Backend, edit: impl FnOnce(&mut TenantConfig)) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let smtp = SmtpCapture::start().await;
+        let mut config = test_config(&base, smtp.port);
+        edit(&mut config);
+        let keys = test_keys();
+        let database_url = fresh_database(backend).await;
+        let store = Store::connect(&database_url).await.unwrap();
+        let mut state = AppState::new(Tenant::new(config, &keys).unwrap(), store).unwrap();
+        let clock = OffsetClock::new();
+        state.clock = clock.clone();
+        let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        Self {
+            base,
+            state,
+            clock,
+            smtp,
+            keys,
+            server,
+        }
+    }
+
+    /// A browser with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// An absolute URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A verified customer with [`PASSWORD`].
+    pub async fn user(&self, email: &str) -> User {
+        let hash = self
+            .state
+            .hasher
+            .hash(&vestibule_crds::SecretString::new(PASSWORD))
+            .await
+            .unwrap();
+        let profile = ProfileUpdate {
+            given_name: Some("Ada".into()),
+            family_name: Some("Lovelace".into()),
+            ..Default::default()
+        };
+        let user = NewUser {
+            email: email.into(),
+            password_hash: hash,
+            profile,
+            email_verified: true,
+            locale: Some("en".into()),
+        };
+        self.state
+            .store
+            .create_user(user, self.state.now())
+            .await
+            .unwrap()
+            .expect("the address is new")
+    }
+
+    /// The tenant being served.
+    pub fn tenant(&self) -> Arc<Tenant> {
+        self.state.tenant.get()
+    }
+}
+
+/// Drops the databases of earlier test runs (another process id), once per run.
+async fn drop_stale_databases(connection: &mut sqlx::PgConnection, pid: u32) {
+    static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'vestibule_test_%'")
+                .fetch_all(&mut *connection)
+                .await
+                .unwrap_or_default();
+        let own = format!("vestibule_test_{pid}_");
+        for name in names.into_iter().filter(|name| !name.starts_with(&own)) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut *connection)
+            .await;
+        }
+    })
+    .await;
+}
