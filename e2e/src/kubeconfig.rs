@@ -69,6 +69,7 @@ pub fn write(path: &Path, server: &str, token: &str) -> Result<(), KubeconfigErr
 
 /// The client configuration of the current context of the kubeconfig at `path`.
 pub async fn config(path: &Path) -> Result<kube::Config, KubeconfigError> {
+    install_crypto_provider();
     let display = || path.display().to_string();
     let kubeconfig = Kubeconfig::read_from(path).map_err(|source| KubeconfigError::Load {
         path: display(),
@@ -89,4 +90,10 @@ pub async fn client(path: &Path) -> Result<kube::Client, KubeconfigError> {
         path: path.display().to_string(),
         source,
     })
+}
+
+/// Selects rustls' ring provider for the process. Cargo unifies features across the workspace,
+/// so rustls may be built with two providers, and then it refuses to guess.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

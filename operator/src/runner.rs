@@ -55,6 +55,7 @@ impl Stop {
 /// Runs the operator with the client the environment gives (in-cluster or kubeconfig) until
 /// `shutdown` resolves.
 pub async fn run(config: OperatorConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), RunError> {
+    install_crypto_provider();
     let client = kube::Client::try_default().await.map_err(RunError::Client)?;
     run_with(client, config, shutdown).await
 }
@@ -163,6 +164,12 @@ async fn renew(elector: Arc<LeaderElector>, stop: Stop, stop_tx: Arc<watch::Send
             return;
         }
     }
+}
+
+/// Selects rustls' ring provider for the process: Cargo unifies features across a workspace,
+/// so rustls may be built with two providers, and then it refuses to guess.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Which optional API versions the server serves.

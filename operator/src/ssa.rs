@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::names::{DESIRED_HASH_ANNOTATION, FIELD_MANAGER};
-use crate::subset::is_subset;
+use crate::subset::{first_difference, is_subset};
 
 /// Why a child could not be applied or removed.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +98,14 @@ where
         if same_hash && is_subset(&want, &have) {
             return Ok(Applied::Unchanged);
         }
+        let drift = if same_hash {
+            first_difference(&want, &have)
+        } else {
+            None
+        };
+        tracing::info!(%kind, %name, changed = !same_hash, ?drift, "applying");
+    } else {
+        tracing::info!(%kind, %name, "creating");
     }
     let params = PatchParams::apply(FIELD_MANAGER).force();
     api.patch(&name, &params, &Patch::Apply(&desired))

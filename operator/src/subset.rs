@@ -37,6 +37,30 @@ fn subset_at(desired: &Value, live: &Value, quantity: bool) -> bool {
     }
 }
 
+/// The path of the first field of `desired` that `live` lacks or holds differently: what a log
+/// line names when the operator corrects drift.
+pub fn first_difference(desired: &Value, live: &Value) -> Option<String> {
+    match (desired, live) {
+        (Value::Object(want), Value::Object(have)) => want.iter().find_map(|(key, value)| {
+            let here = have.get(key).unwrap_or(&Value::Null);
+            if subset_at(value, here, false) || (here.is_null() && is_empty(value)) {
+                return None;
+            }
+            Some(match first_difference(value, here) {
+                Some(rest) if !rest.is_empty() => format!("{key}.{rest}"),
+                _ => key.clone(),
+            })
+        }),
+        (Value::Array(want), Value::Array(have)) if want.len() == have.len() => want
+            .iter()
+            .zip(have)
+            .enumerate()
+            .find_map(|(index, (w, h))| first_difference(w, h).map(|rest| format!("[{index}].{rest}"))),
+        _ if subset_at(desired, live, false) => None,
+        _ => Some(String::new()),
+    }
+}
+
 fn is_empty(value: &Value) -> bool {
     match value {
         Value::Null => true,

@@ -8,6 +8,8 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::ListParams;
 use serde::Deserialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::context::Context;
 use crate::error::Error;
@@ -94,21 +96,109 @@ pub async fn observe(ctx: &Context, namespace: &str, tenant: &str, generation: i
 }
 
 /// The generation a pod's IdP serves, from `GET http://<ip>:<port>/readyz`; `None` if it does
-/// not answer 200 with a generation.
+/// not answer 200 with a generation within two seconds.
 pub async fn served_generation(ip: &str, port: u16) -> Option<i64> {
     let host = if ip.contains(':') {
         format!("[{ip}]")
     } else {
         ip.to_owned()
     };
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .no_proxy()
-        .build()
-        .ok()?;
-    let response = client.get(format!("http://{host}:{port}/readyz")).send().await.ok()?;
-    if !response.status().is_success() {
+    let response = tokio::time::timeout(Duration::from_secs(2), http_get(&host, port, "/readyz"))
+        .await
+        .ok()??;
+    serde_json::from_slice::<ReadyBody>(&response)
+        .ok()
+        .map(|body| body.generation)
+}
+
+/// A plain HTTP/1.1 GET on the pod network: the body of a 200 answer. Deliberately minimal
+/// (one request per connection, `Content-Length` or chunked bodies): all it reads is `/readyz`.
+async fn http_get(host: &str, port: u16, path: &str) -> Option<Vec<u8>> {
+    let mut stream = TcpStream::connect(format!("{host}:{port}")).await.ok()?;
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut raw = Vec::new();
+    stream.take(64 * 1024).read_to_end(&mut raw).await.ok()?;
+    parse_response(&raw)
+}
+
+/// The body of a raw HTTP/1.1 response if its status is 200.
+pub fn parse_response(raw: &[u8]) -> Option<Vec<u8>> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..split]).ok()?.to_ascii_lowercase();
+    let body = &raw[split + 4..];
+    let status = head.lines().next()?.split_whitespace().nth(1)?;
+    if status != "200" {
         return None;
     }
-    response.json::<ReadyBody>().await.ok().map(|body| body.generation)
+    if head
+        .lines()
+        .any(|line| line.starts_with("transfer-encoding:") && line.contains("chunked"))
+    {
+        return dechunk(body);
+    }
+    Some(body.to_vec())
+}
+
+fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&body[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        body = &body[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(body.get(..size)?);
+        body = body.get(size + 2..)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ready_answer_yields_its_body() {
+        let raw = b"HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n{\"a\":1}";
+        assert_eq!(parse_response(raw).unwrap(), b"{\"a\":1}");
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n";
+        assert_eq!(parse_response(chunked).unwrap(), b"{\"a\":1}");
+        assert!(parse_response(b"HTTP/1.1 503 Service Unavailable\r\n\r\n{}").is_none());
+    }
+
+    #[test]
+    fn readiness_needs_available_replicas_and_every_running_pod_current() {
+        let ready = Readiness {
+            available: 1,
+            ready: 1,
+            running: 2,
+            serving: 2,
+        };
+        assert!(ready.is_ready());
+        assert!(
+            !Readiness {
+                serving: 1,
+                ..ready.clone()
+            }
+            .is_ready()
+        );
+        assert!(
+            !Readiness {
+                available: 0,
+                ..ready.clone()
+            }
+            .is_ready()
+        );
+        assert!(
+            !Readiness {
+                running: 0,
+                serving: 0,
+                ..ready
+            }
+            .is_ready()
+        );
+    }
 }

@@ -191,7 +191,8 @@ fn mount(name: &str, path: &str) -> VolumeMount {
     VolumeMount {
         name: name.into(),
         mount_path: path.into(),
-        read_only: Some(name != "tmp" && name != "data"),
+        // `false` is the default and the API server omits it: only `true` is written.
+        read_only: (name != "tmp" && name != "data").then_some(true),
         ..VolumeMount::default()
     }
 }

@@ -1,0 +1,14 @@
+//! Operator tests against a real kube-apiserver (the e2e harness's local control plane, or the
+//! cluster `KUBECONFIG` points at). Each test owns a random namespace and its own in-process
+//! operator limited to it, so tests run in any order and in parallel.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code may fail loudly
+
+mod attached;
+mod client;
+mod keys;
+mod leader;
+mod ready;
+mod rotation;
+mod steady_state;
+mod support;
+mod tenant;

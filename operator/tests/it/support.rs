@@ -1,0 +1,240 @@
+//! What the tests share: an operator running in-process on a client that records every request,
+//! manifests, and waiting on conditions with a deadline.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::events::v1::Event;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
+use kube::client::{Body, ClientBuilder};
+use kube::{Api, Resource};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use vestibule_crds::config::TenantConfig;
+use vestibule_e2e::TestCluster;
+use vestibule_operator::{OperatorConfig, RunError};
+
+/// How long any awaited condition may take.
+pub const TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Every request an operator's client sent: method and path.
+#[derive(Clone, Default)]
+pub struct Requests(Arc<Mutex<Vec<(http::Method, String)>>>);
+
+impl Requests {
+    fn record(&self, request: &http::Request<Body>) {
+        let path = request.uri().path().to_owned();
+        self.0.lock().unwrap().push((request.method().clone(), path));
+    }
+
+    /// Forgets what was recorded.
+    pub fn clear(&self) {
+        self.0.lock().unwrap().clear();
+    }
+
+    /// Writes (POST, PUT, PATCH, DELETE), leaving out the Lease when `leases` is false.
+    pub fn writes(&self, leases: bool) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(method, _)| !matches!(*method, http::Method::GET | http::Method::HEAD | http::Method::OPTIONS))
+            .filter(|(_, path)| leases || !path.contains("/leases/"))
+            .map(|(method, path)| format!("{method} {path}"))
+            .collect()
+    }
+
+    /// How many GETs of exactly `path` were sent.
+    pub fn gets_of(&self, path: &str) -> usize {
+        let requests = self.0.lock().unwrap();
+        requests
+            .iter()
+            .filter(|(m, p)| *m == http::Method::GET && p == path)
+            .count()
+    }
+}
+
+/// An operator running in this test's runtime.
+pub struct Operator {
+    /// Its requests.
+    pub requests: Requests,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), RunError>>,
+}
+
+impl Operator {
+    /// Stops it gracefully and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(TIMEOUT, &mut self.task)
+            .await
+            .expect("the operator stops in time")
+            .unwrap()
+            .unwrap();
+    }
+
+    /// Whether it has exited.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+/// Operator settings for a test acting in `namespaces`: fast polling, no Lease.
+pub fn config(namespaces: &[&str]) -> OperatorConfig {
+    let mut config = OperatorConfig::new("ghcr.io/vestibule-dev/vestibule-idp:test");
+    config.namespaces = namespaces.iter().map(|n| n.to_string()).collect();
+    config.readiness_poll = Duration::from_secs(1);
+    config.error_backoff = Duration::from_secs(1);
+    config.instance = format!("test-{}", namespaces.join("-"));
+    config
+}
+
+/// Starts an operator with `config` on a request-recording client.
+pub async fn start(config: OperatorConfig) -> Operator {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TEST_LOG").unwrap_or_else(|_| "off".into()))
+        .with_test_writer()
+        .try_init();
+    let cluster = TestCluster::shared().await.unwrap();
+    let requests = Requests::default();
+    let recorder = requests.clone();
+    let layer = tower::util::MapRequestLayer::new(move |request: http::Request<Body>| {
+        recorder.record(&request);
+        request
+    });
+    let client = ClientBuilder::try_from(cluster.client_config().await.unwrap())
+        .unwrap()
+        .with_layer(&layer)
+        .build();
+    let (stop, stopped) = oneshot::channel();
+    let task = tokio::spawn(vestibule_operator::run_with(client, config, async move {
+        let _ = stopped.await;
+    }));
+    Operator {
+        requests,
+        stop: Some(stop),
+        task,
+    }
+}
+
+/// A fresh namespace and an admin client.
+pub async fn namespace() -> (kube::Client, String) {
+    let cluster = TestCluster::shared().await.unwrap();
+    (cluster.client().await.unwrap(), cluster.new_namespace().await.unwrap())
+}
+
+/// Creates the object described by `yaml` in `namespace`.
+pub async fn create<K>(client: &kube::Client, namespace: &str, yaml: &str) -> K
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + Serialize
+        + std::fmt::Debug,
+{
+    let object: K = serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("{e}: {yaml}"));
+    Api::<K>::namespaced(client.clone(), namespace)
+        .create(&PostParams::default(), &object)
+        .await
+        .unwrap_or_else(|e| panic!("creating {yaml}: {e}"))
+}
+
+/// Merge-patches the object `name` (as a person with kubectl would, not the operator).
+pub async fn merge<K>(client: &kube::Client, namespace: &str, name: &str, patch: serde_json::Value) -> K
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    Api::<K>::namespaced(client.clone(), namespace)
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap()
+}
+
+/// Waits until `probe` returns `Some`, failing the test with `what` after [`TIMEOUT`].
+pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    vestibule_e2e::wait_for(TIMEOUT, probe)
+        .await
+        .unwrap_or_else(|| panic!("timed out waiting for {what}"))
+}
+
+/// Waits until object `name` exists and `check` accepts it.
+pub async fn wait_object<K>(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    what: &str,
+    check: impl Fn(&K) -> bool,
+) -> K
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    let api = Api::<K>::namespaced(client.clone(), namespace);
+    eventually(what, || async {
+        let object = api.get_opt(name).await.ok()??;
+        check(&object).then_some(object)
+    })
+    .await
+}
+
+/// The `Ready` condition's status and reason.
+pub fn ready(conditions: &[Condition]) -> Option<(&str, &str, &str)> {
+    conditions
+        .iter()
+        .find(|c| c.type_ == "Ready")
+        .map(|c| (c.status.as_str(), c.reason.as_str(), c.message.as_str()))
+}
+
+/// The config a Tenant's pods are given, parsed.
+pub async fn served_config(client: &kube::Client, namespace: &str, tenant: &str) -> Option<TenantConfig> {
+    let secret = Api::<Secret>::namespaced(client.clone(), namespace)
+        .get_opt(&format!("{tenant}-idp-config"))
+        .await
+        .ok()??;
+    serde_yaml::from_slice(&secret.data?.get("config.yaml")?.0).ok()
+}
+
+/// A Secret's value at `key`.
+pub fn secret_value(secret: &Secret, key: &str) -> Option<String> {
+    String::from_utf8(secret.data.as_ref()?.get(key)?.0.clone()).ok()
+}
+
+/// Waits for an Event about `name` with `reason`.
+pub async fn wait_event(client: &kube::Client, namespace: &str, name: &str, reason: &str) -> Event {
+    let api = Api::<Event>::namespaced(client.clone(), namespace);
+    eventually(&format!("an Event {reason} about {name}"), || async {
+        let events = api.list(&ListParams::default()).await.ok()?;
+        events.items.into_iter().find(|event| {
+            event.reason.as_deref() == Some(reason)
+                && event.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name)
+        })
+    })
+    .await
+}
+
+/// A minimal valid Tenant named `name`.
+pub fn tenant_yaml(name: &str) -> String {
+    format!(
+        "apiVersion: vestibule.dev/v1alpha1\nkind: Tenant\nmetadata: {{name: {name}}}\nspec:\n  issuer: https://{name}.example.com\n"
+    )
+}
+
+/// A confidential Client `name` of Tenant `tenant` (in `tenant_namespace` when given).
+pub fn client_yaml(name: &str, tenant: &str, tenant_namespace: Option<&str>, extra: &str) -> String {
+    let namespace = tenant_namespace
+        .map(|n| format!(", namespace: {n}"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: vestibule.dev/v1alpha1\nkind: Client\nmetadata: {{name: {name}}}\nspec:\n  tenantRef: {{name: {tenant}{namespace}}}\n  redirectUris: [https://app.example.com/callback]\n{extra}"
+    )
+}
