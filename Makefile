@@ -23,4 +23,5 @@ lint: ## rustfmt, clippy, CRDs in sync with the types, helm lint and helm templa
 	"$$HELM" template vestibule charts/vestibule --set 'watchNamespaces={team-a,team-b}' > /dev/null
 
 test: ## Every test: unit, IdP on SQLite and PostgreSQL, operator on a real API server, end to end
-	$(CARGO) test --workspace --locked
+	scripts/test-setup.sh
+	set -a; . .vestibule/test.env; set +a; $(CARGO) test --workspace --locked

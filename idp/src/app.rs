@@ -155,8 +155,9 @@ fn secure_headers(headers: &mut axum::http::HeaderMap, https: bool) {
         ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        // Codes travel in redirect URLs; never leak them through the Referer header.
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Codes travel in redirect URLs: no Referer leaves our origin. (Not no-referrer: then
+        // browsers send `Origin: null` on our own forms, defeating the same-origin check.)
+        (header::REFERRER_POLICY, "same-origin"),
         (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];
     for (name, value) in fixed {

@@ -209,3 +209,51 @@ pub async fn standalone_keys(store: &Store, algorithms: &[SigningAlgorithm]) -> 
     store.set_setting(STANDALONE_KEYS, &text).await?;
     Ok(set)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_with(extra: &str) -> TenantConfig {
+        let text = format!("generation: 1\nissuer: https://id.example.com\ndisplayName: Shop\n{extra}");
+        TenantConfig::from_yaml(&text).unwrap()
+    }
+
+    #[test]
+    fn features_not_served_yet_are_refused_by_name() {
+        let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp]}\n");
+        let keys = SigningKeySet::default();
+        let error = Tenant::new(config, &keys).unwrap_err().to_string();
+        assert!(
+            error.starts_with("mfaPolicies:") && error.contains("does not serve"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn keys_must_cover_every_configured_algorithm() {
+        let config = config_with("signingAlgorithms: [RS256, ES256]\n");
+        let now = jiff::Timestamp::now();
+        let keys = SigningKeySet {
+            keys: vec![SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap()],
+        };
+        let error = Tenant::new(config, &keys).unwrap_err().to_string();
+        assert!(error.contains("no active ES256 key"), "{error}");
+    }
+
+    #[test]
+    fn cookie_names_differ_per_issuer() {
+        let now = jiff::Timestamp::now();
+        let keys = SigningKeySet {
+            keys: vec![SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap()],
+        };
+        let a = Tenant::new(config_with(""), &keys).unwrap();
+        let mut other = config_with("");
+        other.issuer = "https://id.example.com/other".into();
+        let b = Tenant::new(other, &keys).unwrap();
+        assert_ne!(a.cookies.session, b.cookies.session);
+        assert!(a.cookies.session.starts_with("__Host-"));
+        assert_eq!(b.base_path, "/other");
+        assert_eq!(b.path("/login"), "/other/login");
+    }
+}

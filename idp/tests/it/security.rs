@@ -76,7 +76,7 @@ async fn pages_carry_security_headers(backend: Backend) {
     );
     assert_eq!(page.header("x-frame-options").as_deref(), Some("DENY"));
     assert_eq!(page.header("x-content-type-options").as_deref(), Some("nosniff"));
-    assert_eq!(page.header("referrer-policy").as_deref(), Some("no-referrer"));
+    assert_eq!(page.header("referrer-policy").as_deref(), Some("same-origin"));
     assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
     assert!(page.header("x-request-id").is_some());
     assert!(
