@@ -89,6 +89,34 @@ pub fn ensure_binaries() -> Result<Binaries, InstallError> {
     })
 }
 
+/// Installs only helm and kubectl (no control plane) and returns `(helm, kubectl)`.
+pub fn ensure_helm_kubectl() -> Result<(PathBuf, PathBuf), InstallError> {
+    let script = script();
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg("helm")
+        .output()
+        .map_err(|source| InstallError::Run {
+            script: script.clone(),
+            source,
+        })?;
+    if !output.status.success() {
+        return Err(InstallError::Failed {
+            script,
+            status: output.status,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        });
+    }
+    let paths = parse(&String::from_utf8_lossy(&output.stdout));
+    let get = |name: &'static str| {
+        paths.get(name).cloned().ok_or_else(|| InstallError::Missing {
+            script: script.clone(),
+            name,
+        })
+    };
+    Ok((get("HELM")?, get("KUBECTL")?))
+}
+
 /// Parses `NAME=PATH` lines; `printf %q` quoting is undone for the plain paths it produces.
 pub fn parse(stdout: &str) -> BTreeMap<String, PathBuf> {
     stdout

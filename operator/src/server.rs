@@ -68,3 +68,33 @@ async fn get_metrics(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
 async fn get_healthz() -> &'static str {
     "ok"
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn get(path: &str, metrics: Arc<Metrics>) -> (StatusCode, String) {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        let response = router(metrics).oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn healthz_answers_and_metrics_are_exposed() {
+        let metrics = Arc::new(Metrics::default());
+        metrics.reconciled("Client", std::time::Duration::from_millis(3));
+        assert_eq!(get("/healthz", metrics.clone()).await.0, StatusCode::OK);
+        let (status, text) = get("/metrics", metrics).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            text.contains("vestibule_operator_reconciles_total{kind=\"Client\"} 1"),
+            "{text}"
+        );
+    }
+}

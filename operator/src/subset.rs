@@ -141,6 +141,19 @@ mod tests {
     }
 
     #[test]
+    fn the_first_difference_names_the_drifted_field() {
+        let desired = json!({"spec": {"containers": [{"name": "idp", "image": "a"}], "replicas": 1}});
+        let live = json!({"spec": {"containers": [{"name": "idp", "image": "b"}], "replicas": 1}});
+        assert_eq!(
+            first_difference(&desired, &live).as_deref(),
+            Some("spec.containers.[0].image")
+        );
+        assert_eq!(first_difference(&desired, &desired), None);
+        let removed = json!({"spec": {"replicas": 1}});
+        assert_eq!(first_difference(&desired, &removed).as_deref(), Some("spec.containers"));
+    }
+
+    #[test]
     fn quantities_compare_by_value_only_under_resources() {
         let desired = json!({"resources": {"requests": {"cpu": "0.5", "memory": "1024Mi"}}});
         let live = json!({"resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}});

@@ -13,7 +13,7 @@ use kube::api::{ListParams, Patch, PatchParams};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use vestibule_crds::v1alpha1::Tenant;
+use vestibule_crds::v1alpha1::{Client, Tenant};
 
 use crate::support::*;
 
@@ -116,12 +116,22 @@ async fn a_tenant_is_ready_only_when_its_pods_serve_the_current_generation() {
     );
     assert_eq!(tenant.status.unwrap().ready_replicas, Some(1));
 
-    // A config change is not live until the pod serves it.
-    merge::<Tenant>(&client, &ns, "demo", json!({"spec": {"displayName": "Renamed"}})).await;
+    // A new Client is a config change: not live until the pod serves it, and the Client is
+    // Ready only then.
+    create::<Client>(&client, &ns, &client_yaml("web", "demo", None, "")).await;
     let tenant = reason(&client, &ns, "Progressing").await;
     let next = tenant.status.unwrap().config_generation.unwrap();
     assert_eq!(next, generation + 1);
+    let waiting = wait_object::<Client>(&client, &ns, "web", "the client waiting", |c| c.status.is_some()).await;
+    assert_eq!(ready(&waiting.status.unwrap().common.conditions).unwrap().0, "False");
     served.store(next, Ordering::SeqCst);
     reason(&client, &ns, "Available").await;
+    wait_object::<Client>(&client, &ns, "web", "the client Ready", |c| {
+        c.status
+            .as_ref()
+            .and_then(|s| ready(&s.common.conditions))
+            .is_some_and(|r| r.0 == "True" && r.1 == "Available")
+    })
+    .await;
     operator.stop().await;
 }

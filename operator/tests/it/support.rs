@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
-use kube::client::{Body, ClientBuilder};
+use kube::client::{Body, ClientBuilder, DynBody};
 use kube::{Api, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,14 +22,19 @@ use vestibule_operator::{OperatorConfig, RunError};
 /// How long any awaited condition may take.
 pub const TIMEOUT: Duration = Duration::from_secs(90);
 
-/// Every request an operator's client sent: method and path.
+/// Every request an operator's client sent (method and path), and the refused ones.
 #[derive(Clone, Default)]
-pub struct Requests(Arc<Mutex<Vec<(http::Method, String)>>>);
+pub struct Requests(Arc<Mutex<Vec<(http::Method, String)>>>, Arc<Mutex<Vec<String>>>);
 
 impl Requests {
     fn record(&self, request: &http::Request<Body>) {
         let path = request.uri().path().to_owned();
         self.0.lock().unwrap().push((request.method().clone(), path));
+    }
+
+    /// Requests the API server answered 403 Forbidden (their responses carry no path: counted).
+    pub fn forbidden(&self) -> Vec<String> {
+        self.1.lock().unwrap().clone()
     }
 
     /// Forgets what was recorded.
@@ -98,19 +103,32 @@ pub fn config(namespaces: &[&str]) -> OperatorConfig {
 
 /// Starts an operator with `config` on a request-recording client.
 pub async fn start(config: OperatorConfig) -> Operator {
+    let cluster = TestCluster::shared().await.unwrap();
+    start_as(config, cluster.client_config().await.unwrap()).await
+}
+
+/// Starts an operator with `config` on a request-recording client built from `client_config`.
+pub async fn start_as(config: OperatorConfig, client_config: kube::Config) -> Operator {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TEST_LOG").unwrap_or_else(|_| "off".into()))
         .with_test_writer()
         .try_init();
-    let cluster = TestCluster::shared().await.unwrap();
     let requests = Requests::default();
     let recorder = requests.clone();
     let layer = tower::util::MapRequestLayer::new(move |request: http::Request<Body>| {
         recorder.record(&request);
         request
     });
-    let client = ClientBuilder::try_from(cluster.client_config().await.unwrap())
+    let refusals = requests.1.clone();
+    let responses = tower::util::MapResponseLayer::new(move |response: http::Response<Box<DynBody>>| {
+        if response.status() == http::StatusCode::FORBIDDEN {
+            refusals.lock().unwrap().push(response.status().to_string());
+        }
+        response
+    });
+    let client = ClientBuilder::try_from(client_config)
         .unwrap()
+        .with_layer(&responses)
         .with_layer(&layer)
         .build();
     let (stop, stopped) = oneshot::channel();
