@@ -35,6 +35,14 @@ impl Scope {
         }
     }
 
+    /// The namespaces to watch: `[None]` for the whole cluster.
+    pub fn namespaces(&self) -> Vec<Option<String>> {
+        match self {
+            Self::All => vec![None],
+            Self::Namespaces(namespaces) => namespaces.iter().cloned().map(Some).collect(),
+        }
+    }
+
     /// Whether `namespace` is in scope.
     pub fn contains(&self, namespace: &str) -> bool {
         match self {

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use futures::StreamExt;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::Secret;
+use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::ObjectRef;
+use kube::runtime::reflector::{self, ObjectRef, reflector};
 use kube::runtime::watcher;
 use kube::{Api, Resource, ResourceExt};
 use serde::Serialize;
@@ -22,7 +23,7 @@ use vestibule_crds::v1alpha1::{
 use crate::conditions::{self, Decided, Reason};
 use crate::context::Context;
 use crate::controllers::client::dereference::read_secret;
-use crate::controllers::{attach, error_policy, status, timed};
+use crate::controllers::{attach, error_policy, lenient, status, timed};
 use crate::error::Error;
 use crate::runner::Stop;
 
@@ -96,11 +97,13 @@ impl AttachedKind for MfaPolicy {
 /// Runs the controller of kind `K` for `api` until `stop`.
 pub async fn run<K: AttachedKind>(api: Api<K>, ctx: Arc<Context>, stop: Stop) {
     let namespace = api.namespace().map(str::to_owned);
-    let mut controller = Controller::new(api, watcher::Config::default());
-    let store = controller.store();
-    for tenants in ctx.scope.apis::<Tenant>(&ctx.client) {
+    let (store, writer) = reflector::store();
+    let objects = reflector(writer, lenient::watch::<K>(ctx.clone(), namespace.as_deref())).default_backoff();
+    let mut controller = Controller::for_stream(objects.applied_objects(), store.clone());
+    for tenant_namespace in ctx.scope.namespaces() {
         let store = store.clone();
-        controller = controller.watches(tenants, watcher::Config::default(), move |tenant: Tenant| {
+        let tenants = lenient::watch::<Tenant>(ctx.clone(), tenant_namespace.as_deref()).default_backoff();
+        controller = controller.watches_stream(tenants.touched_objects(), move |tenant: Tenant| {
             let (tenant_namespace, name) = (tenant.namespace().unwrap_or_default(), tenant.name_any());
             store
                 .state()

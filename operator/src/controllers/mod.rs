@@ -3,6 +3,7 @@
 pub mod attach;
 pub mod attached;
 pub mod client;
+pub mod lenient;
 pub mod status;
 pub mod tenant;
 

@@ -236,3 +236,42 @@ async fn invalid_and_immutable_field_changes_are_refused_without_stalling_others
     assert_eq!(status.client_id, Some(format!("{ns}.web")));
     operator.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_that_does_not_parse_stalls_nothing() {
+    let (client, ns) = namespace().await;
+    let operator = start(config(&[&ns])).await;
+    create::<Tenant>(&client, &ns, &tenant_yaml("demo")).await;
+    // The schema's duration pattern lets this through; it overflows the Rust type. Created raw,
+    // as the typed client cannot even hold it.
+    let broken = serde_yaml::from_str::<serde_json::Value>(&client_yaml(
+        "broken",
+        "demo",
+        None,
+        "  secretRotationGracePeriod: 99999999999999999999s\n",
+    ))
+    .unwrap();
+    let resource = kube::api::ApiResource::erase::<Client>(&());
+    let raw = Api::<kube::api::DynamicObject>::namespaced_with(client.clone(), &ns, &resource);
+    let object: kube::api::DynamicObject = serde_json::from_value(broken).unwrap();
+    raw.create(&Default::default(), &object).await.unwrap();
+    create::<Client>(&client, &ns, &client_yaml("web", "demo", None, "")).await;
+
+    client_reason(&client, &ns, "web", "Progressing").await;
+    eventually("the valid client served", || async {
+        served_config(&client, &ns, "demo")
+            .await?
+            .client(&format!("{ns}.web"))
+            .map(|_| ())
+    })
+    .await;
+    let message = eventually("the broken client told why", || async {
+        let object = raw.get("broken").await.ok()?;
+        let conditions = object.data.pointer("/status/conditions")?.as_array()?.clone();
+        let ready = conditions.iter().find(|c| c["type"] == "Ready")?;
+        (ready["reason"] == "InvalidSpec").then(|| ready["message"].as_str().unwrap_or_default().to_owned())
+    })
+    .await;
+    assert!(message.contains("does not parse"), "{message}");
+    operator.stop().await;
+}

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use futures::StreamExt;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Secret;
+use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::ObjectRef;
+use kube::runtime::reflector::{self, ObjectRef, reflector};
 use kube::runtime::watcher;
 use kube::{Api, ResourceExt};
 use vestibule_crds::v1alpha1::{Client, ClientType, ROTATE_SECRET_ANNOTATION, Tenant};
@@ -22,7 +23,7 @@ use self::build::SecretInputs;
 use self::dereference::Observed;
 use crate::conditions::Decided;
 use crate::context::Context;
-use crate::controllers::{attach, error_policy, timed};
+use crate::controllers::{attach, error_policy, lenient, timed};
 use crate::error::Error;
 use crate::names::CLIENT_LABEL;
 use crate::runner::Stop;
@@ -34,13 +35,14 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
         Some(namespace) => Api::<Secret>::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let controller =
-        Controller::new(api, watcher::Config::default()).owns(secrets, watcher::Config::default().labels(CLIENT_LABEL));
-    let store = controller.store();
-    let mut controller = controller;
-    for tenants in ctx.scope.apis::<Tenant>(&ctx.client) {
+    let (store, writer) = reflector::store();
+    let clients = reflector(writer, lenient::watch::<Client>(ctx.clone(), api.namespace())).default_backoff();
+    let mut controller = Controller::for_stream(clients.applied_objects(), store.clone())
+        .owns(secrets, watcher::Config::default().labels(CLIENT_LABEL));
+    for namespace in ctx.scope.namespaces() {
         let store = store.clone();
-        controller = controller.watches(tenants, watcher::Config::default(), move |tenant: Tenant| {
+        let tenants = lenient::watch::<Tenant>(ctx.clone(), namespace.as_deref()).default_backoff();
+        controller = controller.watches_stream(tenants.touched_objects(), move |tenant: Tenant| {
             let (namespace, name) = (tenant.namespace().unwrap_or_default(), tenant.name_any());
             store
                 .state()

@@ -1,6 +1,8 @@
 //! Reads what a Tenant's reconcile needs: the Clients that refer to it with their credentials,
 //! the Secrets its spec refers to, and the config and keys it served so far.
 
+use std::sync::Arc;
+
 use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
 use vestibule_crds::config::TenantConfig;
@@ -8,8 +10,8 @@ use vestibule_crds::keys::{SigningKey, SigningKeySet};
 use vestibule_crds::v1alpha1::{Client, DatabaseChoice, SecretKeyRef, Tenant};
 
 use crate::context::Context;
-use crate::controllers::attach;
 use crate::controllers::client::dereference::{parse_config, read_secret};
+use crate::controllers::{attach, lenient};
 use crate::error::Error;
 use crate::names::{KEYS_KEY, config_secret, keys_secret};
 
@@ -43,7 +45,7 @@ pub struct Observed {
 }
 
 /// Reads it all.
-pub async fn observe(ctx: &Context, tenant: &Tenant, namespace: &str) -> Result<Observed, Error> {
+pub async fn observe(ctx: &Arc<Context>, tenant: &Tenant, namespace: &str) -> Result<Observed, Error> {
     let name = tenant.name_any();
     let database_url = match tenant.spec.database.choice() {
         DatabaseChoice::Postgres(postgres) => Some(secret_value(ctx, namespace, &postgres.url_secret_ref).await?),
@@ -70,10 +72,11 @@ pub async fn observe(ctx: &Context, tenant: &Tenant, namespace: &str) -> Result<
     })
 }
 
-async fn clients(ctx: &Context, namespace: &str, name: &str) -> Result<Vec<ClientEntry>, Error> {
+async fn clients(ctx: &Arc<Context>, namespace: &str, name: &str) -> Result<Vec<ClientEntry>, Error> {
     let mut entries = Vec::new();
-    for api in ctx.scope.apis::<Client>(&ctx.client) {
-        let list = api.list(&Default::default()).await.map_err(|source| Error::Read {
+    for scope in ctx.scope.namespaces() {
+        let api = lenient::raw_api::<Client>(&ctx.client, scope.as_deref());
+        let list: Vec<Client> = lenient::list(ctx, &api).await.map_err(|source| Error::Read {
             what: "Clients".into(),
             source,
         })?;

@@ -21,8 +21,9 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::{self, ObjectRef, Store, reflector};
 use kube::runtime::watcher;
 use kube::{Api, Resource, ResourceExt};
 use vestibule_crds::keys::SigningKeySet;
@@ -31,7 +32,7 @@ use vestibule_crds::v1alpha1::{Client, DatabaseChoice, Tenant};
 use self::build::BuildInputs;
 use self::status::Served;
 use crate::context::Context;
-use crate::controllers::{error_policy, timed};
+use crate::controllers::{error_policy, lenient, timed};
 use crate::error::Error;
 use crate::names::{TENANT_ANNOTATION, TENANT_LABEL};
 use crate::runner::Stop;
@@ -41,7 +42,9 @@ pub async fn run(api: Api<Tenant>, ctx: Arc<Context>, stop: Stop) {
     let ns = api.namespace().map(str::to_owned);
     let client = ctx.client.clone();
     let children = watcher::Config::default().labels(TENANT_LABEL);
-    let mut controller = Controller::new(api, watcher::Config::default())
+    let (store, writer) = reflector::store();
+    let tenants = reflector(writer, lenient::watch::<Tenant>(ctx.clone(), ns.as_deref())).default_backoff();
+    let mut controller = Controller::for_stream(tenants.applied_objects(), store.clone())
         .owns(scoped::<Secret>(&client, &ns), children.clone())
         .owns(scoped::<Deployment>(&client, &ns), children.clone())
         .owns(scoped::<Service>(&client, &ns), children.clone())
@@ -54,9 +57,9 @@ pub async fn run(api: Api<Tenant>, ctx: Arc<Context>, stop: Stop) {
         let tenant = pod.labels().get(TENANT_LABEL)?.clone();
         Some(ObjectRef::new(&tenant).within(&pod.namespace()?))
     });
-    let store = controller.store();
-    for clients in ctx.scope.apis::<Client>(&ctx.client) {
-        controller = controller.watches(clients, watcher::Config::default(), |client: Client| {
+    for namespace in ctx.scope.namespaces() {
+        let clients = lenient::watch::<Client>(ctx.clone(), namespace.as_deref()).default_backoff();
+        controller = controller.watches_stream(clients.touched_objects(), |client: Client| {
             let own = client.namespace()?;
             let tenant_namespace = client.spec.tenant_ref.namespace_or(&own).to_owned();
             Some(ObjectRef::new(&client.spec.tenant_ref.name).within(&tenant_namespace))
