@@ -86,3 +86,20 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn flags_are_consistent_and_namespaces_split_on_commas() {
+        Args::command().debug_assert();
+        let args = Args::parse_from(["vestibule-operator", "--namespaces=team-a,team-b", "--log-format=text"]);
+        assert_eq!(args.namespaces, ["team-a", "team-b"]);
+        let all = Args::parse_from(["vestibule-operator"]);
+        assert!(all.namespaces.iter().all(String::is_empty));
+        assert!(all.leader_elect);
+    }
+}

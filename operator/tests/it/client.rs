@@ -142,6 +142,14 @@ async fn the_client_secret_survives_an_operator_restart() {
         config.client(&format!("{ns}.web")).map(|_| config.generation)
     })
     .await;
+    let kids = |tenant: &Tenant| -> Vec<String> {
+        tenant
+            .status
+            .iter()
+            .flat_map(|s| s.signing_keys.iter().map(|k| k.kid.clone()))
+            .collect()
+    };
+    let before = wait_object::<Tenant>(&client, &ns, "demo", "a signing key", |t| !kids(t).is_empty()).await;
     first.stop().await;
 
     let second = start(config(&[&ns])).await;
