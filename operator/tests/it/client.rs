@@ -180,6 +180,11 @@ async fn the_client_secret_survives_an_operator_restart() {
         generation + 1,
         "the generation continues from the served config"
     );
+    let after = Api::<Tenant>::namespaced(client.clone(), &ns)
+        .get("demo")
+        .await
+        .unwrap();
+    assert_eq!(kids(&after), kids(&before), "the signing keys survive the restart");
     second.stop().await;
 }
 
