@@ -178,12 +178,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         config: args.config.clone(),
         keys: args.keys.clone(),
     };
-    let tenant = sources.load(&store).await?;
+    let (tenant, loaded) = sources.load(&store).await?;
     tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");
     let state = AppState::new(tenant, store.clone())?;
     let interval = Duration::from_millis(args.reload_interval_ms.max(100));
     let watcher = tokio::spawn(watch(
         sources,
+        loaded,
         store.clone(),
         state.tenant.clone(),
         state.metrics.clone(),

@@ -156,19 +156,7 @@ impl LiveTenant {
     }
 }
 
-/// Reads and validates a config file (YAML or JSON).
-pub fn read_config(path: &Path) -> Result<TenantConfig, LoadError> {
-    let text = read(path)?;
-    Ok(TenantConfig::from_yaml(&text)?)
-}
-
-/// Reads a key file.
-pub fn read_keys(path: &Path) -> Result<SigningKeySet, LoadError> {
-    let text = read(path)?;
-    serde_json::from_str(&text).map_err(|error| LoadError::KeysParse(error.to_string()))
-}
-
-fn read(path: &Path) -> Result<String, LoadError> {
+pub(crate) fn read(path: &Path) -> Result<String, LoadError> {
     std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.display().to_string(),
         source,

@@ -10,7 +10,9 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use vestibule_crds::keys::SigningKeySet;
 
-use super::{LiveTenant, LoadError, Tenant, read_config, read_keys, standalone_keys};
+use vestibule_crds::config::TenantConfig;
+
+use super::{LiveTenant, LoadError, Tenant, read, standalone_keys};
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -23,41 +25,80 @@ pub struct Sources {
     pub keys: Option<PathBuf>,
 }
 
+/// What the files held at one moment: everything is parsed from these bytes, and changes are
+/// detected against them, so nothing written between a read and a check is ever missed.
+struct Snapshot {
+    config: String,
+    keys: Option<String>,
+}
+
+/// A digest of file contents, to notice changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint(Vec<u8>);
+
+impl Snapshot {
+    fn fingerprint(&self) -> Fingerprint {
+        let mut digest = Sha256::new();
+        digest.update(self.config.as_bytes());
+        if let Some(keys) = &self.keys {
+            digest.update(b"\0");
+            digest.update(keys.as_bytes());
+        }
+        Fingerprint(digest.finalize().to_vec())
+    }
+}
+
 impl Sources {
-    /// Loads both files into a servable tenant.
-    pub async fn load(&self, store: &Store) -> Result<Tenant, LoadError> {
-        let config = read_config(&self.config)?;
-        let keys: SigningKeySet = match &self.keys {
-            Some(path) => read_keys(path)?,
+    /// Loads both files into a servable tenant, with the fingerprint of exactly what was read.
+    pub async fn load(&self, store: &Store) -> Result<(Tenant, Fingerprint), LoadError> {
+        let snapshot = self.snapshot()?;
+        let tenant = self.build(&snapshot, store).await?;
+        Ok((tenant, snapshot.fingerprint()))
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, LoadError> {
+        let keys = match &self.keys {
+            Some(path) => Some(read(path)?),
+            None => None,
+        };
+        Ok(Snapshot {
+            config: read(&self.config)?,
+            keys,
+        })
+    }
+
+    async fn build(&self, snapshot: &Snapshot, store: &Store) -> Result<Tenant, LoadError> {
+        let config = TenantConfig::from_yaml(&snapshot.config)?;
+        let keys: SigningKeySet = match &snapshot.keys {
+            Some(text) => serde_json::from_str(text).map_err(|error| LoadError::KeysParse(error.to_string()))?,
             None => standalone_keys(store, &config.signing_algorithms).await?,
         };
         Tenant::new(config, &keys)
     }
-
-    fn fingerprint(&self) -> Option<Vec<u8>> {
-        let mut digest = Sha256::new();
-        digest.update(std::fs::read(&self.config).ok()?);
-        if let Some(keys) = &self.keys {
-            digest.update(std::fs::read(keys).ok()?);
-        }
-        Some(digest.finalize().to_vec())
-    }
 }
 
-/// Reloads `live` from `sources` whenever the files change, until the task is dropped.
-/// A change that fails validation is logged with the field it names and not served.
-pub async fn watch(sources: Sources, store: Store, live: Arc<LiveTenant>, metrics: Arc<Metrics>, interval: Duration) {
-    let mut seen = sources.fingerprint();
+/// Reloads `live` from `sources` whenever the files differ from `loaded`, until the task is
+/// dropped. A change that fails validation is logged with the field it names and not served.
+pub async fn watch(
+    sources: Sources,
+    loaded: Fingerprint,
+    store: Store,
+    live: Arc<LiveTenant>,
+    metrics: Arc<Metrics>,
+    interval: Duration,
+) {
+    let mut seen = loaded;
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let now = sources.fingerprint();
-        if now.is_none() || now == seen {
+        let Ok(snapshot) = sources.snapshot() else { continue };
+        let fingerprint = snapshot.fingerprint();
+        if fingerprint == seen {
             continue;
         }
-        seen = now;
-        match sources.load(&store).await {
+        seen = fingerprint;
+        match sources.build(&snapshot, &store).await {
             Ok(tenant) => {
                 let generation = tenant.config.generation;
                 live.replace(tenant);

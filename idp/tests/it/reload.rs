@@ -44,9 +44,11 @@ async fn changed_files_are_served_and_invalid_ones_refused(backend: Backend) {
         config: config_path.clone(),
         keys: Some(keys_path.clone()),
     };
-    let state = vestibule_idp::AppState::new(sources.load(&store).await.unwrap(), store.clone()).unwrap();
+    let (tenant, loaded) = sources.load(&store).await.unwrap();
+    let state = vestibule_idp::AppState::new(tenant, store.clone()).unwrap();
     let task = tokio::spawn(watch(
         sources,
+        loaded,
         store,
         state.tenant.clone(),
         state.metrics.clone(),
