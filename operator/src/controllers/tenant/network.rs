@@ -75,12 +75,12 @@ pub fn ingress(tenant: &Tenant, settings: &IngressSettings) -> Ingress {
             ingress_class_name: settings.class_name.clone(),
             tls: settings.tls_secret_name.as_ref().map(|secret| {
                 vec![IngressTLS {
-                    hosts: Some(vec![host.clone()]),
+                    hosts: host.clone().map(|host| vec![host]),
                     secret_name: Some(secret.clone()),
                 }]
             }),
             rules: Some(vec![IngressRule {
-                host: Some(host),
+                host,
                 http: Some(HTTPIngressRuleValue {
                     paths: vec![HTTPIngressPath {
                         path: Some(path),
@@ -95,10 +95,17 @@ pub fn ingress(tenant: &Tenant, settings: &IngressSettings) -> Ingress {
     }
 }
 
-/// The issuer's host and path (`/` when it has none).
-pub fn host_and_path(issuer: &str) -> (String, String) {
+/// The issuer's host and path (`/` when it has none). An IP address is no host to an Ingress
+/// (the API server requires a DNS name), so a rule for one matches every host.
+pub fn host_and_path(issuer: &str) -> (Option<String>, String) {
     match url::Url::parse(issuer) {
-        Ok(url) => (url.host_str().unwrap_or_default().to_owned(), url.path().to_owned()),
-        Err(_) => (String::new(), "/".into()),
+        Ok(url) => {
+            let host = match url.host() {
+                Some(url::Host::Domain(domain)) => Some(domain.to_owned()),
+                _ => None,
+            };
+            (host, url.path().to_owned())
+        }
+        Err(_) => (None, "/".into()),
     }
 }
