@@ -6,12 +6,18 @@
 //! `cluster.new_namespace().await` a fresh namespace so tests own their data and run in any order.
 //! Processes die with the test binary, however it ends (see [`process`]).
 
+pub mod binaries;
 pub mod cluster;
 pub mod control_plane;
 pub mod crds;
+pub mod environment;
+pub mod examples;
+pub mod gateway;
 pub mod install;
 pub mod kubeconfig;
+pub mod node;
 pub mod process;
+pub mod smtp;
 pub mod wait;
 
 pub use cluster::{HarnessError, TestCluster};

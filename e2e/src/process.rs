@@ -143,6 +143,16 @@ impl Supervisor {
         Ok(log)
     }
 
+    /// Registers a process group the caller spawned and manages itself (the fake node's pods),
+    /// so the watchdog kills it too if the test binary dies first.
+    pub fn register(&self, pid: u32) -> Result<(), ProcessError> {
+        self.watchdog
+            .lock()
+            .map_err(|_| std::io::Error::other("watchdog lock poisoned"))
+            .and_then(|mut stdin| writeln!(stdin, "{pid}").and_then(|()| stdin.flush()))
+            .map_err(|source| ProcessError::Register { pid, source })
+    }
+
     /// Names of children that have exited, with their exit status: a quick health check.
     pub fn exited(&self) -> Vec<String> {
         let Ok(mut children) = self.children.lock() else {

@@ -137,5 +137,9 @@ fn the_ingress_routes_the_issuer_host_and_path() {
 fn an_ip_address_issuer_gets_a_rule_for_every_host() {
     let yaml = "issuer: http://127.0.0.1:8080\ningress: {}";
     let ingress = children(&tenant(yaml), &inputs()).ingress.unwrap().spec.unwrap();
-    assert_eq!(ingress.rules.unwrap()[0].host, None, "the API server refuses an IP address as host");
+    assert_eq!(
+        ingress.rules.unwrap()[0].host,
+        None,
+        "the API server refuses an IP address as host"
+    );
 }
