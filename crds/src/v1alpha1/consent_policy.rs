@@ -161,6 +161,12 @@ impl ConsentPolicySpec {
             checker.merge_reason(rules::dns_label(&purpose.id), format!("{path}.id"));
             checker.require(!ids.contains(&&purpose.id), format!("{path}.id"), "must be unique");
             ids.push(&purpose.id);
+            for (field, texts) in [("title", &purpose.title), ("description", &purpose.description)] {
+                for (tag, text) in texts {
+                    checker.require(is_language_tag(tag), format!("{path}.{field}"), format!("{tag:?} is not a language tag such as en or de"));
+                    checker.require(!text.trim().is_empty(), format!("{path}.{field}.{tag}"), "must not be empty");
+                }
+            }
             checker.require(
                 purpose.title.contains_key("en"),
                 format!("{path}.title"),
@@ -174,4 +180,12 @@ impl ConsentPolicySpec {
         }
         checker.finish()
     }
+}
+
+/// A BCP 47 language tag of the simple kind: `en`, `de`, `pt-BR`.
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let language = parts.next().unwrap_or_default();
+    let language_ok = (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
+    language_ok && parts.all(|part| (2..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric()))
 }

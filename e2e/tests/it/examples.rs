@@ -27,12 +27,14 @@ fn postgres_database() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applying_the_examples_brings_every_object_to_its_status() {
     let setup = Setup::with_examples(&[]).await;
-    // The production example expects its database Secret to exist, as its comment says.
+    // The Secrets the examples' comments ask for: the production database and the Google app.
     let secrets = setup.api::<Secret>();
-    let mut secret = Secret::default();
-    secret.metadata.name = Some("shop-db".into());
-    secret.string_data = Some([("url".to_owned(), postgres_database())].into());
-    secrets.create(&PostParams::default(), &secret).await.unwrap();
+    for (name, key, value) in [("shop-db", "url", postgres_database()), ("google-oauth", "clientSecret", "not-a-real-secret".into())] {
+        let mut secret = Secret::default();
+        secret.metadata.name = Some(name.into());
+        secret.string_data = Some([(key.to_owned(), value)].into());
+        secrets.create(&PostParams::default(), &secret).await.unwrap();
+    }
     let files = vestibule_e2e::examples::all_files();
     setup.apply_examples(&files.iter().map(String::as_str).collect::<Vec<_>>());
 

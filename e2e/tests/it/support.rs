@@ -44,7 +44,9 @@ impl Setup {
             namespace,
             overlay,
         };
-        setup.apply_examples(files);
+        if !files.is_empty() {
+            setup.apply_examples(files);
+        }
         setup
     }
 
