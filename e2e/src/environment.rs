@@ -184,11 +184,7 @@ async fn service_account_kubeconfig(admin: &Path, dir: &Path) -> Result<PathBuf,
         .ok_or_else(|| step("requesting the operator's token")("no token in the answer".into()))?;
     let config = kubeconfig::config(admin).await?;
     let path = dir.join("operator.kubeconfig");
-    kubeconfig::write(
-        &path,
-        &config.cluster_url.to_string().trim_end_matches('/').to_owned(),
-        token,
-    )?;
+    kubeconfig::write(&path, config.cluster_url.to_string().trim_end_matches('/'), token)?;
     Ok(path)
 }
 

@@ -32,7 +32,9 @@ if (screenshots) mkdirSync(screenshots, { recursive: true });
 // http://127.0.0.1/auth/callback match any port).
 const callbacks = [];
 const app = createServer((request, response) => {
-  callbacks.push(new URL(request.url, `http://127.0.0.1:${app.address().port}`));
+  const url = new URL(request.url, `http://127.0.0.1:${app.address().port}`);
+  if (url.pathname !== "/auth/callback") return response.writeHead(404).end(); // the browser asks for /favicon.ico too
+  callbacks.push(url);
   response.writeHead(200, { "content-type": "text/plain" }).end("signed in");
 });
 await new Promise((resolve) => app.listen(0, "127.0.0.1", resolve));

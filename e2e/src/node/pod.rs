@@ -29,11 +29,10 @@ struct Running {
 pub async fn run(node: Arc<NodeContext>, pod: Pod, mut updates: watch::Receiver<Option<Pod>>) {
     let (namespace, name) = (pod.namespace().unwrap_or_default(), pod.name_any());
     let pods: Api<Pod> = Api::namespaced(node.client.clone(), &namespace);
-    if pod.spec.as_ref().and_then(|spec| spec.node_name.as_ref()).is_none() {
-        if let Err(error) = bind(&pods, &name, &node.name).await {
-            tracing::warn!(%error, pod = %name, "binding failed");
-            return;
-        }
+    let unbound = pod.spec.as_ref().and_then(|spec| spec.node_name.as_ref()).is_none();
+    if unbound && let Err(error) = bind(&pods, &name, &node.name).await {
+        tracing::warn!(%error, pod = %name, "binding failed");
+        return;
     }
     let Some(ip) = node.allocate_ip() else {
         tracing::error!(pod = %name, "no loopback address left for the pod");

@@ -132,11 +132,20 @@ pub fn spawn(launch: &Launch<'_>) -> Result<Child, NodeError> {
 /// Asks the container to stop (SIGTERM to its process group), then kills it after `grace`.
 pub async fn stop(child: &mut Child, grace: std::time::Duration) {
     if let Some(pid) = child.id() {
-        let _ = Command::new("kill").args(["-TERM", &format!("-{pid}")]).status().await;
+        signal_group("TERM", pid).await;
         if tokio::time::timeout(grace, child.wait()).await.is_ok() {
             return;
         }
-        let _ = Command::new("kill").args(["-KILL", &format!("-{pid}")]).status().await;
+        signal_group("KILL", pid).await;
     }
+    let _ = child.start_kill();
     let _ = child.wait().await;
+}
+
+/// `kill -s SIGNAL -- -PGID`: the `--` matters, or procps reads the group as an option.
+async fn signal_group(signal: &str, pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-s", signal, "--", &format!("-{pid}")])
+        .status()
+        .await;
 }

@@ -29,7 +29,10 @@ async fn applying_the_examples_brings_every_object_to_its_status() {
     let setup = Setup::with_examples(&[]).await;
     // The Secrets the examples' comments ask for: the production database and the Google app.
     let secrets = setup.api::<Secret>();
-    for (name, key, value) in [("shop-db", "url", postgres_database()), ("google-oauth", "clientSecret", "not-a-real-secret".into())] {
+    for (name, key, value) in [
+        ("shop-db", "url", postgres_database()),
+        ("google-oauth", "clientSecret", "not-a-real-secret".into()),
+    ] {
         let mut secret = Secret::default();
         secret.metadata.name = Some(name.into());
         secret.string_data = Some([(key.to_owned(), value)].into());
