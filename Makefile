@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 INSTALL := e2e/scripts/control-plane-install.sh
 
-.PHONY: help generate lint test
+.PHONY: help demo generate lint test e2e
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -22,6 +22,17 @@ lint: ## rustfmt, clippy, CRDs in sync with the types, helm lint and helm templa
 	"$$HELM" template vestibule charts/vestibule --namespace vestibule-system > /dev/null; \
 	"$$HELM" template vestibule charts/vestibule --set 'watchNamespaces={team-a,team-b}' > /dev/null
 
+demo: ## A local Kubernetes, the chart, the operator, the examples, and a demo app to sign in to (Ctrl-C stops)
+	scripts/setup.sh
+	$(CARGO) build --locked --workspace --bins
+	set -a; . .vestibule/test.env; set +a; target/debug/vestibule-demo
+
 test: ## Every test: unit, IdP on SQLite and PostgreSQL, operator on a real API server, end to end
-	scripts/test-setup.sh
+	scripts/setup.sh
+	$(CARGO) build --locked --workspace --bins
 	set -a; . .vestibule/test.env; set +a; $(CARGO) test --workspace --locked
+
+e2e: ## Only the end-to-end tests (part of make test)
+	scripts/setup.sh
+	$(CARGO) build --locked --workspace --bins
+	set -a; . .vestibule/test.env; set +a; $(CARGO) test --locked -p vestibule-e2e

@@ -7,7 +7,8 @@
 //   ISSUER          http://127.0.0.1:8080
 //   CLIENT_ID       demo
 //   CLIENT_SECRET   demo-secret
-//   LISTEN          127.0.0.1:9000   (the redirect URI is http://<LISTEN>/callback)
+//   LISTEN          127.0.0.1:9000
+//   CALLBACK_PATH   /callback        (the redirect URI is http://<LISTEN><CALLBACK_PATH>)
 import { createServer } from "node:http";
 import * as client from "openid-client";
 
@@ -16,7 +17,8 @@ const clientId = process.env.CLIENT_ID ?? "demo";
 const clientSecret = process.env.CLIENT_SECRET ?? "demo-secret";
 const [host, port] = (process.env.LISTEN ?? "127.0.0.1:9000").split(":");
 const base = `http://${host}:${port}`;
-const redirectUri = `${base}/callback`;
+const callbackPath = process.env.CALLBACK_PATH ?? "/callback";
+const redirectUri = `${base}${callbackPath}`;
 // Plain http is accepted only for an IdP on this machine.
 const options = ["localhost", "127.0.0.1", "[::1]"].includes(issuer.hostname) ? { execute: [client.allowInsecureRequests] } : undefined;
 const config = await client.discovery(issuer, clientId, clientSecret, client.ClientSecretBasic(clientSecret), options);
@@ -52,7 +54,7 @@ async function handle(request, response) {
     });
     return send(302, "", { location: target.href });
   }
-  if (url.pathname === "/callback") {
+  if (url.pathname === callbackPath) {
     const login = pending.get(url.searchParams.get("state"));
     if (!login) return send(400, page("<p>Unknown or expired login. <a href='/login'>Try again</a>.</p>"));
     pending.delete(url.searchParams.get("state"));

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Prepares this machine for `make test`, idempotently: the Debian packages the tests use
+# Prepares this machine for `make test` and `make demo`, idempotently: the Debian packages the tests use
 # (Node.js, PostgreSQL, Chromium), the npm packages (openid-client, smtp-server, playwright-core),
 # a running PostgreSQL the tests can reach, and the local Kubernetes control plane binaries.
 # Writes the environment the tests need to .vestibule/test.env.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '[test-setup] %s\n' "$*" >&2; }
+log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 UPDATED=0
