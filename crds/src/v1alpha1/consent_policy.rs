@@ -163,8 +163,16 @@ impl ConsentPolicySpec {
             ids.push(&purpose.id);
             for (field, texts) in [("title", &purpose.title), ("description", &purpose.description)] {
                 for (tag, text) in texts {
-                    checker.require(is_language_tag(tag), format!("{path}.{field}"), format!("{tag:?} is not a language tag such as en or de"));
-                    checker.require(!text.trim().is_empty(), format!("{path}.{field}.{tag}"), "must not be empty");
+                    checker.require(
+                        is_language_tag(tag),
+                        format!("{path}.{field}"),
+                        format!("{tag:?} is not a language tag such as en or de"),
+                    );
+                    checker.require(
+                        !text.trim().is_empty(),
+                        format!("{path}.{field}.{tag}"),
+                        "must not be empty",
+                    );
                 }
             }
             checker.require(

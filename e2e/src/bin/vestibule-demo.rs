@@ -21,17 +21,24 @@ const DEMO_APP: &str = "127.0.0.1:9000";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(std::env::var("DEMO_LOG").unwrap_or_else(|_| "warn,kube_client=off".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("DEMO_LOG").unwrap_or_else(|_| "warn,kube_client=off".into()))
+        .init();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize()?;
     println!("Starting the control plane, the chart, the operator and the test node ...");
     let cluster = TestCluster::shared().await.context("starting the control plane")?;
-    let env = Environment::start(cluster.kubeconfig_path()).await.context("installing Vestibule")?;
+    let env = Environment::start(cluster.kubeconfig_path())
+        .await
+        .context("installing Vestibule")?;
     let kubeconfig = root.join(".vestibule/kubeconfig");
     std::fs::create_dir_all(root.join(".vestibule"))?;
     std::fs::copy(cluster.kubeconfig_path(), &kubeconfig)?;
 
     let overlay = Overlay {
-        issuer_ports: BTreeMap::from([("demo".to_owned(), port_or_free(8080)), ("shop".to_owned(), port_or_free(8081))]),
+        issuer_ports: BTreeMap::from([
+            ("demo".to_owned(), port_or_free(8080)),
+            ("shop".to_owned(), port_or_free(8081)),
+        ]),
         smtp_port: env.smtp.port,
     };
     create_example_secrets(&env).await?;
@@ -61,19 +68,32 @@ fn port_or_free(preferred: u16) -> u16 {
 /// the local PostgreSQL) and the Google app's secret (a placeholder: Google sign-in is not
 /// served yet).
 async fn create_example_secrets(env: &Environment) -> anyhow::Result<()> {
-    let admin = std::env::var("VESTIBULE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = std::env::var("VESTIBULE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let database = format!("vestibule_demo_{}", std::process::id());
-    let created = Command::new("psql").arg(&admin).args(["-qc", &format!("CREATE DATABASE {database}")]).status()?;
+    let created = Command::new("psql")
+        .arg(&admin)
+        .args(["-qc", &format!("CREATE DATABASE {database}")])
+        .status()?;
     if !created.success() {
         bail!("creating the PostgreSQL database for the production example failed");
     }
-    let url = format!("{}/{database}", admin.rsplit_once('/').map_or(admin.as_str(), |(prefix, _)| prefix));
+    let url = format!(
+        "{}/{database}",
+        admin.rsplit_once('/').map_or(admin.as_str(), |(prefix, _)| prefix)
+    );
     let secrets: Api<Secret> = Api::namespaced(env.client().await?, NAMESPACE);
-    for (name, key, value) in [("shop-db", "url", url), ("google-oauth", "clientSecret", "placeholder".into())] {
+    for (name, key, value) in [
+        ("shop-db", "url", url),
+        ("google-oauth", "clientSecret", "placeholder".into()),
+    ] {
         let mut secret = Secret::default();
         secret.metadata.name = Some(name.into());
         secret.string_data = Some([(key.to_owned(), value)].into());
-        secrets.create(&PostParams::default(), &secret).await.with_context(|| format!("creating Secret {name}"))?;
+        secrets
+            .create(&PostParams::default(), &secret)
+            .await
+            .with_context(|| format!("creating Secret {name}"))?;
     }
     Ok(())
 }
@@ -97,7 +117,10 @@ async fn wait_ready(env: &Environment, name: &str) -> anyhow::Result<()> {
         async move {
             let tenant = tenants.get(name).await.ok()?;
             let conditions = tenant.status?.common.conditions;
-            conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True").then_some(())
+            conditions
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True")
+                .then_some(())
         }
     })
     .await;
@@ -106,8 +129,16 @@ async fn wait_ready(env: &Environment, name: &str) -> anyhow::Result<()> {
 
 async fn read_secret(env: &Environment, name: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let secrets: Api<Secret> = Api::namespaced(env.client().await?, NAMESPACE);
-    let secret = secrets.get(name).await.with_context(|| format!("reading Secret {name}"))?;
-    Ok(secret.data.unwrap_or_default().into_iter().map(|(key, value)| (key, String::from_utf8_lossy(&value.0).into_owned())).collect())
+    let secret = secrets
+        .get(name)
+        .await
+        .with_context(|| format!("reading Secret {name}"))?;
+    Ok(secret
+        .data
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, value)| (key, String::from_utf8_lossy(&value.0).into_owned()))
+        .collect())
 }
 
 /// The demo application (openid-client), signing visitors in with the `webapp` Client.
@@ -160,11 +191,14 @@ async fn follow_mail(env: &Environment) {
         }
         let messages = env.smtp.messages();
         for mail in messages.iter().skip(seen) {
-            let link = mail.link("/verify?token=").or_else(|| mail.link("/reset?token=")).or_else(|| mail.link("http")).unwrap_or_default();
+            let link = mail
+                .link("/verify?token=")
+                .or_else(|| mail.link("/reset?token="))
+                .or_else(|| mail.link("http"))
+                .unwrap_or_default();
             println!("Email to {}: {}\n  {link}\n", mail.to.join(", "), mail.subject);
         }
         seen = messages.len();
     }
     println!("\nStopping ...");
 }
-
