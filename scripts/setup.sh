@@ -54,8 +54,14 @@ if [[ ! -f $stamp ]] || ! cmp -s e2e/node/package-lock.json "$stamp"; then
   cp e2e/node/package-lock.json "$stamp"
 fi
 
-# The local Kubernetes control plane (built once per machine into ~/.cache/vestibule).
-e2e/scripts/control-plane-install.sh >/dev/null
+# The local Kubernetes control plane (built once per machine into ~/.cache/vestibule), unless
+# KUBECONFIG names a cluster that answers: then only helm and kubectl are needed.
+if [[ -n ${KUBECONFIG:-} ]] && kubectl version --request-timeout=5s >/dev/null 2>&1; then
+  log "using the cluster of KUBECONFIG"
+  e2e/scripts/control-plane-install.sh helm >/dev/null
+else
+  e2e/scripts/control-plane-install.sh >/dev/null
+fi
 
 mkdir -p .vestibule
 cat > .vestibule/test.env <<ENV

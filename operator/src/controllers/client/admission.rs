@@ -1,9 +1,12 @@
 //! Whether a Client may attach to a Tenant: the rules both the Client and the Tenant controller
 //! apply, so a refused Client has no effect on the Tenant. Pure.
 
+use std::sync::Arc;
+
 use vestibule_crds::v1alpha1::{Client, ClientSpec, Tenant};
 
 use crate::conditions::{Decided, Reason};
+use crate::controllers::attach::refers_to;
 
 /// Refuses `client` for `tenant` (which lives in `tenant_namespace`), or admits it.
 ///
@@ -57,6 +60,38 @@ pub fn invalid_spec(client: &Client, namespace: &str, recorded_tenant: Option<&s
         ..spec.clone()
     };
     new.validate_update(&old).map_err(|errors| invalid(errors.to_string()))
+}
+
+/// Refuses `client` when another Client of the same Tenant claims its `client_id` and comes
+/// first by namespace and name: the one the Tenant serves (see the Tenant's render).
+pub fn unique_client_id(
+    client: &Client,
+    namespace: &str,
+    tenant: &Tenant,
+    others: &[Arc<Client>],
+) -> Result<(), Decided> {
+    let name = client.metadata.name.as_deref().unwrap_or_default();
+    let client_id = client.spec.effective_client_id(namespace, name);
+    let tenant_namespace = tenant.metadata.namespace.as_deref().unwrap_or_default();
+    let tenant_name = tenant.metadata.name.as_deref().unwrap_or_default();
+    let own = (namespace, name);
+    let first = others
+        .iter()
+        .filter_map(|other| {
+            let other_namespace = other.metadata.namespace.as_deref()?;
+            let other_name = other.metadata.name.as_deref()?;
+            let same_tenant = refers_to(&other.spec.tenant_ref, other_namespace, tenant_namespace, tenant_name);
+            let same_id = other.spec.effective_client_id(other_namespace, other_name) == client_id;
+            (same_tenant && same_id && other.spec.validate().is_ok() && (other_namespace, other_name) < own)
+                .then_some(format!("{other_namespace}/{other_name}"))
+        })
+        .min();
+    match first {
+        Some(owner) => Err(invalid(format!(
+            "spec.clientId: {client_id} is already used by Client {owner} of the same Tenant"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn resolved_ref(spec: &ClientSpec, namespace: &str) -> vestibule_crds::v1alpha1::TenantRef {
@@ -125,6 +160,35 @@ mod tests {
         });
         let refusal = admit(&renamed, "shop", &tenant, None).unwrap_err();
         assert!(refusal.message.contains("spec.clientId"), "{}", refusal.message);
+    }
+
+    #[test]
+    fn a_client_id_claimed_by_an_earlier_client_is_refused() {
+        let mut tenant = tenant("issuer: https://id.example.com");
+        tenant.metadata.namespace = Some("shop".into());
+        let mine = client(&format!("{CLIENT}\nclientId: shared"));
+        let mut earlier = client(&format!("{CLIENT}\nclientId: shared"));
+        earlier.metadata.name = Some("aaa".into());
+        let mut later = earlier.clone();
+        later.metadata.name = Some("zzz".into());
+        let refusal = unique_client_id(
+            &mine,
+            "shop",
+            &tenant,
+            &[Arc::new(earlier.clone()), Arc::new(mine.clone())],
+        )
+        .unwrap_err();
+        assert!(
+            refusal
+                .message
+                .contains("spec.clientId: shared is already used by Client shop/aaa"),
+            "{}",
+            refusal.message
+        );
+        assert_eq!(
+            unique_client_id(&mine, "shop", &tenant, &[Arc::new(later), Arc::new(mine.clone())]),
+            Ok(())
+        );
     }
 
     #[test]

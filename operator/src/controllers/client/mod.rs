@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Secret;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, reflector};
+use kube::runtime::reflector::{self, ObjectRef, Store, reflector};
 use kube::runtime::watcher;
 use kube::{Api, ResourceExt};
 use vestibule_crds::v1alpha1::{Client, ClientType, ROTATE_SECRET_ANNOTATION, Tenant};
@@ -58,7 +58,7 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
     controller
         .graceful_shutdown_on(stop.wait())
         .run(
-            |client, ctx| timed("Client", ctx.clone(), reconcile(client, ctx)),
+            move |client, ctx| timed("Client", ctx.clone(), reconcile(client, ctx, store.clone())),
             error_policy::<Client>,
             ctx,
         )
@@ -66,12 +66,16 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
         .await;
 }
 
-/// One reconcile of a Client.
-pub async fn reconcile(client: Arc<Client>, ctx: Arc<Context>) -> Result<Action, Error> {
+/// One reconcile of a Client; `clients` holds the Clients this controller sees.
+pub async fn reconcile(client: Arc<Client>, ctx: Arc<Context>, clients: Store<Client>) -> Result<Action, Error> {
     let namespace = client.namespace().ok_or(Error::MissingMetadata("namespace"))?;
     let now = Timestamp::now();
     let observed = dereference::observe(&ctx, &client, &namespace).await?;
-    let tenant = match attached(&client, &namespace, &observed) {
+    let attachment = attached(&client, &namespace, &observed).and_then(|tenant| {
+        admission::unique_client_id(&client, &namespace, tenant, &clients.state())?;
+        Ok(tenant)
+    });
+    let tenant = match attachment {
         Ok(tenant) => tenant,
         Err(refusal) => {
             status::write(&ctx, &client, &namespace, None, refusal).await?;
