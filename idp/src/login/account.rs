@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::oidc::params::Params;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
-use crate::store::{AuditEvent, ProfileUpdate, Session};
+use crate::store::{AuditEvent, Session};
 
 /// A session as the account page lists it.
 #[derive(Debug)]
@@ -172,24 +172,11 @@ pub async fn profile_post(
         return Ok(flow::see_other(&tenant.path("/login"), &[]));
     };
     let page = Page::new(&tenant, &headers, &[], None);
-    let (mut update, mut rendered, mut ok) = (ProfileUpdate::default(), Vec::new(), true);
-    for attribute in ProfileAttribute::ALL {
-        let raw = form.get(attribute.claim()).unwrap_or_default();
-        if raw.trim().is_empty() {
-            rendered.push(fields::field(page.t, attribute, "", None));
-            continue;
-        }
-        match fields::validate(page.t, attribute, raw) {
-            Ok(value) => {
-                rendered.push(fields::field(page.t, attribute, &value, None));
-                update.set(attribute, value);
-            }
-            Err(error) => {
-                ok = false;
-                rendered.push(fields::field(page.t, attribute, raw, Some(error)));
-            }
-        }
-    }
+    let fields::Submitted {
+        update,
+        fields: rendered,
+        valid: ok,
+    } = fields::read(page.t, ProfileAttribute::ALL, &form, true);
     if !ok {
         let outcome = Outcome {
             fields: Some(rendered),

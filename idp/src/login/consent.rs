@@ -91,7 +91,7 @@ pub async fn consent_post(
             &tenant,
             &headers,
             StatusCode::FORBIDDEN,
-            "The form expired. Please go back and try again.",
+            Page::new(&tenant, &headers, &[], None).t.form_expired,
         ));
     }
     let (Some(request), Some(signed_in)) = (

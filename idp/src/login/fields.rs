@@ -3,6 +3,8 @@
 use vestibule_crds::v1alpha1::ProfileAttribute;
 
 use super::i18n::Messages;
+use crate::oidc::params::Params;
+use crate::store::ProfileUpdate;
 
 /// One input of a profile form.
 #[derive(Debug, Clone)]
@@ -67,6 +69,50 @@ pub fn validate(t: &'static Messages, attribute: ProfileAttribute, value: &str) 
         _ if value.chars().count() > 100 => Err(t.required_field),
         _ => Ok(value.to_owned()),
     }
+}
+
+/// A profile form as submitted: what to store, and the fields to show again.
+#[derive(Debug)]
+pub struct Submitted {
+    /// The valid values.
+    pub update: ProfileUpdate,
+    /// Every field with its value and error, to re-render the form.
+    pub fields: Vec<Field>,
+    /// Whether every field was valid.
+    pub valid: bool,
+}
+
+/// Reads `attributes` from `form`. With `optional`, an empty field is left as it is instead of
+/// being required.
+pub fn read(
+    t: &'static Messages,
+    attributes: impl IntoIterator<Item = ProfileAttribute>,
+    form: &Params,
+    optional: bool,
+) -> Submitted {
+    let mut submitted = Submitted {
+        update: ProfileUpdate::default(),
+        fields: Vec::new(),
+        valid: true,
+    };
+    for attribute in attributes {
+        let raw = form.get(attribute.claim()).unwrap_or_default();
+        if optional && raw.trim().is_empty() {
+            submitted.fields.push(field(t, attribute, "", None));
+            continue;
+        }
+        match validate(t, attribute, raw) {
+            Ok(value) => {
+                submitted.fields.push(field(t, attribute, &value, None));
+                submitted.update.set(attribute, value);
+            }
+            Err(error) => {
+                submitted.valid = false;
+                submitted.fields.push(field(t, attribute, raw, Some(error)));
+            }
+        }
+    }
+    submitted
 }
 
 /// The normalised email address, or the message to show.

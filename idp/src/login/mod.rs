@@ -7,6 +7,7 @@ pub mod cookies;
 pub mod csrf;
 mod fields;
 pub mod flow;
+mod form;
 pub mod i18n;
 pub mod page;
 pub mod profile;

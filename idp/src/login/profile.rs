@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::error::Error;
 use crate::oidc::params::Params;
 use crate::request_info::RequestInfo;
-use crate::store::{AuditEvent, ProfileUpdate, User};
+use crate::store::{AuditEvent, User};
 
 #[derive(Template)]
 #[template(path = "profile.html")]
@@ -123,7 +123,7 @@ pub async fn profile_post(
             &tenant,
             &headers,
             StatusCode::FORBIDDEN,
-            "The form expired. Please go back and try again.",
+            Page::new(&tenant, &headers, &[], None).t.form_expired,
         ));
     }
     let (Some(request), Some(signed_in)) = (
@@ -141,24 +141,16 @@ pub async fn profile_post(
         return Ok(flow::next(&tenant, Some(&id), &[]));
     }
     let page = Page::new(&tenant, &headers, &request.ui_locales, Some(id.clone()));
-    let (mut update, mut rendered, mut ok) = (ProfileUpdate::default(), Vec::new(), true);
-    for attribute in settings
+    let missing = settings
         .attributes
         .iter()
-        .filter(|a| signed_in.user.attribute(**a).is_none())
-    {
-        let raw = form.get(attribute.claim()).unwrap_or_default();
-        match fields::validate(page.t, *attribute, raw) {
-            Ok(value) => {
-                rendered.push(fields::field(page.t, *attribute, &value, None));
-                update.set(*attribute, value);
-            }
-            Err(error) => {
-                ok = false;
-                rendered.push(fields::field(page.t, *attribute, raw, Some(error)));
-            }
-        }
-    }
+        .copied()
+        .filter(|a| signed_in.user.attribute(*a).is_none());
+    let fields::Submitted {
+        update,
+        fields: rendered,
+        valid: ok,
+    } = fields::read(page.t, missing, &form, false);
     if !ok {
         return Ok(show(&tenant, page, &id, step, rendered, StatusCode::BAD_REQUEST));
     }

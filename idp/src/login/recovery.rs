@@ -9,15 +9,14 @@ use serde::Deserialize;
 use vestibule_crds::SecretString;
 
 use super::flow;
+use super::form::Submission;
 use super::page::{Page, message, render};
 use super::register::policy_messages;
 use crate::app::AppState;
 use crate::email::{self, Kind};
 use crate::error::Error;
-use crate::oidc::params::Params;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
-use crate::risk::Action;
 use crate::store::{AuditEvent, EmailPurpose};
 
 /// Reset links work this long.
@@ -76,60 +75,31 @@ pub async fn forgot_post(
     info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let request_id = form.get("request").map(str::to_owned);
-    let locales = flow::ui_locales(&state, request_id.as_deref()).await?;
-    let page = Page::new(&tenant, &headers, &locales, request_id);
+    let submission = Submission::read(&state, &headers, &body).await?;
+    if submission.forged() {
+        return Ok(submission.refuse());
+    }
+    if let Some(limited) = submission.email_limited(&state, &info) {
+        return Ok(limited);
+    }
+    let Submission { tenant, form, page, .. } = submission;
     let t = page.t;
-    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
-        return Ok(message(
-            page,
-            t.error_title,
-            t.link_invalid_body,
-            None,
-            StatusCode::FORBIDDEN,
-        ));
-    }
-    let now = state.now();
-    if !state.limiter.allow(
-        Action::Email,
-        info.ip,
-        tenant.config.attack_protection.rate_limits.emails_per_minute,
-        now,
-    ) {
-        return Ok(message(
-            page,
-            t.error_title,
-            t.too_many_attempts,
-            None,
-            StatusCode::TOO_MANY_REQUESTS,
-        ));
-    }
     let raw = form.get("email").unwrap_or_default();
     let Ok(address) = super::fields::email(t, raw) else {
         let page = page.clone().titled(t.forgot_title);
-        return Ok(render(
-            &ForgotPage {
-                page: &page,
-                email: raw,
-                error: Some(t.invalid_email),
-            },
-            &page,
-            StatusCode::BAD_REQUEST,
-            &[],
-        ));
+        let template = ForgotPage {
+            page: &page,
+            email: raw,
+            error: Some(t.invalid_email),
+        };
+        return Ok(render(&template, &page, StatusCode::BAD_REQUEST, &[]));
     };
     if let Some(user) = state.store.user_by_email(&address).await? {
         let token = crate::random::token();
+        let expires = state.now() + RESET_LIFETIME;
         state
             .store
-            .create_email_token(
-                &user.id,
-                EmailPurpose::Reset,
-                &crate::random::hash(&token),
-                now + RESET_LIFETIME,
-            )
+            .create_email_token(&user.id, EmailPurpose::Reset, &crate::random::hash(&token), expires)
             .await?;
         let link = format!("{}?token={token}", tenant.url("/reset"));
         let mail =
@@ -205,20 +175,13 @@ pub async fn reset_post(
     info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let page = Page::new(&tenant, &headers, &[], None);
+    let submission = Submission::read(&state, &headers, &body).await?;
+    if submission.forged() {
+        return Ok(submission.refuse());
+    }
+    let Submission { tenant, form, page, .. } = submission;
     let t = page.t;
     let token = form.get("token").unwrap_or_default();
-    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
-        return Ok(message(
-            page,
-            t.error_title,
-            t.link_invalid_body,
-            None,
-            StatusCode::FORBIDDEN,
-        ));
-    }
     let hash = crate::random::hash(token);
     let now = state.now();
     let Some(user_id) = state.store.email_token_user(&hash, EmailPurpose::Reset, now).await? else {

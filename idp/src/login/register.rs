@@ -9,6 +9,7 @@ use vestibule_crds::SecretString;
 
 use super::fields::{self, Field};
 use super::flow::{self, parked};
+use super::form::Submission;
 use super::i18n::Messages;
 use super::page::{Page, message, render};
 use super::session;
@@ -16,11 +17,9 @@ use crate::app::AppState;
 use crate::config::Tenant;
 use crate::email::{self, Kind};
 use crate::error::Error;
-use crate::oidc::params::Params;
 use crate::password::{PolicyViolation, check_policy};
 use crate::request_info::RequestInfo;
-use crate::risk::Action;
-use crate::store::{AuditEvent, EmailPurpose, NewUser, ProfileUpdate};
+use crate::store::{AuditEvent, EmailPurpose, NewUser};
 
 /// Verification links work this long.
 pub const VERIFY_LIFETIME: i64 = 24 * 3600;
@@ -138,48 +137,35 @@ pub async fn register_post(
     info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let request_id = form.get("request").map(str::to_owned);
-    let locales = flow::ui_locales(&state, request_id.as_deref()).await?;
-    let page = Page::new(&tenant, &headers, &locales, request_id.clone());
+    let submission = Submission::read(&state, &headers, &body).await?;
+    if submission.forged() || !submission.tenant.config.registration.enabled {
+        return Ok(submission.refuse());
+    }
+    if let Some(limited) = submission.email_limited(&state, &info) {
+        return Ok(limited);
+    }
+    let Submission {
+        tenant,
+        form,
+        request,
+        page,
+        ..
+    } = submission;
     let t = page.t;
-    if !tenant.config.registration.enabled || !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
-        return Ok(message(
-            page,
-            t.error_title,
-            t.link_invalid_body,
-            None,
-            StatusCode::FORBIDDEN,
-        ));
-    }
-    if !state.limiter.allow(
-        Action::Email,
-        info.ip,
-        tenant.config.attack_protection.rate_limits.emails_per_minute,
-        state.now(),
-    ) {
-        return Ok(message(
-            page,
-            t.error_title,
-            t.too_many_attempts,
-            None,
-            StatusCode::TOO_MANY_REQUESTS,
-        ));
-    }
     let raw_email = form.get("email").unwrap_or_default();
     let email = fields::email(t, raw_email);
-    let (profile, fields, fields_ok) = read_attributes(&tenant, t, &form);
+    let attributes = tenant.config.registration.required_attributes.iter().copied();
+    let submitted = fields::read(t, attributes, &form, false);
     let password = SecretString::new(form.get("password").unwrap_or_default());
     let violations = check_policy(&tenant.config.password_policy, password.expose(), raw_email);
-    let (Ok(email), true, true) = (&email, fields_ok, violations.is_empty()) else {
+    let (Ok(email), true, true) = (&email, submitted.valid, violations.is_empty()) else {
         let errors = policy_messages(t, &violations);
         return Ok(show(
             &tenant,
             &page,
             raw_email,
             email.err(),
-            fields,
+            submitted.fields,
             errors,
             StatusCode::BAD_REQUEST,
         ));
@@ -190,6 +176,7 @@ pub async fn register_post(
         .hash(&password)
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
+    let profile = submitted.update;
     let new_user = NewUser {
         email: email.clone(),
         password_hash,
@@ -203,14 +190,14 @@ pub async fn register_post(
     crate::audit::record(&state, AuditEvent::Registered, Some(&user.id), None, &info).await;
     if !verify {
         let (session, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
-        flow::mark(&state, request_id.as_deref(), |request| {
-            request.fresh_session = Some(session.id.clone())
+        flow::mark(&state, request.as_deref(), |parked| {
+            parked.fresh_session = Some(session.id.clone())
         })
         .await?;
         let cookies: Vec<_> = std::iter::once(cookie).chain(page.csrf_cookie.clone()).collect();
-        return Ok(flow::next(&tenant, request_id.as_deref(), &cookies));
+        return Ok(flow::next(&tenant, request.as_deref(), &cookies));
     }
-    send_verification(&state, &tenant, t, &user.id, &user.email, request_id.as_deref()).await?;
+    send_verification(&state, &tenant, t, &user.id, &user.email, request.as_deref()).await?;
     Ok(message(
         page,
         t.check_email_title,
@@ -270,25 +257,4 @@ pub async fn send_verification(
     let email = email::compose(tenant, t, Kind::Verify, address, &link).map_err(|e| Error::Internal(e.to_string()))?;
     email::send_later(tenant.clone(), email);
     Ok(())
-}
-
-/// Reads the required attributes from the form: the update, the fields to re-render, validity.
-fn read_attributes(tenant: &Tenant, t: &'static Messages, form: &Params) -> (ProfileUpdate, Vec<Field>, bool) {
-    let mut update = ProfileUpdate::default();
-    let mut rendered = Vec::new();
-    let mut ok = true;
-    for attribute in &tenant.config.registration.required_attributes {
-        let raw = form.get(attribute.claim()).unwrap_or_default();
-        match fields::validate(t, *attribute, raw) {
-            Ok(value) => {
-                rendered.push(fields::field(t, *attribute, &value, None));
-                update.set(*attribute, value);
-            }
-            Err(error) => {
-                ok = false;
-                rendered.push(fields::field(t, *attribute, raw, Some(error)));
-            }
-        }
-    }
-    (update, rendered, ok)
 }

@@ -8,12 +8,12 @@ use serde::Deserialize;
 use vestibule_crds::SecretString;
 
 use super::flow::{self, parked};
+use super::form::Submission;
 use super::page::{Page, render};
 use super::session;
 use crate::app::AppState;
 use crate::error::Error;
 use crate::metrics::LoginOutcome;
-use crate::oidc::params::Params;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
 use crate::store::{AuditEvent, User};
@@ -84,19 +84,23 @@ pub async fn login_post(
     info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let request_id = form.get("request").map(str::to_owned);
-    let locales = flow::ui_locales(&state, request_id.as_deref()).await?;
-    let page = Page::new(&tenant, &headers, &locales, request_id.clone());
+    let submission = Submission::read(&state, &headers, &body).await?;
+    let email = submission.field("email").trim().to_lowercase();
+    let forged = submission.forged();
+    let Submission {
+        tenant,
+        form,
+        request: request_id,
+        page,
+        ..
+    } = submission;
     let t = page.t;
-    let email = form.get("email").unwrap_or_default().trim().to_lowercase();
-    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
+    if forged {
         return Ok(show(
             &tenant,
             page,
             &email,
-            Some(t.error_title),
+            Some(t.form_expired),
             false,
             StatusCode::FORBIDDEN,
         ));

@@ -6,13 +6,12 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::flow;
+use super::form::Submission;
 use super::page::{Page, message};
 use super::register::send_verification;
 use crate::app::AppState;
 use crate::error::Error;
-use crate::oidc::params::Params;
 use crate::request_info::RequestInfo;
-use crate::risk::Action;
 use crate::store::{AuditEvent, EmailPurpose};
 
 /// Query of the verification link.
@@ -73,44 +72,26 @@ pub async fn resend_post(
     info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let request_id = form.get("request").map(str::to_owned);
-    let locales = flow::ui_locales(&state, request_id.as_deref()).await?;
-    let page = Page::new(&tenant, &headers, &locales, request_id.clone());
-    let t = page.t;
-    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
-        return Ok(message(
-            page,
-            t.error_title,
-            t.link_invalid_body,
-            None,
-            StatusCode::FORBIDDEN,
-        ));
+    let submission = Submission::read(&state, &headers, &body).await?;
+    if submission.forged() {
+        return Ok(submission.refuse());
     }
-    if !state.limiter.allow(
-        Action::Email,
-        info.ip,
-        tenant.config.attack_protection.rate_limits.emails_per_minute,
-        state.now(),
-    ) {
-        return Ok(message(
-            page,
-            t.error_title,
-            t.too_many_attempts,
-            None,
-            StatusCode::TOO_MANY_REQUESTS,
-        ));
+    if let Some(limited) = submission.email_limited(&state, &info) {
+        return Ok(limited);
     }
-    let email = form.get("email").unwrap_or_default().trim().to_lowercase();
+    let email = submission.field("email").trim().to_lowercase();
+    let Submission {
+        tenant, request, page, ..
+    } = submission;
     if let Some(user) = state
         .store
         .user_by_email(&email)
         .await?
         .filter(|user| !user.email_verified)
     {
-        send_verification(&state, &tenant, t, &user.id, &user.email, request_id.as_deref()).await?;
+        send_verification(&state, &tenant, page.t, &user.id, &user.email, request.as_deref()).await?;
     }
+    let t = page.t;
     Ok(message(
         page,
         t.check_email_title,

@@ -1,0 +1,81 @@
+//! A submitted hosted-page form: its fields, the parked request it belongs to, the page to
+//! answer with, and whether it passed the CSRF check.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::page::{Page, message};
+use super::{csrf, flow};
+use crate::app::AppState;
+use crate::config::Tenant;
+use crate::error::Error;
+use crate::oidc::params::Params;
+use crate::request_info::RequestInfo;
+use crate::risk::Action;
+
+/// A form as the browser sent it.
+pub struct Submission {
+    /// The tenant at the time of the request.
+    pub tenant: Arc<Tenant>,
+    /// The fields.
+    pub form: Params,
+    /// The parked authorization request the customer is on the way to.
+    pub request: Option<String>,
+    /// The page to answer with, in the request's language.
+    pub page: Page,
+    genuine: bool,
+}
+
+impl Submission {
+    /// Reads the form and prepares the answer page.
+    pub async fn read(state: &AppState, headers: &HeaderMap, body: &str) -> Result<Self, Error> {
+        let tenant = state.tenant.get();
+        // A malformed body is treated as empty: the CSRF check then refuses it.
+        let form = Params::parse(body).unwrap_or_default();
+        let request = form.get("request").map(str::to_owned);
+        let locales = flow::ui_locales(state, request.as_deref()).await?;
+        let page = Page::new(&tenant, headers, &locales, request.clone());
+        let genuine = csrf::verify(&tenant, headers, form.get("csrf"));
+        Ok(Self {
+            tenant,
+            form,
+            request,
+            page,
+            genuine,
+        })
+    }
+
+    /// A field's value, or empty.
+    pub fn field(&self, name: &str) -> &str {
+        self.form.get(name).unwrap_or_default()
+    }
+
+    /// Whether the form failed the CSRF check (another site's form, or an expired page).
+    pub fn forged(&self) -> bool {
+        !self.genuine
+    }
+
+    /// The answer to a forged or expired form: ask the customer to try again.
+    pub fn refuse(self) -> Response {
+        let t = self.page.t;
+        message(self.page, t.error_title, t.form_expired, None, StatusCode::FORBIDDEN)
+    }
+
+    /// Counts an email-sending attempt from `info`; the answer to send when over the limit.
+    pub fn email_limited(&self, state: &AppState, info: &RequestInfo) -> Option<Response> {
+        let limit = self.tenant.config.attack_protection.rate_limits.emails_per_minute;
+        if state.limiter.allow(Action::Email, info.ip, limit, state.now()) {
+            return None;
+        }
+        let t = self.page.t;
+        Some(message(
+            self.page.clone(),
+            t.error_title,
+            t.too_many_attempts,
+            None,
+            StatusCode::TOO_MANY_REQUESTS,
+        ))
+    }
+}
