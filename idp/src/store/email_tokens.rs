@@ -29,7 +29,7 @@ impl Store {
         token_hash: &str,
         expires_at: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await.map_err(query_error("create_email_token"))?;
+        let mut tx = self.begin_write().await.map_err(query_error("create_email_token"))?;
         sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
             .bind(user_id)
             .bind(purpose.as_str())

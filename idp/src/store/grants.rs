@@ -130,7 +130,7 @@ impl Store {
         code_expires_at: i64,
     ) -> StoreResult<String> {
         let id = crate::random::id();
-        let mut tx = self.pool().begin().await.map_err(query_error("create_grant"))?;
+        let mut tx = self.begin_write().await.map_err(query_error("create_grant"))?;
         sqlx::query(
             "INSERT INTO grants (id, client_id, user_id, session_id, scope, nonce, auth_time, amr, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -166,7 +166,7 @@ impl Store {
 
     /// Consumes an authorization code. A second use revokes the grant the first use created.
     pub async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<CodeRedemption> {
-        let mut tx = self.pool().begin().await.map_err(query_error("redeem_code"))?;
+        let mut tx = self.begin_write().await.map_err(query_error("redeem_code"))?;
         let row: Option<CodeRow> = sqlx::query_as(
             "SELECT grant_id, redirect_uri, code_challenge, expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
         )
@@ -227,7 +227,7 @@ impl Store {
         replacement: Option<&str>,
         now: i64,
     ) -> StoreResult<RefreshOutcome> {
-        let mut tx = self.pool().begin().await.map_err(query_error("use_refresh_token"))?;
+        let mut tx = self.begin_write().await.map_err(query_error("use_refresh_token"))?;
         let row: Option<(String, i64, Option<i64>)> =
             sqlx::query_as("SELECT grant_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = $1")
                 .bind(token_hash)

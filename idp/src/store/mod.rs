@@ -115,6 +115,17 @@ impl Store {
         &self.pool
     }
 
+    /// Starts a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+    /// taken up front, waiting for other writers (`busy_timeout`). A deferred transaction that
+    /// reads first would fail at once with `SQLITE_BUSY` when another connection committed in
+    /// between, since waiting could not help it (its WAL snapshot is stale).
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

@@ -278,7 +278,7 @@ impl Store {
     /// Counts a wrong password; at `max_failures` the account locks until `lock_until`.
     /// Returns whether this failure locked the account.
     pub async fn record_login_failure(&self, id: &str, max_failures: i64, lock_until: i64) -> StoreResult<bool> {
-        let mut tx = self.pool().begin().await.map_err(query_error("record_login_failure"))?;
+        let mut tx = self.begin_write().await.map_err(query_error("record_login_failure"))?;
         let failures: i64 = sqlx::query_scalar(
             "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
         )
