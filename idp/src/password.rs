@@ -1,18 +1,23 @@
-//! Passwords: argon2id hashing off the async runtime on a bounded pool, and the policy new
-//! passwords must meet.
+//! Passwords: argon2id hashing off the async runtime on a fixed pool of hashing threads, and the
+//! policy new passwords must meet.
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
-use tokio::sync::Semaphore;
+use argon2_rust::params::Memory;
+use argon2_rust::{Algorithm, Argon2, Error as Argon2Error, Hasher, Params, Version};
+use rand::RngExt;
+use tokio::sync::oneshot;
 use vestibule_crds::SecretString;
 use vestibule_crds::v1alpha1::PasswordPolicy;
 
 /// OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
-const MEMORY_KIB: u32 = 19 * 1024;
+const MEMORY_KIB: u64 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
+/// A hashing thread idle this long gives its 19 MiB back to the operating system.
+const IDLE_RELEASE: Duration = Duration::from_secs(1);
 
 /// The most common passwords (from the zxcvbn project's frequency lists), one per line.
 static COMMON: LazyLock<HashSet<&'static str>> =
@@ -24,47 +29,81 @@ pub enum HashError {
     /// The argon2 library refused.
     #[error("argon2 failed: {0}")]
     Argon2(String),
-    /// The blocking task died.
-    #[error("password hashing task failed")]
+    /// The hashing threads are gone.
+    #[error("password hashing thread failed")]
     Task,
 }
 
-/// Hashes and verifies passwords with argon2id on tokio's blocking threads, at most `permits`
-/// at a time: a burst of sign-ins queues instead of allocating 19 MiB per request unbounded.
+/// One job for a hashing thread.
+type Job = Box<dyn FnOnce(&mut Hasher) + Send>;
+
+/// Hashes and verifies passwords with argon2id on `parallelism` threads of its own, each keeping
+/// its 19 MiB arena while busy: a burst of sign-ins queues instead of allocating 19 MiB per
+/// request, and an idle server holds none of it.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    jobs: flume::Sender<Job>,
     dummy_hash: Arc<str>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PasswordHasher")
-            .field("available", &self.permits.available_permits())
+            .field("queued", &self.jobs.len())
             .finish()
     }
 }
 
-fn argon2() -> Result<Argon2<'static>, HashError> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).map_err(|error| HashError::Argon2(error.to_string()))?;
+/// The IdP's argon2id configuration.
+fn argon2() -> Result<Argon2, HashError> {
+    let params = Params::builder()
+        .memory(Memory::kib(MEMORY_KIB))
+        .passes(PASSES)
+        .lanes(LANES)
+        .build()
+        .map_err(argon2_error)?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-fn hash_now(password: &[u8]) -> Result<String, HashError> {
-    argon2()?
-        .hash_password(password)
-        .map(|hash| hash.to_string())
-        .map_err(|error| HashError::Argon2(error.to_string()))
+fn argon2_error(error: Argon2Error) -> HashError {
+    HashError::Argon2(error.to_string())
+}
+
+/// The PHC string of a new hash, with a fresh 128-bit salt from the system CSPRNG.
+fn hash_with(hasher: &mut Hasher, password: &[u8]) -> Result<String, HashError> {
+    let salt: [u8; 16] = rand::rng().random();
+    hasher.hash_password(password, &salt).map_err(argon2_error)
+}
+
+/// One hashing thread: runs jobs with its pooled arena, and releases the arena when idle.
+fn work(jobs: &flume::Receiver<Job>, mut hasher: Hasher) {
+    loop {
+        match jobs.recv_timeout(IDLE_RELEASE) {
+            Ok(job) => job(&mut hasher),
+            Err(flume::RecvTimeoutError::Timeout) => hasher.clear(),
+            Err(flume::RecvTimeoutError::Disconnected) => return,
+        }
+    }
 }
 
 impl PasswordHasher {
-    /// A hasher running at most `parallelism` hashes at once (one per core is the sweet spot).
+    /// A hasher with `parallelism` hashing threads (one per core is the sweet spot); they stop
+    /// when the last clone is dropped.
     pub fn new(parallelism: usize) -> Result<Self, HashError> {
+        let argon2 = argon2()?;
+        let (jobs, queue) = flume::unbounded::<Job>();
+        for index in 0..parallelism.max(1) {
+            let (queue, hasher) = (queue.clone(), argon2.hasher());
+            std::thread::Builder::new()
+                .name(format!("argon2id-{index}"))
+                .spawn(move || work(&queue, hasher))
+                .map_err(|_| HashError::Task)?;
+        }
         // Verifying against this hash costs the same as a real one, so unknown accounts answer
         // as slowly as known ones (no account enumeration by timing).
-        let dummy_hash = hash_now(crate::random::token().as_bytes())?;
+        let dummy_hash = hash_with(&mut argon2.hasher(), crate::random::token().as_bytes())?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(parallelism.max(1))),
+            jobs,
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -72,7 +111,8 @@ impl PasswordHasher {
     /// The PHC string of a new hash of `password`.
     pub async fn hash(&self, password: &SecretString) -> Result<String, HashError> {
         let password = password.clone();
-        self.run(move || hash_now(password.expose().as_bytes())).await?
+        self.run(move |hasher| hash_with(hasher, password.expose().as_bytes()))
+            .await?
     }
 
     /// Whether `password` matches the PHC string `hash`; with `None`, spends the same time and
@@ -83,13 +123,26 @@ impl PasswordHasher {
             Some(hash) => (Arc::<str>::from(hash), true),
             None => (self.dummy_hash.clone(), false),
         };
-        self.run(move || Ok(real && argon2()?.verify_password(password.expose().as_bytes(), &*hash).is_ok()))
-            .await?
+        self.run(move |hasher| {
+            // The tag comparison inside is constant-time; a malformed stored hash never matches.
+            let matches = hasher
+                .verify_encoded(&hash, password.expose().as_bytes(), Algorithm::Argon2id)
+                .is_ok();
+            real && matches
+        })
+        .await
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|_| HashError::Task)?;
-        tokio::task::spawn_blocking(work).await.map_err(|_| HashError::Task)
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Hasher) -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |hasher| {
+            let _ = answer.send(work(hasher));
+        });
+        self.jobs.send(job).map_err(|_| HashError::Task)?;
+        answered.await.map_err(|_| HashError::Task)
     }
 }
 
@@ -171,6 +224,41 @@ mod tests {
         assert!(hasher.verify(&password, Some(&hash)).await.unwrap());
         assert!(!hasher.verify(&SecretString::new("wrong"), Some(&hash)).await.unwrap());
         assert!(!hasher.verify(&password, None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashes_stored_by_the_earlier_argon2_crate_still_verify() {
+        // Written by RustCrypto's `argon2` 0.6, which the IdP used before: accounts keep working.
+        let stored =
+            "$argon2id$v=19$m=19456,t=2,p=1$EAgNGeL6qb6uBvQuqE0/Qw$u0OxOXyHkOsxY5Y62X47g4u1pnEeJAT+J0nyy/5Luhk";
+        let hasher = PasswordHasher::new(1).unwrap();
+        let password = SecretString::new("correct horse battery staple");
+        assert!(hasher.verify(&password, Some(stored)).await.unwrap());
+        assert!(
+            !hasher
+                .verify(&SecretString::new("correct horse"), Some(stored))
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.verify(&password, Some("$argon2id$v=19$garbage")).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn more_requests_than_threads_queue_and_all_get_answers() {
+        let hasher = PasswordHasher::new(2).unwrap();
+        let password = SecretString::new("correct horse battery staple");
+        let hash = hasher.hash(&password).await.unwrap();
+        let checks = (0..6).map(|i| {
+            let (hasher, hash) = (hasher.clone(), hash.clone());
+            let candidate = SecretString::new(if i % 2 == 0 {
+                "correct horse battery staple"
+            } else {
+                "wrong"
+            });
+            async move { hasher.verify(&candidate, Some(&hash)).await.unwrap() }
+        });
+        let answers = futures::future::join_all(checks).await;
+        assert_eq!(answers, [true, false, true, false, true, false]);
     }
 
     #[test]

@@ -27,18 +27,12 @@ pub async fn verify(state: &AppState, tenant: &Tenant, token: &str) -> Result<Op
     else {
         return Ok(None);
     };
-    if state.store.access_token_revoked(&claims.jti).await? {
+    if !state
+        .store
+        .access_token_valid(&claims.jti, claims.grant_id(), state.now())
+        .await?
+    {
         return Ok(None);
-    }
-    if let Some(grant_id) = claims.grant_id() {
-        let active = state
-            .store
-            .grant(grant_id)
-            .await?
-            .is_some_and(|grant| grant.is_active(state.now()));
-        if !active {
-            return Ok(None);
-        }
     }
     Ok(Some(claims))
 }

@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::{Error, OAuthCode, OAuthError};
 use crate::request_info::RequestInfo;
-use crate::store::{AuditEvent, CodeRedemption, Grant, RefreshOutcome};
+use crate::store::{AuditEvent, CodeRedemption, Grant, RefreshOutcome, User};
 
 /// A successful token response (RFC 6749 5.1, OIDC Core 3.1.3.3).
 #[derive(Debug, Serialize)]
@@ -120,7 +120,7 @@ async fn authorization_code(
         return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request").into());
     }
     check_verifier(challenge.as_deref(), params.get("code_verifier"))?;
-    issue_for_grant(state, tenant, client, &grant, &grant.scope, now, true).await
+    issue_for_grant(state, tenant, client, &grant, &grant.scope, now, Occasion::CodeExchange).await
 }
 
 /// RFC 7636 4.6, and RFC 9700 2.1.1: a verifier without a challenge is refused too.
@@ -157,8 +157,8 @@ async fn refresh_token(
         .store
         .use_refresh_token(&presented, accept, replacement_hash.as_deref(), now)
         .await?;
-    let grant = match outcome {
-        RefreshOutcome::Accepted { grant } => grant,
+    let (grant, user) = match outcome {
+        RefreshOutcome::Accepted { grant, user } => (grant, user),
         RefreshOutcome::Reused { grant } => {
             let user = Some(grant.user_id.as_str());
             crate::audit::record(
@@ -186,7 +186,7 @@ async fn refresh_token(
         }
     };
     let scope = narrowed_scope(&grant, requested)?;
-    let mut response = issue_for_grant(state, tenant, client, &grant, &scope, now, false).await?;
+    let mut response = issue_for_grant(state, tenant, client, &grant, &scope, now, Occasion::Refresh { user }).await?;
     response.refresh_token =
         Some(replacement.unwrap_or_else(|| params.get("refresh_token").unwrap_or_default().to_owned()));
     Ok(response)
@@ -210,7 +210,16 @@ fn narrowed_scope(grant: &Grant, requested: Option<&str>) -> Result<String, OAut
     Ok(scopes.join(" "))
 }
 
-/// Access token, ID token (for `openid`), and with `first` a refresh token (for `offline_access`).
+/// Why tokens are issued for a grant.
+enum Occasion {
+    /// An authorization code was exchanged: the grant's first tokens.
+    CodeExchange,
+    /// A refresh token was used; the customer was read in the same transaction.
+    Refresh { user: Option<User> },
+}
+
+/// Access token, ID token (for `openid`), and on a code exchange a refresh token (for
+/// `offline_access`).
 async fn issue_for_grant(
     state: &AppState,
     tenant: &Tenant,
@@ -218,16 +227,17 @@ async fn issue_for_grant(
     grant: &Grant,
     scope: &str,
     now: i64,
-    first: bool,
+    occasion: Occasion,
 ) -> Result<TokenResponse, Error> {
     let access = user_access_token(tenant, client, grant, scope, now)?;
     let openid = scope.split(' ').any(|s| s == "openid");
+    let first = matches!(occasion, Occasion::CodeExchange);
     let id_token = if openid {
-        let user = state
-            .store
-            .user_by_id(&grant.user_id)
-            .await?
-            .ok_or_else(|| OAuthError::invalid_grant("the account no longer exists"))?;
+        let user = match occasion {
+            Occasion::Refresh { user } => user,
+            Occasion::CodeExchange => state.store.user_by_id(&grant.user_id).await?,
+        };
+        let user = user.ok_or_else(|| OAuthError::invalid_grant("the account no longer exists"))?;
         Some(id_token(tenant, client, grant, &user, &access.token, now)?)
     } else {
         None

@@ -106,6 +106,8 @@ pub enum RefreshOutcome {
     Accepted {
         /// The grant.
         grant: Grant,
+        /// Its customer, read in the same transaction (for the new ID token), if still there.
+        user: Option<super::User>,
     },
 }
 
@@ -252,6 +254,14 @@ impl Store {
         } else {
             rotate_in(&mut tx, token_hash, replacement, &grant, now).await?
         };
+        // One transaction per refresh (DESIGN.md section 6): the customer is read inside it too.
+        let outcome = match outcome {
+            RefreshOutcome::Accepted { grant, .. } => {
+                let user = super::users::user_by_id_on(&mut *tx, &grant.user_id).await?;
+                RefreshOutcome::Accepted { grant, user }
+            }
+            other => other,
+        };
         tx.commit().await.map_err(query_error("use_refresh_token"))?;
         Ok(outcome)
     }
@@ -318,14 +328,21 @@ impl Store {
         Ok(())
     }
 
-    /// Whether an access token was revoked.
-    pub async fn access_token_revoked(&self, jti: &str) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM revoked_access_tokens WHERE jti = $1")
-            .bind(jti)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(query_error("access_token_revoked"))?;
-        Ok(found.is_some())
+    /// Whether an access token is still good: not on the deny list and, when it belongs to a
+    /// grant, that grant active at `now`. One query, so userinfo and introspection pay one round
+    /// trip for it.
+    pub async fn access_token_valid(&self, jti: &str, grant_id: Option<&str>, now: i64) -> StoreResult<bool> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = $1), \
+                    (SELECT COUNT(*) FROM grants WHERE id = $2 AND revoked_at IS NULL AND expires_at > $3)",
+        )
+        .bind(jti)
+        .bind(grant_id.unwrap_or(""))
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(query_error("access_token_valid"))?;
+        Ok(row.is_some_and(|(revoked, active_grants)| revoked == 0 && (grant_id.is_none() || active_grants == 1)))
     }
 }
 
@@ -355,7 +372,10 @@ async fn rotate_in(
     now: i64,
 ) -> StoreResult<RefreshOutcome> {
     let Some(replacement) = replacement else {
-        return Ok(RefreshOutcome::Accepted { grant: grant.clone() });
+        return Ok(RefreshOutcome::Accepted {
+            grant: grant.clone(),
+            user: None,
+        });
     };
     let retired = sqlx::query("UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL")
         .bind(token_hash)
@@ -375,5 +395,8 @@ async fn rotate_in(
         .execute(&mut **tx)
         .await
         .map_err(query_error("rotate_refresh_token"))?;
-    Ok(RefreshOutcome::Accepted { grant: grant.clone() })
+    Ok(RefreshOutcome::Accepted {
+        grant: grant.clone(),
+        user: None,
+    })
 }

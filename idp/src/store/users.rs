@@ -200,12 +200,7 @@ impl Store {
 
     /// The account with this id.
     pub async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
-        sqlx::query_as::<_, UserRow>(concat!("SELECT ", columns!(), " FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await
-            .map(|row| row.map(User::from))
-            .map_err(query_error("user_by_id"))
+        user_by_id_on(self.pool(), id).await
     }
 
     /// The account with this (lowercased) email address.
@@ -314,4 +309,17 @@ impl Store {
             .map_err(query_error("skip_profiling_step"))?;
         Ok(())
     }
+}
+
+/// The account with this id, read through `executor` (the pool, or a transaction under way).
+pub(super) async fn user_by_id_on<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: &str,
+) -> StoreResult<Option<User>> {
+    sqlx::query_as::<_, UserRow>(concat!("SELECT ", columns!(), " FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+        .map(|row| row.map(User::from))
+        .map_err(query_error("user_by_id"))
 }
