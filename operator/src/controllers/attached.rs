@@ -136,6 +136,7 @@ pub async fn run<K: AttachedKind>(api: Api<K>, ctx: Arc<Context>, stop: Stop) {
         });
     }
     controller
+        .with_config(crate::controllers::controller_config())
         .graceful_shutdown_on(stop.wait())
         .run(
             |object, ctx| timed(K::KIND, ctx.clone(), reconcile(object, ctx)),

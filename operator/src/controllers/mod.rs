@@ -46,6 +46,17 @@ pub async fn run(ctx: Arc<Context>, stop: Stop) {
     info!("controllers stopped");
 }
 
+/// Reconciles one controller runs at once. Unbounded, 1,000 Clients applied together would all
+/// reconcile at once, each holding the Tenant's rendered config (which lists all of them):
+/// memory grows with the square of the Client count. A few at a time keep the API server busy
+/// and the operator's memory flat.
+const CONCURRENT_RECONCILES: u16 = 4;
+
+/// The settings every controller runs with.
+pub fn controller_config() -> kube::runtime::controller::Config {
+    kube::runtime::controller::Config::default().concurrency(CONCURRENT_RECONCILES)
+}
+
 /// Runs `reconcile` and records its duration and outcome.
 pub async fn timed(
     kind: &'static str,

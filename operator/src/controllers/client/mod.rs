@@ -56,6 +56,7 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
         });
     }
     controller
+        .with_config(crate::controllers::controller_config())
         .graceful_shutdown_on(stop.wait())
         .run(
             move |client, ctx| timed("Client", ctx.clone(), reconcile(client, ctx, store.clone())),

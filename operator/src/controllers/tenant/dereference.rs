@@ -1,10 +1,12 @@
 //! Reads what a Tenant's reconcile needs: the Clients that refer to it with their credentials,
 //! the Secrets its spec refers to, and the config and keys it served so far.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Secret;
-use kube::ResourceExt;
+use kube::api::ListParams;
+use kube::{Api, ResourceExt};
 use vestibule_crds::config::TenantConfig;
 use vestibule_crds::keys::{SigningKey, SigningKeySet};
 use vestibule_crds::v1alpha1::{Client, DatabaseChoice, SecretKeyRef, Tenant};
@@ -13,7 +15,7 @@ use crate::context::Context;
 use crate::controllers::client::dereference::{parse_config, read_secret};
 use crate::controllers::{attach, lenient};
 use crate::error::Error;
-use crate::names::{KEYS_KEY, config_secret, keys_secret};
+use crate::names::{CLIENT_LABEL, KEYS_KEY, config_secret, keys_secret};
 
 /// A Client that refers to the Tenant, with its credentials Secret if it exists.
 #[derive(Clone, Debug)]
@@ -80,17 +82,43 @@ async fn clients(ctx: &Arc<Context>, namespace: &str, name: &str) -> Result<Vec<
             what: "Clients".into(),
             source,
         })?;
+        // One list of every credentials Secret in scope, not one read per Client.
+        let mut credentials = credentials_secrets(ctx, scope.as_deref()).await?;
         for client in list {
             let own = client.namespace().unwrap_or_default();
             if !attach::refers_to(&client.spec.tenant_ref, &own, namespace, name) {
                 continue;
             }
             let secret_name = client.spec.effective_secret_name(&client.name_any());
-            let credentials = read_secret(ctx, &own, &secret_name).await?;
+            let credentials = credentials.remove(&(own, secret_name));
             entries.push(ClientEntry { client, credentials });
         }
     }
     Ok(entries)
+}
+
+/// The Client credentials Secrets (the operator labels each) of one namespace, or of all, by
+/// namespace and name.
+async fn credentials_secrets(
+    ctx: &Context,
+    namespace: Option<&str>,
+) -> Result<HashMap<(String, String), Secret>, Error> {
+    let api: Api<Secret> = match namespace {
+        Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
+        None => Api::all(ctx.client.clone()),
+    };
+    let list = api
+        .list(&ListParams::default().labels(CLIENT_LABEL))
+        .await
+        .map_err(|source| Error::Read {
+            what: "Client credentials Secrets".into(),
+            source,
+        })?;
+    Ok(list
+        .items
+        .into_iter()
+        .map(|secret| ((secret.namespace().unwrap_or_default(), secret.name_any()), secret))
+        .collect())
 }
 
 async fn secret_value(ctx: &Context, namespace: &str, reference: &SecretKeyRef) -> Result<SecretValue, Error> {
