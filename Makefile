@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 INSTALL := e2e/scripts/control-plane-install.sh
 
-.PHONY: help demo generate lint test e2e
+.PHONY: help demo generate lint test e2e bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -36,3 +36,6 @@ e2e: ## Only the end-to-end tests (part of make test)
 	scripts/setup.sh
 	$(CARGO) build --locked --workspace --bins
 	set -a; . .vestibule/test.env; set +a; $(CARGO) test --locked -p vestibule-e2e
+
+bench: ## Benchmarks against oidc-provider and the argon2id limit; writes bench/report.md and BENCHMARKS.md (not part of test)
+	bench/run.sh

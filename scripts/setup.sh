@@ -3,6 +3,7 @@
 # (Node.js, PostgreSQL, Chromium), the npm packages (openid-client, smtp-server, playwright-core),
 # a running PostgreSQL the tests can reach, and the local Kubernetes control plane binaries.
 # Writes the environment the tests need to .vestibule/test.env.
+# With --bench, also what `make bench` needs: wrk and the peer's npm packages (bench/peer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,11 +48,18 @@ if ! psql "$url" -qAtc 'SELECT 1' >/dev/null 2>&1; then
 fi
 
 # npm packages, reinstalled only when the lock file changed.
-stamp=e2e/node/node_modules/.vestibule-lock
-if [[ ! -f $stamp ]] || ! cmp -s e2e/node/package-lock.json "$stamp"; then
-  log "npm ci (e2e/node)"
-  (cd e2e/node && npm ci --no-audit --no-fund >&2)
-  cp e2e/node/package-lock.json "$stamp"
+npm_ci() {
+  local stamp=$1/node_modules/.vestibule-lock
+  if [[ ! -f $stamp ]] || ! cmp -s "$1/package-lock.json" "$stamp"; then
+    log "npm ci ($1)"
+    (cd "$1" && npm ci --no-audit --no-fund >&2)
+    cp "$1/package-lock.json" "$stamp"
+  fi
+}
+npm_ci e2e/node
+if [[ ${1:-} == --bench ]]; then
+  command -v wrk >/dev/null || apt_install wrk
+  npm_ci bench/peer
 fi
 
 # The local Kubernetes control plane (built once per machine into ~/.cache/vestibule), unless

@@ -52,6 +52,15 @@ pub struct LocalControlPlane {
     supervisor: Supervisor,
     kubeconfig: PathBuf,
     binaries: Binaries,
+    audit_log: Option<PathBuf>,
+}
+
+/// How the control plane is started; the default is what the tests use.
+#[derive(Debug, Clone, Default)]
+pub struct ControlPlaneOptions {
+    /// An audit policy (`audit.k8s.io/v1` Policy, YAML): the API server then writes the events
+    /// it selects, one JSON object per line, to [`LocalControlPlane::audit_log`].
+    pub audit_policy: Option<String>,
 }
 
 fn prepare(what: &'static str) -> impl Fn(String) -> ControlPlaneError {
@@ -97,6 +106,11 @@ impl LocalControlPlane {
     /// Installs what is missing, then starts etcd, kube-apiserver and kube-controller-manager
     /// and waits until the API server is ready.
     pub async fn start() -> Result<Self, ControlPlaneError> {
+        Self::start_with(ControlPlaneOptions::default()).await
+    }
+
+    /// [`Self::start`] with `options`.
+    pub async fn start_with(options: ControlPlaneOptions) -> Result<Self, ControlPlaneError> {
         let binaries = tokio::task::spawn_blocking(ensure_binaries)
             .await
             .map_err(|error| prepare("the binaries")(error.to_string()))??;
@@ -117,13 +131,22 @@ impl LocalControlPlane {
         let etcd_port = free_port()?;
         start_etcd(&supervisor, &binaries, etcd_port, free_port()?)?;
         let api_port = free_port()?;
-        let api_log = start_apiserver(&supervisor, &binaries, etcd_port, api_port)?;
+        let audit_log = match &options.audit_policy {
+            Some(policy) => {
+                std::fs::write(dir.join("audit-policy.yaml"), policy)
+                    .map_err(|error| prepare("the audit policy")(error.to_string()))?;
+                Some(dir.join("audit.log"))
+            }
+            None => None,
+        };
+        let api_log = start_apiserver(&supervisor, &binaries, etcd_port, api_port, audit_log.is_some())?;
         let kubeconfig = dir.join("kubeconfig");
         kubeconfig::write(&kubeconfig, &format!("https://127.0.0.1:{api_port}"), &token)?;
         let plane = Self {
             supervisor,
             kubeconfig,
             binaries,
+            audit_log,
         };
         plane.wait_ready(&api_log).await?;
         plane.start_controller_manager()?;
@@ -138,6 +161,11 @@ impl LocalControlPlane {
     /// The paths of the installed binaries (kubectl and helm among them).
     pub fn binaries(&self) -> &Binaries {
         &self.binaries
+    }
+
+    /// The API server's audit log, when started with an audit policy.
+    pub fn audit_log(&self) -> Option<&Path> {
+        self.audit_log.as_deref()
     }
 
     /// The supervisor, for starting more processes that must die with the test binary.
@@ -209,6 +237,7 @@ fn start_apiserver(
     binaries: &Binaries,
     etcd: u16,
     port: u16,
+    audit: bool,
 ) -> Result<PathBuf, ControlPlaneError> {
     let dir = supervisor.dir();
     let path = |name: &str| dir.join(name).display().to_string();
@@ -227,5 +256,12 @@ fn start_apiserver(
         "--service-cluster-ip-range=10.0.0.0/24".into(),
         "--allow-privileged".into(),
     ]);
+    if audit {
+        command.args([
+            format!("--audit-policy-file={}", path("audit-policy.yaml")),
+            format!("--audit-log-path={}", path("audit.log")),
+            "--audit-log-format=json".into(),
+        ]);
+    }
     Ok(supervisor.spawn("kube-apiserver", command)?)
 }

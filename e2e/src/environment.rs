@@ -79,6 +79,8 @@ pub struct Environment {
     pub supervisor: Arc<Supervisor>,
     /// The operator's log.
     pub operator_log: PathBuf,
+    /// Where the operator serves `/metrics` and `/healthz`.
+    pub operator_listen: std::net::SocketAddr,
     /// The node's work directory (pod logs in `pods/<namespace>_<name>/`).
     pub node_dir: PathBuf,
 }
@@ -111,7 +113,7 @@ impl Environment {
         let supervisor = Arc::new(Supervisor::new(&dir)?);
         helm_install(&helm, kubeconfig)?;
         let operator_kubeconfig = service_account_kubeconfig(kubeconfig, &dir).await?;
-        let operator_log = start_operator(&supervisor, &operator_kubeconfig)?;
+        let (operator_log, operator_listen) = start_operator(&supervisor, &operator_kubeconfig)?;
         let smtp = SmtpCapture::start(&supervisor).await?;
         let node_dir = dir.join("node");
         start_background(kubeconfig.to_owned(), node_dir.clone(), supervisor.clone()).await?;
@@ -122,6 +124,7 @@ impl Environment {
             smtp,
             supervisor,
             operator_log,
+            operator_listen,
             node_dir,
         })
     }
@@ -188,17 +191,19 @@ async fn service_account_kubeconfig(admin: &Path, dir: &Path) -> Result<PathBuf,
     Ok(path)
 }
 
-fn start_operator(supervisor: &Supervisor, kubeconfig: &Path) -> Result<PathBuf, EnvironmentError> {
+/// The operator's process name under the supervisor.
+pub const OPERATOR_PROCESS: &str = "operator";
+
+fn start_operator(
+    supervisor: &Supervisor,
+    kubeconfig: &Path,
+) -> Result<(PathBuf, std::net::SocketAddr), EnvironmentError> {
     let binary = workspace_binary("vestibule-operator")?;
+    let port = free_port().map_err(|e| step("a port for the operator")(e.to_string()))?;
+    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let mut command = Command::new(binary);
     command
-        .args([
-            "--listen",
-            &format!(
-                "127.0.0.1:{}",
-                free_port().map_err(|e| step("a port for the operator")(e.to_string()))?
-            ),
-        ])
+        .args(["--listen", &listen.to_string()])
         .args(["--log-format", "text"])
         .env("KUBECONFIG", kubeconfig)
         .env("POD_NAMESPACE", SYSTEM_NAMESPACE)
@@ -207,7 +212,7 @@ fn start_operator(supervisor: &Supervisor, kubeconfig: &Path) -> Result<PathBuf,
             "RUST_LOG",
             std::env::var("OPERATOR_LOG").unwrap_or_else(|_| "info".into()),
         );
-    Ok(supervisor.spawn("operator", command)?)
+    Ok((supervisor.spawn(OPERATOR_PROCESS, command)?, listen))
 }
 
 /// Runs the node and the gateway on a runtime of their own, so they outlive any one test.

@@ -6,6 +6,7 @@
 //! `cluster.new_namespace().await` a fresh namespace so tests own their data and run in any order.
 //! Processes die with the test binary, however it ends (see [`process`]).
 
+pub mod bench;
 pub mod binaries;
 pub mod cluster;
 pub mod control_plane;

@@ -65,7 +65,7 @@ pub struct Supervisor {
     watchdog: Mutex<ChildStdin>,
     // Kept so the watchdog's own handle is not dropped (dropping does not kill it either way).
     _watchdog_child: Child,
-    children: Mutex<Vec<Child>>,
+    children: Mutex<Vec<(String, Child)>>,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -137,7 +137,7 @@ impl Supervisor {
             .map_err(|_| std::io::Error::other("watchdog lock poisoned"))
             .and_then(|mut stdin| writeln!(stdin, "{pid}").and_then(|()| stdin.flush()));
         if let Ok(mut children) = self.children.lock() {
-            children.push(child);
+            children.push((name.to_owned(), child));
         }
         register.map_err(|source| ProcessError::Register { pid, source })?;
         Ok(log)
@@ -153,6 +153,16 @@ impl Supervisor {
             .map_err(|source| ProcessError::Register { pid, source })
     }
 
+    /// The process id of the child spawned as `name` (the latest, if several were).
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        let children = self.children.lock().ok()?;
+        children
+            .iter()
+            .rev()
+            .find(|(spawned, _)| spawned == name)
+            .map(|(_, child)| child.id())
+    }
+
     /// Names of children that have exited, with their exit status: a quick health check.
     pub fn exited(&self) -> Vec<String> {
         let Ok(mut children) = self.children.lock() else {
@@ -160,7 +170,7 @@ impl Supervisor {
         };
         children
             .iter_mut()
-            .filter_map(|child| match child.try_wait() {
+            .filter_map(|(_, child)| match child.try_wait() {
                 Ok(Some(status)) => Some(format!("pid {} exited: {status}", child.id())),
                 _ => None,
             })
