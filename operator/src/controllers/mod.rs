@@ -2,6 +2,7 @@
 
 pub mod attach;
 pub mod attached;
+pub mod changes;
 pub mod client;
 pub mod lenient;
 pub mod status;

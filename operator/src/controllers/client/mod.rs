@@ -23,7 +23,7 @@ use self::build::SecretInputs;
 use self::dereference::Observed;
 use crate::conditions::Decided;
 use crate::context::Context;
-use crate::controllers::{attach, error_policy, lenient, timed};
+use crate::controllers::{attach, changes, error_policy, lenient, timed};
 use crate::error::Error;
 use crate::names::CLIENT_LABEL;
 use crate::runner::Stop;
@@ -42,7 +42,8 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
     for namespace in ctx.scope.namespaces() {
         let store = store.clone();
         let tenants = lenient::watch::<Tenant>(ctx.clone(), namespace.as_deref()).default_backoff();
-        controller = controller.watches_stream(tenants.touched_objects(), move |tenant: Tenant| {
+        let tenants = changes::changed(tenants, changes::tenant_serving);
+        controller = controller.watches_stream(tenants, move |tenant: Tenant| {
             let (namespace, name) = (tenant.namespace().unwrap_or_default(), tenant.name_any());
             store
                 .state()

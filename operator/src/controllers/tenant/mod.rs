@@ -32,7 +32,7 @@ use vestibule_crds::v1alpha1::{Client, DatabaseChoice, Tenant};
 use self::build::BuildInputs;
 use self::status::Served;
 use crate::context::Context;
-use crate::controllers::{error_policy, lenient, timed};
+use crate::controllers::{changes, error_policy, lenient, timed};
 use crate::error::Error;
 use crate::names::{TENANT_ANNOTATION, TENANT_LABEL};
 use crate::runner::Stop;
@@ -59,7 +59,8 @@ pub async fn run(api: Api<Tenant>, ctx: Arc<Context>, stop: Stop) {
     });
     for namespace in ctx.scope.namespaces() {
         let clients = lenient::watch::<Client>(ctx.clone(), namespace.as_deref()).default_backoff();
-        controller = controller.watches_stream(clients.touched_objects(), |client: Client| {
+        let clients = changes::changed(clients, changes::client_spec);
+        controller = controller.watches_stream(clients, |client: Client| {
             let own = client.namespace()?;
             let tenant_namespace = client.spec.tenant_ref.namespace_or(&own).to_owned();
             Some(ObjectRef::new(&client.spec.tenant_ref.name).within(&tenant_namespace))
