@@ -1,5 +1,7 @@
 //! Reads what a Client refers to: its Tenant, its credentials Secret, the Tenant's config.
 
+use std::sync::Arc;
+
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, ResourceExt};
 use vestibule_crds::config::TenantConfig;
@@ -7,8 +9,9 @@ use vestibule_crds::v1alpha1::{Client, Tenant};
 
 use crate::context::Context;
 use crate::controllers::attach;
+use crate::controllers::client::served::ServedConfigs;
 use crate::error::Error;
-use crate::names::{CONFIG_KEY, TENANT_ANNOTATION, config_secret};
+use crate::names::{CONFIG_KEY, TENANT_ANNOTATION};
 
 /// What a Client's reconcile works from.
 pub struct Observed {
@@ -17,7 +20,7 @@ pub struct Observed {
     /// The credentials Secret as it is now (under the name the status records, if any).
     pub credentials: Option<Secret>,
     /// The config the Tenant's pods are given.
-    pub served_config: Option<TenantConfig>,
+    pub served_config: Option<Arc<TenantConfig>>,
 }
 
 impl Observed {
@@ -29,7 +32,12 @@ impl Observed {
 }
 
 /// Reads the Tenant, the credentials Secret and the Tenant's rendered config.
-pub async fn observe(ctx: &Context, client: &Client, namespace: &str) -> Result<Observed, Error> {
+pub async fn observe(
+    ctx: &Context,
+    client: &Client,
+    namespace: &str,
+    configs: &ServedConfigs,
+) -> Result<Observed, Error> {
     let tenant = attach::tenant(ctx, &client.spec.tenant_ref, namespace).await?;
     let name = client.name_any();
     let secret_name = client
@@ -40,10 +48,9 @@ pub async fn observe(ctx: &Context, client: &Client, namespace: &str) -> Result<
     let credentials = read_secret(ctx, namespace, &secret_name).await?;
     let served_config = match &tenant {
         Some(tenant) => {
-            let tenant_namespace = tenant.namespace().unwrap_or_default();
-            read_secret(ctx, &tenant_namespace, &config_secret(&tenant.name_any()))
-                .await?
-                .and_then(|secret| parse_config(&secret))
+            configs
+                .get(&tenant.namespace().unwrap_or_default(), &tenant.name_any())
+                .await
         }
         None => None,
     };

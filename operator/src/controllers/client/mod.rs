@@ -5,6 +5,7 @@ pub mod admission;
 pub mod build;
 pub mod credentials;
 pub mod dereference;
+pub mod served;
 mod status;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use vestibule_crds::v1alpha1::{Client, ClientType, ROTATE_SECRET_ANNOTATION, Ten
 
 use self::build::SecretInputs;
 use self::dereference::Observed;
+use self::served::ServedConfigs;
 use crate::conditions::Decided;
 use crate::context::Context;
 use crate::controllers::{attach, changes, error_policy, lenient, timed};
@@ -39,6 +41,11 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
     let clients = reflector(writer, lenient::watch::<Client>(ctx.clone(), api.namespace())).default_backoff();
     let mut controller = Controller::for_stream(clients.applied_objects(), store.clone())
         .owns(secrets, watcher::Config::default().labels(CLIENT_LABEL));
+    let (configs, config_watches) = ServedConfigs::new(&ctx);
+    for watch in config_watches {
+        // Only fills the cache: a new config reaches Clients through their Tenant's status.
+        controller = controller.watches_stream(watch, |_: Secret| None::<ObjectRef<Client>>);
+    }
     for namespace in ctx.scope.namespaces() {
         let store = store.clone();
         let tenants = lenient::watch::<Tenant>(ctx.clone(), namespace.as_deref()).default_backoff();
@@ -60,7 +67,10 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
         .with_config(crate::controllers::controller_config())
         .graceful_shutdown_on(stop.wait())
         .run(
-            move |client, ctx| timed("Client", ctx.clone(), reconcile(client, ctx, store.clone())),
+            move |client, ctx| {
+                let (store, configs) = (store.clone(), configs.clone());
+                timed("Client", ctx.clone(), reconcile(client, ctx, store, configs))
+            },
             error_policy::<Client>,
             ctx,
         )
@@ -68,11 +78,17 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
         .await;
 }
 
-/// One reconcile of a Client; `clients` holds the Clients this controller sees.
-pub async fn reconcile(client: Arc<Client>, ctx: Arc<Context>, clients: Store<Client>) -> Result<Action, Error> {
+/// One reconcile of a Client; `clients` holds the Clients this controller sees, `configs` the
+/// configs their Tenants serve.
+pub async fn reconcile(
+    client: Arc<Client>,
+    ctx: Arc<Context>,
+    clients: Store<Client>,
+    configs: ServedConfigs,
+) -> Result<Action, Error> {
     let namespace = client.namespace().ok_or(Error::MissingMetadata("namespace"))?;
     let now = Timestamp::now();
-    let observed = dereference::observe(&ctx, &client, &namespace).await?;
+    let observed = dereference::observe(&ctx, &client, &namespace, &configs).await?;
     let attachment = attached(&client, &namespace, &observed).and_then(|tenant| {
         admission::unique_client_id(&client, &namespace, tenant, &clients.state())?;
         Ok(tenant)
