@@ -71,6 +71,11 @@ pub fn rss_kib(pid: u32) -> Result<u64, ProcError> {
     status_kib(pid, "VmRSS")
 }
 
+/// Resident memory backed by files (the executable's own code pages, mostly), in KiB.
+pub fn rss_file_kib(pid: u32) -> Result<u64, ProcError> {
+    status_kib(pid, "RssFile")
+}
+
 /// Peak resident memory since start or since the last [`reset_peak`], in KiB.
 pub fn peak_rss_kib(pid: u32) -> Result<u64, ProcError> {
     status_kib(pid, "VmHWM")

@@ -175,6 +175,8 @@ pub struct Steady {
     pub operator_cpu: f64,
     /// The operator's resident memory at the end of the window, KiB.
     pub operator_rss_kib: u64,
+    /// The part of it backed by files (the executable's code pages), KiB.
+    pub operator_rss_file_kib: u64,
 }
 
 impl Steady {
@@ -221,6 +223,7 @@ pub async fn steady<F: Future>(
             .collect(),
         operator_cpu: procfs::cpu_seconds(cluster.operator_pid)? - cpu_before,
         operator_rss_kib: procfs::rss_kib(cluster.operator_pid)?,
+        operator_rss_file_kib: procfs::rss_file_kib(cluster.operator_pid)?,
     };
     Ok((steady, output))
 }

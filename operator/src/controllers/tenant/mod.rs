@@ -73,7 +73,7 @@ pub async fn run(api: Api<Tenant>, ctx: Arc<Context>, stop: Stop) {
         });
     }
     controller
-        .with_config(crate::controllers::controller_config())
+        .with_config(crate::controllers::tenant_controller_config())
         .graceful_shutdown_on(stop.wait())
         .run(
             |tenant, ctx| timed("Tenant", ctx.clone(), reconcile(tenant, ctx)),
