@@ -163,11 +163,16 @@ pub fn wall_time_section(out: &mut String, results: &Results) {
     if let Some(total) = total {
         let _ = writeln!(
             out,
-            "| **Total** | **{}** ({} min; target on a fresh machine: under {} min: {}) |",
+            "| **Total** | **{}** ({} min; target on a fresh machine: under {} min{}) |",
             num(total, 0),
             num(total / 60.0, 1),
             targets::WALL_MINUTES,
-            met(total / 60.0 < targets::WALL_MINUTES)
+            match options.control_plane_built {
+                Some(true) => format!(": {}", met(total / 60.0 < targets::WALL_MINUTES)),
+                _ => ". The control plane had been built on this machine before, so this is not that \
+                      figure"
+                    .to_owned(),
+            }
         );
     }
     let _ = writeln!(out);
