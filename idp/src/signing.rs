@@ -66,7 +66,7 @@ enum PrivateKey {
     Jwt(EncodingKey),
     /// RS256 through `ring`: its RSA signs four times faster than the pure-Rust `rsa` crate, and
     /// an RS256 signature is the dearest step of a sign-in or a refresh (see bench/report.md).
-    Rsa(ring::signature::RsaKeyPair),
+    Rsa(Box<ring::signature::RsaKeyPair>),
 }
 
 struct ActiveKey {
@@ -117,12 +117,12 @@ impl Signer {
                 let der = key.private_der()?;
                 let encoding = match key.alg {
                     SigningAlgorithm::Rs256 => {
-                        PrivateKey::Rsa(ring::signature::RsaKeyPair::from_der(&der).map_err(|error| {
-                            SigningError::RsaKey {
+                        let pair =
+                            ring::signature::RsaKeyPair::from_der(&der).map_err(|error| SigningError::RsaKey {
                                 kid: key.kid.clone(),
                                 reason: error.to_string(),
-                            }
-                        })?)
+                            })?;
+                        PrivateKey::Rsa(Box::new(pair))
                     }
                     SigningAlgorithm::Es256 => PrivateKey::Jwt(EncodingKey::from_ec_der(&der)),
                     SigningAlgorithm::EdDsa => PrivateKey::Jwt(EncodingKey::from_ed_der(&der)),

@@ -215,7 +215,7 @@ enum Occasion {
     /// An authorization code was exchanged: the grant's first tokens.
     CodeExchange,
     /// A refresh token was used; the customer was read in the same transaction.
-    Refresh { user: Option<User> },
+    Refresh { user: Option<Box<User>> },
 }
 
 /// Access token, ID token (for `openid`), and on a code exchange a refresh token (for
@@ -235,7 +235,7 @@ async fn issue_for_grant(
     let id_token = if openid {
         let user = match occasion {
             Occasion::Refresh { user } => user,
-            Occasion::CodeExchange => state.store.user_by_id(&grant.user_id).await?,
+            Occasion::CodeExchange => state.store.user_by_id(&grant.user_id).await?.map(Box::new),
         };
         let user = user.ok_or_else(|| OAuthError::invalid_grant("the account no longer exists"))?;
         Some(id_token(tenant, client, grant, &user, &access.token, now)?)

@@ -107,7 +107,7 @@ pub enum RefreshOutcome {
         /// The grant.
         grant: Grant,
         /// Its customer, read in the same transaction (for the new ID token), if still there.
-        user: Option<super::User>,
+        user: Option<Box<super::User>>,
     },
 }
 
@@ -257,7 +257,9 @@ impl Store {
         // One transaction per refresh (DESIGN.md section 6): the customer is read inside it too.
         let outcome = match outcome {
             RefreshOutcome::Accepted { grant, .. } => {
-                let user = super::users::user_by_id_on(&mut *tx, &grant.user_id).await?;
+                let user = super::users::user_by_id_on(&mut *tx, &grant.user_id)
+                    .await?
+                    .map(Box::new);
                 RefreshOutcome::Accepted { grant, user }
             }
             other => other,
