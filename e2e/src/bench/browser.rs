@@ -146,7 +146,12 @@ fn unescape(text: &str) -> String {
     while let Some(start) = rest.find('&') {
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
-        let Some(end) = tail.find(';').filter(|end| *end <= 8) else {
+        // An entity is `&`, up to 8 name characters (letters, digits, `#`), then `;`.
+        let name_length = tail[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(tail.len() - 1);
+        let end = name_length + 1;
+        let Some(end) = (tail[end..].starts_with(';') && name_length <= 8).then_some(end) else {
             out.push('&');
             rest = &tail[1..];
             continue;
