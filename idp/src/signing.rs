@@ -35,6 +35,9 @@ pub enum SigningError {
         /// What `ring` said.
         reason: String,
     },
+    /// The header or claims could not be serialized.
+    #[error("serializing a token failed: {0}")]
+    Encode(#[source] serde_json::Error),
     /// The RSA signature could not be made.
     #[error("signing a token with RSA failed")]
     RsaSign,
@@ -212,12 +215,9 @@ fn sign_rs256<T: Serialize>(
     claims: &T,
 ) -> Result<String, SigningError> {
     let encode = |value: Vec<u8>| URL_SAFE_NO_PAD.encode(value);
-    let json = |value: serde_json::Result<Vec<u8>>| {
-        value.map_err(|error| SigningError::Sign(jsonwebtoken::errors::ErrorKind::Json(error.into()).into()))
-    };
-    let mut token = encode(json(serde_json::to_vec(header))?);
+    let mut token = encode(serde_json::to_vec(header).map_err(SigningError::Encode)?);
     token.push('.');
-    token.push_str(&encode(json(serde_json::to_vec(claims))?));
+    token.push_str(&encode(serde_json::to_vec(claims).map_err(SigningError::Encode)?));
     let mut signature = vec![0; key.public().modulus_len()];
     // PKCS#1 v1.5 is deterministic; ring uses the generator only to blind the private operation.
     key.sign(

@@ -62,10 +62,14 @@ impl ServedConfigs {
             }
             found = found.or_else(|| store.get(&key));
         }
-        let secret = found?;
-        let version = secret.resource_version().unwrap_or_default();
         let id = format!("{namespace}/{name}");
         let mut parsed = self.parsed.lock().ok()?;
+        let Some(secret) = found else {
+            // A deleted Tenant's config must not stay parsed in memory.
+            parsed.remove(&id);
+            return None;
+        };
+        let version = secret.resource_version().unwrap_or_default();
         if let Some((seen, config)) = parsed.get(&id)
             && *seen == version
         {
