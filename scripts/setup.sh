@@ -3,9 +3,11 @@
 # (Node.js, PostgreSQL, Chromium), the npm packages (openid-client, smtp-server, playwright-core),
 # a running PostgreSQL the tests can reach, and the local Kubernetes control plane binaries.
 # Writes the environment the tests need to .vestibule/test.env.
-# With --bench, also what `make bench` needs: wrk and the peer's npm packages (bench/peer).
+# With --bench, what `make bench` needs instead of Chromium: wrk and the peer's npm packages (bench/peer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH=0
+[[ ${1:-} == --bench ]] && BENCH=1
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
@@ -27,7 +29,8 @@ apt_install() {
 
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
 command -v pg_ctlcluster >/dev/null || apt_install postgresql
-command -v chromium >/dev/null || apt_install chromium fonts-liberation
+# The benchmarks sign in without a browser: `make bench` does not need Chromium.
+((BENCH)) || command -v chromium >/dev/null || apt_install chromium fonts-liberation
 command -v openssl >/dev/null || apt_install openssl
 
 # PostgreSQL: start the local cluster when it is not accepting connections.
@@ -57,7 +60,7 @@ npm_ci() {
   fi
 }
 npm_ci e2e/node
-if [[ ${1:-} == --bench ]]; then
+if ((BENCH)); then
   command -v wrk >/dev/null || apt_install wrk
   npm_ci bench/peer
 fi
@@ -74,6 +77,6 @@ fi
 mkdir -p .vestibule
 cat > .vestibule/test.env <<ENV
 VESTIBULE_TEST_POSTGRES_URL=$url
-CHROMIUM=$(command -v chromium)
+CHROMIUM=$(command -v chromium || true)
 ENV
 log "ready"

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use kube::runtime::events::Recorder;
+use kube::runtime::events::{Recorder, Reporter};
 
 use crate::config::OperatorConfig;
 use crate::metrics::Metrics;
@@ -13,8 +13,10 @@ use crate::scope::Scope;
 pub struct Context {
     /// The API client.
     pub client: kube::Client,
-    /// Publishes `events.k8s.io/v1` Events.
+    /// Publishes `events.k8s.io/v1` Events of failures, repeats folded into a series.
     pub recorder: Recorder,
+    /// Who reports the Events (for recorders of one-off Events).
+    pub reporter: Reporter,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// Settings.

@@ -2,7 +2,7 @@
 //! published when something changed: never on a reconcile with nothing to do.
 
 use k8s_openapi::api::core::v1::ObjectReference;
-use kube::runtime::events::{Event, EventType};
+use kube::runtime::events::{Event, EventType, Recorder};
 use tracing::warn;
 
 use crate::conditions::Decided;
@@ -10,6 +10,10 @@ use crate::context::Context;
 
 /// Publishes one Event per transition of `decided` against the object `reference`.
 pub async fn publish_transitions(ctx: &Context, reference: &ObjectReference, transitions: &[&Decided]) {
+    // A transition happens once, so there is no series to fold it into: a recorder of its own,
+    // whose cache goes with it, rather than the shared one, which would keep every Event of
+    // 1,000 Clients going Ready for its series window (megabytes for nothing).
+    let recorder = Recorder::new(ctx.client.clone(), ctx.reporter.clone());
     for decided in transitions {
         let type_ = if decided.reason.is_warning() {
             EventType::Warning
@@ -23,7 +27,7 @@ pub async fn publish_transitions(ctx: &Context, reference: &ObjectReference, tra
             action: format!("Reconcile{}", decided.type_),
             secondary: None,
         };
-        publish(ctx, reference, event).await;
+        publish(&recorder, reference, event).await;
     }
 }
 
@@ -36,11 +40,11 @@ pub async fn publish_failure(ctx: &Context, reference: &ObjectReference, categor
         action: "Reconcile".into(),
         secondary: None,
     };
-    publish(ctx, reference, event).await;
+    publish(&ctx.recorder, reference, event).await;
 }
 
-async fn publish(ctx: &Context, reference: &ObjectReference, event: Event) {
-    if let Err(error) = ctx.recorder.publish(&event, reference).await {
+async fn publish(recorder: &Recorder, reference: &ObjectReference, event: Event) {
+    if let Err(error) = recorder.publish(&event, reference).await {
         warn!(%error, reason = %event.reason, "publishing an Event failed");
     }
 }

@@ -13,6 +13,7 @@ pub mod controllers;
 pub mod error;
 pub mod events;
 pub mod leader;
+pub mod listing;
 pub mod metrics;
 pub mod names;
 pub mod runner;

@@ -90,7 +90,8 @@ pub async fn run_with(
         instance: Some(config.instance.clone()),
     };
     let ctx = Arc::new(Context {
-        recorder: Recorder::new(client.clone(), reporter),
+        recorder: Recorder::new(client.clone(), reporter.clone()),
+        reporter,
         scope: Scope::new(&config.namespaces),
         client: client.clone(),
         metrics: metrics.clone(),

@@ -100,8 +100,10 @@ pub struct Measurement {
     pub database_cpu: f64,
     /// Peak resident memory of the server process during the workload, KiB.
     pub peak_rss_kib: u64,
-    /// PostgreSQL transactions during the workload (PostgreSQL target only).
+    /// PostgreSQL transactions during the warm-up and the measured run (PostgreSQL target only).
     pub transactions: Option<i64>,
+    /// Requests completed in the warm-up and the measured run: what `transactions` covers.
+    pub counted_requests: u64,
     /// How quiet the machine was before.
     pub quiet: Quiet,
 }
@@ -120,7 +122,7 @@ impl Measurement {
     /// Database transactions per completed request.
     pub fn transactions_per_request(&self) -> Option<f64> {
         self.transactions
-            .map(|count| count as f64 / self.requests.max(1) as f64)
+            .map(|count| count as f64 / self.counted_requests.max(1) as f64)
     }
 }
 
@@ -166,14 +168,9 @@ impl From<login::Run> for Sample {
 struct Counters {
     server_cpu: f64,
     database_cpu: f64,
-    transactions: Option<i64>,
 }
 
-async fn counters(server: &Server) -> Result<Counters, BenchError> {
-    let transactions = match &server.database {
-        Some(database) => Some(servers::transactions(database).await?),
-        None => None,
-    };
+fn counters(server: &Server) -> Result<Counters, BenchError> {
     let database_cpu = match server.target {
         Target::Postgres => procfs::cpu_seconds_of_all("postgres"),
         Target::Sqlite | Target::Peer => 0.0,
@@ -181,11 +178,11 @@ async fn counters(server: &Server) -> Result<Counters, BenchError> {
     Ok(Counters {
         server_cpu: procfs::cpu_seconds(server.pid)?,
         database_cpu,
-        transactions,
     })
 }
 
-/// Drives one workload twice, a warm-up and the measured run, and measures the second.
+/// Drives one workload twice, a warm-up and the measured run, and measures the second (and the
+/// database transactions of both).
 pub struct Driver<'a> {
     /// The server.
     pub server: &'a Server,
@@ -205,25 +202,22 @@ impl Driver<'_> {
             Workload::Refresh => tokens.split_at(tokens.len() / 2),
             _ => (tokens, tokens),
         };
-        self.sample(workload, warm, self.options.warmup).await?;
-        if self.counts_transactions(workload) {
-            // The warm-up's transactions must reach the statistics before the first reading.
-            tokio::time::sleep(STATS_FLUSH).await;
-        }
+        // Transactions are counted over the warm-up and the measured run together: PostgreSQL
+        // reports an idle backend's counts up to 10 s late, so a reading between the two would
+        // cost that wait twice. Whatever ran before has been waited for already.
+        let transactions_before = self.transactions_now().await?;
+        let warm_up = self.sample(workload, warm, self.options.warmup).await?;
         let quiet = machine::settle().await;
         let started = Timestamp::now();
-        let before = counters(self.server).await?;
+        let before = counters(self.server)?;
         procfs::reset_peak(self.server.pid)?;
         let sample = self.sample(workload, tokens, self.options.duration).await?;
-        let (server_cpu, database_cpu) = {
-            let after = counters(self.server).await?;
-            (
-                after.server_cpu - before.server_cpu,
-                after.database_cpu - before.database_cpu,
-            )
-        };
+        let after = counters(self.server)?;
         let peak_rss_kib = procfs::peak_rss_kib(self.server.pid)?;
-        let transactions = self.transactions_since(workload, &before).await?;
+        let transactions = match transactions_before {
+            Some(start) => Some(self.transactions_after(workload).await? - start),
+            None => None,
+        };
         Ok(Measurement {
             target: self.server.target,
             workload,
@@ -234,30 +228,40 @@ impl Driver<'_> {
             seconds: sample.seconds,
             p50_ms: sample.p50_ms,
             p99_ms: sample.p99_ms,
-            server_cpu,
-            database_cpu,
+            server_cpu: after.server_cpu - before.server_cpu,
+            database_cpu: after.database_cpu - before.database_cpu,
             peak_rss_kib,
             transactions,
+            counted_requests: warm_up.requests + sample.requests,
             quiet,
         })
     }
 
-    /// Whether transactions are counted for `workload` (on PostgreSQL, where it uses the database).
-    fn counts_transactions(&self, workload: Workload) -> bool {
-        self.server.database.is_some() && workload.uses_database()
+    /// Waits until PostgreSQL has the transactions of what just ran (see [`STATS_FLUSH`]);
+    /// nothing to wait for on the other servers.
+    pub async fn flush_transactions(&self) {
+        if self.server.database.is_some() {
+            tokio::time::sleep(STATS_FLUSH).await;
+        }
     }
 
-    async fn transactions_since(&self, workload: Workload, before: &Counters) -> Result<Option<i64>, BenchError> {
-        let (Some(database), Some(start)) = (&self.server.database, before.transactions) else {
-            return Ok(None);
-        };
-        let flush = if self.counts_transactions(workload) {
-            STATS_FLUSH
+    /// The IdP database's transaction count so far (PostgreSQL only).
+    async fn transactions_now(&self) -> Result<Option<i64>, BenchError> {
+        match &self.server.database {
+            Some(database) => Ok(Some(servers::transactions(database).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The count once the run's transactions have been reported: a workload that does not use
+    /// the database leaves none to wait for but a busy backend's last second.
+    async fn transactions_after(&self, workload: Workload) -> Result<i64, BenchError> {
+        if workload.uses_database() {
+            self.flush_transactions().await;
         } else {
-            Duration::from_millis(1500)
-        };
-        tokio::time::sleep(flush).await;
-        Ok(Some(servers::transactions(database).await? - start))
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+        }
+        Ok(self.transactions_now().await?.unwrap_or_default())
     }
 
     async fn sample(&self, workload: Workload, tokens: &[Tokens], duration: Duration) -> Result<Sample, BenchError> {

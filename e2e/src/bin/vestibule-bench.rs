@@ -16,10 +16,10 @@ struct Args {
     #[arg(long, env = "BENCH_CONCURRENCY", default_value_t = 64)]
     concurrency: usize,
     /// Measured seconds per workload.
-    #[arg(long, env = "BENCH_DURATION", default_value_t = 10)]
+    #[arg(long, env = "BENCH_DURATION", default_value_t = 6)]
     duration: u64,
     /// Warm-up seconds before each workload.
-    #[arg(long, env = "BENCH_WARMUP", default_value_t = 2)]
+    #[arg(long, env = "BENCH_WARMUP", default_value_t = 1)]
     warmup: u64,
     /// Customers.
     #[arg(long, env = "BENCH_USERS", default_value_t = 256)]

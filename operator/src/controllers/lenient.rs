@@ -2,8 +2,9 @@
 //! duration too long to represent, say, which the schema's pattern lets through) cannot stall
 //! the others: a typed watch or list fails as a whole on one bad item.
 //!
-//! Objects are read raw and converted one by one. A malformed one is skipped and told so in its
-//! status (`Ready=False`, `InvalidSpec`), written only when the status does not say so already.
+//! Objects are read raw and converted one by one, without their `managedFields`. A malformed one
+//! is skipped and told so in its status (`Ready=False`, `InvalidSpec`), written only when the
+//! status does not say so already.
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use tracing::warn;
 use crate::conditions::{self, Decided, Reason};
 use crate::context::Context;
 use crate::controllers::status;
-use crate::events;
+use crate::{events, listing};
 
 /// The raw API of kind `K`, in `namespace` or cluster-wide.
 pub fn raw_api<K>(client: &kube::Client, namespace: Option<&str>) -> Api<DynamicObject>
@@ -48,7 +49,7 @@ where
         future::ready(match event {
             Ok(Event::Apply(object)) => typed(object).map(|k| Ok(Event::Apply(k))),
             Ok(Event::InitApply(object)) => typed(object).map(|k| Ok(Event::InitApply(k))),
-            Ok(Event::Delete(object)) => serde_json::to_value(object)
+            Ok(Event::Delete(object)) => serde_json::to_value(listing::slim(object))
                 .ok()
                 .and_then(|value| serde_json::from_value(value).ok())
                 .map(|k| Ok(Event::Delete(k))),
@@ -59,23 +60,19 @@ where
     })
 }
 
-/// Lists kind `K` through `api`, skipping (and reporting) objects that do not deserialize.
+/// Lists kind `K` through `api` in pages, skipping (and reporting) objects that do not deserialize.
 pub async fn list<K>(ctx: &Arc<Context>, api: &Api<DynamicObject>) -> Result<Vec<K>, kube::Error>
 where
     K: Resource<DynamicType = (), Scope = NamespaceResourceScope> + DeserializeOwned + Clone + Send + 'static,
 {
-    let list = api.list(&ListParams::default()).await?;
-    Ok(list
-        .items
-        .into_iter()
-        .filter_map(|object| convert::<K>(ctx, object))
-        .collect())
+    listing::paged(api, ListParams::default(), |object| convert::<K>(ctx, object)).await
 }
 
 fn convert<K>(ctx: &Arc<Context>, object: DynamicObject) -> Option<K>
 where
     K: Resource<DynamicType = (), Scope = NamespaceResourceScope> + DeserializeOwned + Clone + Send + 'static,
 {
+    let object = listing::slim(object);
     let value = serde_json::to_value(&object).ok()?;
     match serde_json::from_value::<K>(value) {
         Ok(typed) => Some(typed),

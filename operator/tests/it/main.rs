@@ -7,6 +7,7 @@ mod attached;
 mod client;
 mod keys;
 mod leader;
+mod listing;
 mod rbac;
 mod ready;
 mod rotation;

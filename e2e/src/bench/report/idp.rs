@@ -215,9 +215,11 @@ pub fn transactions_section(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "Committed plus rolled-back transactions of the IdP's database (`pg_stat_database`) during each \
-         workload, divided by the completed requests. A statement outside a transaction counts as one. \
-         For the workloads that use the database, each reading waits 11 s first, so every backend has \
-         reported (PostgreSQL reports an idle backend's counts within 10 s).\n"
+         workload's warm-up and measured run, divided by the requests completed in both. A statement \
+         outside a transaction counts as one. For the workloads that use the database, the closing \
+         reading waits 11 s, so every backend has reported (PostgreSQL reports an idle backend's counts \
+         within 10 s); so does the wait after the sign-ins that provide the tokens, before the next \
+         workload's first reading.\n"
     );
     let _ = writeln!(out, "| Workload | Transactions | Per request |\n|---|---|---|");
     for workload in Workload::ALL {

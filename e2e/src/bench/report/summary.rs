@@ -144,14 +144,14 @@ pub fn wall_time_section(out: &mut String, results: &Results) {
     if let Some(setup) = options.setup_seconds {
         let _ = writeln!(
             out,
-            "| Machine setup: packages, PostgreSQL, npm, control plane{control_plane} | {} |",
+            "| Machine setup: packages, PostgreSQL, npm, control plane{control_plane}; alongside the build | {} |",
             num(setup, 0)
         );
     }
     if let Some(build) = options.build_seconds {
         let _ = writeln!(
             out,
-            "| `cargo build --release` of the IdP, the operator and the bench | {} |",
+            "| `cargo build --release` of the IdP, the operator and the bench; alongside the setup | {} |",
             num(build, 0)
         );
     }

@@ -41,9 +41,8 @@ impl ServedConfigs {
         for api in ctx.scope.apis::<Secret>(&ctx.client) {
             let (store, writer) = reflector::store();
             let config = watcher::Config::default().labels(TENANT_LABEL);
-            let stream = reflector(writer, watcher::watcher(api, config))
-                .default_backoff()
-                .applied_objects();
+            let secrets = watcher::watcher(api, config).modify(|secret| secret.metadata.managed_fields = None);
+            let stream = reflector(writer, secrets).default_backoff().applied_objects();
             stores.push(store);
             streams.push(stream);
         }

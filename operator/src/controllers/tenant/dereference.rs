@@ -15,6 +15,7 @@ use crate::context::Context;
 use crate::controllers::client::dereference::{parse_config, read_secret};
 use crate::controllers::{attach, lenient};
 use crate::error::Error;
+use crate::listing;
 use crate::names::{CLIENT_LABEL, KEYS_KEY, config_secret, keys_secret};
 
 /// A Client that refers to the Tenant, with its credentials Secret if it exists.
@@ -107,18 +108,18 @@ async fn credentials_secrets(
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let list = api
-        .list(&ListParams::default().labels(CLIENT_LABEL))
-        .await
-        .map_err(|source| Error::Read {
-            what: "Client credentials Secrets".into(),
-            source,
-        })?;
-    Ok(list
-        .items
-        .into_iter()
-        .map(|secret| ((secret.namespace().unwrap_or_default(), secret.name_any()), secret))
-        .collect())
+    let secrets = listing::paged(&api, ListParams::default().labels(CLIENT_LABEL), |secret| {
+        Some((
+            (secret.namespace().unwrap_or_default(), secret.name_any()),
+            listing::slim(secret),
+        ))
+    })
+    .await
+    .map_err(|source| Error::Read {
+        what: "Client credentials Secrets".into(),
+        source,
+    })?;
+    Ok(secrets.into_iter().collect())
 }
 
 async fn secret_value(ctx: &Context, namespace: &str, reference: &SecretKeyRef) -> Result<SecretValue, Error> {
@@ -134,10 +135,17 @@ async fn secret_value(ctx: &Context, namespace: &str, reference: &SecretKeyRef) 
     Ok(value.ok_or_else(|| format!("Secret {namespace}/{} has no key {}", reference.name, reference.key)))
 }
 
+/// The `generation` of a config Secret, even if the rest no longer parses. Read from its
+/// top-level line (only top-level keys start a line of the document), not by parsing: the
+/// document lists every Client, and a parse for one number held it all in memory twice over.
 fn raw_generation(secret: &Secret) -> Option<i64> {
     let bytes = &secret.data.as_ref()?.get(crate::names::CONFIG_KEY)?.0;
-    let value: serde_yaml::Value = serde_yaml::from_slice(bytes).ok()?;
-    value.get("generation")?.as_i64()
+    top_level_generation(std::str::from_utf8(bytes).ok()?)
+}
+
+fn top_level_generation(document: &str) -> Option<i64> {
+    let value = document.lines().find_map(|line| line.strip_prefix("generation:"))?;
+    value.trim().parse().ok()
 }
 
 fn parse_keys(secret: &Secret) -> Vec<SigningKey> {
@@ -148,4 +156,19 @@ fn parse_keys(secret: &Secret) -> Vec<SigningKey> {
         .and_then(|bytes| serde_json::from_slice::<SigningKeySet>(&bytes.0).ok())
         .map(|set| set.keys)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_generation;
+
+    #[test]
+    fn the_generation_is_the_top_level_key_only() {
+        let document =
+            "issuer: https://id.example\nbranding:\n  footer: |\n    generation: 9\ngeneration: 4\nclients: []\n";
+        assert_eq!(top_level_generation(document), Some(4));
+        assert_eq!(top_level_generation("generation: 7\nclients: [oops"), Some(7));
+        assert_eq!(top_level_generation("clients: []\n"), None);
+        assert_eq!(top_level_generation("generation: seven\n"), None);
+    }
 }
