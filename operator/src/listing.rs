@@ -44,11 +44,10 @@ where
     }
 }
 
-/// `object` without its `managedFields`: the operator never reads them (server-side apply keeps
-/// them on the server), and for an object written by several managers they are most of its size.
-pub fn slim<K: Resource>(mut object: K) -> K {
+/// Drops `object`'s `managedFields`: the operator never reads them (server-side apply keeps them
+/// on the server), and for an object written by several managers they are most of its size.
+pub fn slim<K: Resource>(object: &mut K) {
     object.meta_mut().managed_fields = None;
-    object
 }
 
 #[cfg(test)]
@@ -61,7 +60,7 @@ mod tests {
 
     #[test]
     fn slim_drops_managed_fields_only() {
-        let secret = Secret {
+        let mut secret = Secret {
             metadata: ObjectMeta {
                 name: Some("s".into()),
                 managed_fields: Some(vec![ManagedFieldsEntry::default()]),
@@ -69,8 +68,8 @@ mod tests {
             },
             ..Secret::default()
         };
-        let slimmed = slim(secret);
-        assert_eq!(slimmed.metadata.managed_fields, None);
-        assert_eq!(slimmed.metadata.name.as_deref(), Some("s"));
+        slim(&mut secret);
+        assert_eq!(secret.metadata.managed_fields, None);
+        assert_eq!(secret.metadata.name.as_deref(), Some("s"));
     }
 }

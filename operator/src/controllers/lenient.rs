@@ -49,10 +49,13 @@ where
         future::ready(match event {
             Ok(Event::Apply(object)) => typed(object).map(|k| Ok(Event::Apply(k))),
             Ok(Event::InitApply(object)) => typed(object).map(|k| Ok(Event::InitApply(k))),
-            Ok(Event::Delete(object)) => serde_json::to_value(listing::slim(object))
-                .ok()
-                .and_then(|value| serde_json::from_value(value).ok())
-                .map(|k| Ok(Event::Delete(k))),
+            Ok(Event::Delete(mut object)) => serde_json::to_value({
+                listing::slim(&mut object);
+                object
+            })
+            .ok()
+            .and_then(|value| serde_json::from_value(value).ok())
+            .map(|k| Ok(Event::Delete(k))),
             Ok(Event::Init) => Some(Ok(Event::Init)),
             Ok(Event::InitDone) => Some(Ok(Event::InitDone)),
             Err(error) => Some(Err(error)),
@@ -68,11 +71,11 @@ where
     listing::paged(api, ListParams::default(), |object| convert::<K>(ctx, object)).await
 }
 
-fn convert<K>(ctx: &Arc<Context>, object: DynamicObject) -> Option<K>
+fn convert<K>(ctx: &Arc<Context>, mut object: DynamicObject) -> Option<K>
 where
     K: Resource<DynamicType = (), Scope = NamespaceResourceScope> + DeserializeOwned + Clone + Send + 'static,
 {
-    let object = listing::slim(object);
+    listing::slim(&mut object);
     let value = serde_json::to_value(&object).ok()?;
     match serde_json::from_value::<K>(value) {
         Ok(typed) => Some(typed),

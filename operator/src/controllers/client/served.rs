@@ -16,6 +16,7 @@ use vestibule_crds::config::TenantConfig;
 
 use super::dereference::parse_config;
 use crate::context::Context;
+use crate::listing;
 use crate::names::{TENANT_LABEL, config_secret};
 
 /// Parsed configs by Secret (`namespace/name`), with the resource version they were parsed at.
@@ -41,7 +42,7 @@ impl ServedConfigs {
         for api in ctx.scope.apis::<Secret>(&ctx.client) {
             let (store, writer) = reflector::store();
             let config = watcher::Config::default().labels(TENANT_LABEL);
-            let secrets = watcher::watcher(api, config).modify(|secret| secret.metadata.managed_fields = None);
+            let secrets = watcher::watcher(api, config).modify(listing::slim);
             let stream = reflector(writer, secrets).default_backoff().applied_objects();
             stores.push(store);
             streams.push(stream);

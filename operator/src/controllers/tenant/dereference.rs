@@ -108,11 +108,9 @@ async fn credentials_secrets(
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
     };
-    let secrets = listing::paged(&api, ListParams::default().labels(CLIENT_LABEL), |secret| {
-        Some((
-            (secret.namespace().unwrap_or_default(), secret.name_any()),
-            listing::slim(secret),
-        ))
+    let secrets = listing::paged(&api, ListParams::default().labels(CLIENT_LABEL), |mut secret| {
+        listing::slim(&mut secret);
+        Some(((secret.namespace().unwrap_or_default(), secret.name_any()), secret))
     })
     .await
     .map_err(|source| Error::Read {
@@ -138,7 +136,7 @@ async fn secret_value(ctx: &Context, namespace: &str, reference: &SecretKeyRef) 
 /// The `generation` of a config Secret, even if the rest no longer parses. Read from its
 /// top-level line (only top-level keys start a line of the document), not by parsing: the
 /// document lists every Client, and a parse for one number held it all in memory twice over.
-fn raw_generation(secret: &Secret) -> Option<i64> {
+pub(crate) fn raw_generation(secret: &Secret) -> Option<i64> {
     let bytes = &secret.data.as_ref()?.get(crate::names::CONFIG_KEY)?.0;
     top_level_generation(std::str::from_utf8(bytes).ok()?)
 }

@@ -120,3 +120,33 @@ fn the_longest_token_lifetime_includes_client_overrides() {
     let config = render(&tenant, &valid(), clients, None, None);
     assert_eq!(max_token_lifetime(&config), Duration::from_hours(20));
 }
+
+#[test]
+fn the_served_generation_is_read_back_from_the_written_config() {
+    let tenant = tenant("issuer: https://id.example.com\ndisplayName: 'generation: 9'");
+    let clients = admitted_clients(
+        &tenant,
+        &[entry("shop", "web", WEB, Some("s3cret"))],
+        Timestamp::UNIX_EPOCH,
+    );
+    let previous = render(&tenant, &valid(), clients.clone(), None, Some(6));
+    let config = render(
+        &tenant,
+        &valid(),
+        Vec::new(),
+        Some(&previous),
+        Some(previous.generation),
+    );
+    assert_eq!(config.generation, 8);
+    let secret = Secret {
+        data: Some(
+            [(
+                crate::names::CONFIG_KEY.to_owned(),
+                ByteString(serde_yaml::to_string(&config).unwrap().into_bytes()),
+            )]
+            .into(),
+        ),
+        ..Secret::default()
+    };
+    assert_eq!(super::super::dereference::raw_generation(&secret), Some(8));
+}
