@@ -112,6 +112,22 @@ pub fn dns_subdomain(value: &str) -> Result<(), String> {
     }
 }
 
+/// The longest Tenant name: `<name>-idp` must still be a Service name (63 characters).
+pub const MAX_TENANT_NAME: usize = 59;
+
+/// A Tenant's name, which names its children: an RFC 1035 label (a Service name) once `-idp` is
+/// appended, so a letter first, no dots, at most [`MAX_TENANT_NAME`] characters.
+pub fn tenant_name(value: &str) -> Result<(), String> {
+    let starts_with_letter = value.starts_with(|c: char| c.is_ascii_lowercase());
+    if starts_with_letter && value.len() <= MAX_TENANT_NAME && dns_label(value).is_ok() {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be at most {MAX_TENANT_NAME} characters of a-z, 0-9 and '-', start with a letter and not end with '-': it names the IdP's Service (<name>-idp)"
+        ))
+    }
+}
+
 /// An OAuth client identifier: printable, no spaces, short enough to index.
 pub fn client_id(value: &str) -> Result<(), String> {
     let valid_chars = value.chars().all(|c| c.is_ascii_alphanumeric() || "._-:".contains(c));
@@ -165,6 +181,12 @@ mod tests {
         assert!(dns_label("team-a").is_ok());
         assert!(dns_label("Team").is_err());
         assert!(dns_subdomain("webapp.oidc").is_ok());
+        assert!(tenant_name("demo-2").is_ok());
+        assert!(tenant_name(&"a".repeat(59)).is_ok());
+        for bad in ["shop.example", "1shop", "-shop", "shop-", "Shop", ""] {
+            assert!(tenant_name(bad).is_err(), "{bad}");
+        }
+        assert!(tenant_name(&"a".repeat(60)).is_err());
         assert!(client_id("default.webapp").is_ok());
         assert!(client_id("bad id").is_err());
         assert!(scope_token("openid").is_ok());

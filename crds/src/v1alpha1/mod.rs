@@ -6,6 +6,7 @@ mod consent_policy;
 mod mfa_policy;
 mod settings;
 mod social_provider;
+mod storage;
 mod tenant;
 
 pub use client::*;
@@ -14,4 +15,5 @@ pub use consent_policy::*;
 pub use mfa_policy::*;
 pub use settings::*;
 pub use social_provider::*;
+pub use storage::*;
 pub use tenant::*;

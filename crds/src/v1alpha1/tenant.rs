@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{CommonStatus, SecretKeyRef};
+use super::storage::{RetainPolicy, StorageSettings};
 use super::settings::{
     AttackProtection, Branding, PasswordPolicy, Registration, SessionSettings, SigningAlgorithm, TokenSettings,
 };
@@ -29,10 +30,14 @@ use crate::validation::{Checker, ValidationErrors};
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Issuer","type":"string","jsonPath":".spec.issuer"}"#,
     printcolumn = r#"{"name":"Replicas","type":"integer","jsonPath":".status.readyReplicas"}"#,
-    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
+    validation = Rule::new("self.metadata.name.size() <= 59 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')")
+        .message("metadata.name must be at most 59 characters of a-z, 0-9 and '-', start with a letter and not end with '-': it names the IdP's Service (<name>-idp)")
 )]
 #[x_kube(validation = Rule::new("self.replicas <= 1 || (has(self.database) && has(self.database.postgres))")
     .message("replicas > 1 needs database.postgres: the embedded database serves a single replica"))]
+#[x_kube(validation = Rule::new("!has(self.storage) || !has(self.database) || !has(self.database.postgres)")
+    .message("storage applies to the embedded database only"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantSpec {
     /// Public issuer URL of this tenant, for example `https://id.example.com`. https is required
@@ -56,6 +61,10 @@ pub struct TenantSpec {
     /// PersistentVolumeClaim (single replica).
     #[serde(default)]
     pub database: Database,
+
+    /// What becomes of the embedded database's volume. Only with the embedded database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageSettings>,
 
     /// Look of the hosted pages and emails.
     #[serde(default)]
@@ -323,6 +332,10 @@ pub struct TenantStatus {
     /// Signing keys published in the JWKS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signing_keys: Vec<SigningKeyStatus>,
+    /// The `vestibule.dev/regenerate-keys` annotation value already acted on: each new value
+    /// replaces lost signing keys once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_regenerated_for: Option<String>,
 }
 
 /// One signing key as the status reports it.
@@ -352,6 +365,11 @@ impl TenantSpec {
             "must be between 1 and 100",
         );
         self.check_database(&mut checker);
+        checker.require(
+            self.storage.is_none() || matches!(self.database.choice(), DatabaseChoice::Embedded(_)),
+            "spec.storage",
+            "applies to the embedded database only",
+        );
         checker.merge(self.branding.validate("spec.branding"));
         checker.merge(self.registration.validate("spec.registration"));
         checker.merge(self.password_policy.validate("spec.passwordPolicy"));
@@ -383,6 +401,11 @@ impl TenantSpec {
                 "replicas > 1 needs database.postgres: the embedded database serves a single replica",
             ),
         }
+    }
+
+    /// What becomes of the embedded database's volume when the Tenant is deleted.
+    pub fn retain_policy(&self) -> RetainPolicy {
+        self.storage.as_ref().map_or_else(RetainPolicy::default, |storage| storage.retain_policy)
     }
 
     /// Whether an object in `namespace` may attach to this Tenant, which lives in `own_namespace`.
