@@ -1,5 +1,8 @@
 //! Conditions and their reasons: deterministic, with `lastTransitionTime` moving only when a
 //! condition's status really changes.
+//!
+//! Every kind also reports kstatus's `Reconciling` and `Stalled`, derived from `Ready`'s reason,
+//! so that Flux and Argo CD tell an object still converging from one that needs a person.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
@@ -8,6 +11,10 @@ use k8s_openapi::jiff::Timestamp;
 pub const READY: &str = "Ready";
 /// A Tenant's PodDisruptionBudget (only when replicas > 1).
 pub const DISRUPTION_BUDGET: &str = "DisruptionBudget";
+/// kstatus: the operator is still working towards the spec.
+pub const RECONCILING: &str = "Reconciling";
+/// kstatus: the operator cannot make progress until someone acts.
+pub const STALLED: &str = "Stalled";
 
 /// Why a condition has its status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +37,29 @@ pub enum Reason {
     Applied,
     /// The cluster does not serve `policy/v1`, so no PodDisruptionBudget was made.
     PolicyV1Unavailable,
+    /// An object the operator would make exists and is not the operator's; it is left alone.
+    NameConflict,
+    /// The status lists signing keys, but their Secret is missing or unreadable.
+    SigningKeysLost,
+    /// The rendered config exceeds what a Secret can hold.
+    ConfigTooLarge,
+    /// The API server refused a write (admission, validation, an immutable field, a quota).
+    WriteRefused,
+    /// A write failed for a passing reason; it is retried.
+    ApplyFailed,
+    /// The Deployment's rollout exceeded its progress deadline.
+    ProgressDeadlineExceeded,
+}
+
+/// Where an object stands, in kstatus's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Served as specified.
+    Current,
+    /// Converging, or retrying a passing failure.
+    Reconciling,
+    /// Waiting for someone to act.
+    Stalled,
 }
 
 impl Reason {
@@ -45,6 +75,31 @@ impl Reason {
             Self::NotYetServed => "NotYetServed",
             Self::Applied => "Applied",
             Self::PolicyV1Unavailable => "PolicyV1Unavailable",
+            Self::NameConflict => "NameConflict",
+            Self::SigningKeysLost => "SigningKeysLost",
+            Self::ConfigTooLarge => "ConfigTooLarge",
+            Self::WriteRefused => "WriteRefused",
+            Self::ApplyFailed => "ApplyFailed",
+            Self::ProgressDeadlineExceeded => "ProgressDeadlineExceeded",
+        }
+    }
+
+    /// Where an object whose `Ready` has this reason stands.
+    pub fn progress(self) -> Progress {
+        match self {
+            Self::Available | Self::Applied => Progress::Current,
+            Self::Progressing | Self::ApplyFailed => Progress::Reconciling,
+            Self::InvalidSpec
+            | Self::TenantNotFound
+            | Self::NamespaceNotAllowed
+            | Self::SecretNotFound
+            | Self::NotYetServed
+            | Self::PolicyV1Unavailable
+            | Self::NameConflict
+            | Self::SigningKeysLost
+            | Self::ConfigTooLarge
+            | Self::WriteRefused
+            | Self::ProgressDeadlineExceeded => Progress::Stalled,
         }
     }
 
@@ -57,6 +112,12 @@ impl Reason {
                 | Self::NamespaceNotAllowed
                 | Self::SecretNotFound
                 | Self::PolicyV1Unavailable
+                | Self::NameConflict
+                | Self::SigningKeysLost
+                | Self::ConfigTooLarge
+                | Self::WriteRefused
+                | Self::ApplyFailed
+                | Self::ProgressDeadlineExceeded
         )
     }
 }
@@ -86,11 +147,29 @@ impl Decided {
     }
 }
 
-/// The API conditions for `decided`, keeping each previous `lastTransitionTime` unless the
-/// status changed.
+/// kstatus's `Reconciling` and `Stalled` for a `Ready` decision: each `True` only in its state,
+/// with `Ready`'s reason and message.
+pub fn kstatus(ready: &Decided) -> [Decided; 2] {
+    let progress = ready.reason.progress();
+    let condition = |type_, status| Decided {
+        type_,
+        status,
+        reason: ready.reason,
+        message: ready.message.clone(),
+    };
+    [
+        condition(RECONCILING, progress == Progress::Reconciling),
+        condition(STALLED, progress == Progress::Stalled),
+    ]
+}
+
+/// The API conditions for `decided`, plus `Reconciling` and `Stalled` from its `Ready`, keeping
+/// each previous `lastTransitionTime` unless the status changed.
 pub fn merge(previous: &[Condition], decided: &[Decided], generation: Option<i64>, now: Timestamp) -> Vec<Condition> {
+    let derived = decided.iter().find(|d| d.type_ == READY).map(kstatus);
     decided
         .iter()
+        .chain(derived.iter().flatten())
         .map(|d| {
             let status = if d.status { "True" } else { "False" };
             let old = previous.iter().find(|c| c.type_ == d.type_);
@@ -154,6 +233,39 @@ mod tests {
             at(30),
         );
         assert_eq!(flipped[0].last_transition_time, Time(at(30)));
+    }
+
+    #[test]
+    fn reconciling_and_stalled_follow_ready_in_the_kstatus_convention() {
+        let status = |conditions: &[Condition], type_: &str| {
+            let condition = conditions.iter().find(|c| c.type_ == type_).unwrap();
+            (condition.status.clone(), condition.reason.clone())
+        };
+        let converging = merge(
+            &[],
+            &[Decided::ready(false, Reason::Progressing, "rolling out")],
+            Some(1),
+            at(1),
+        );
+        assert_eq!(status(&converging, RECONCILING), ("True".into(), "Progressing".into()));
+        assert_eq!(status(&converging, STALLED).0, "False");
+        let stuck = merge(
+            &[],
+            &[Decided::ready(false, Reason::NameConflict, "Ingress")],
+            Some(1),
+            at(1),
+        );
+        assert_eq!(status(&stuck, RECONCILING).0, "False");
+        assert_eq!(status(&stuck, STALLED), ("True".into(), "NameConflict".into()));
+        let served = merge(
+            &[],
+            &[Decided::ready(true, Reason::Available, "served")],
+            Some(1),
+            at(1),
+        );
+        assert_eq!(status(&served, RECONCILING).0, "False");
+        assert_eq!(status(&served, STALLED).0, "False");
+        assert_eq!(served.len(), 3);
     }
 
     #[test]

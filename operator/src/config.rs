@@ -18,8 +18,14 @@ pub struct OperatorConfig {
     pub readiness_poll: Duration,
     /// How often a settled object is reconciled anyway, to catch what no watch reports.
     pub resync: Duration,
-    /// How long a failed reconcile waits before it is retried.
+    /// How long a failed reconcile waits before its first retry; each further failure of the
+    /// same object doubles the wait, up to `max_backoff`.
     pub error_backoff: Duration,
+    /// The longest wait between retries of a failing object.
+    pub max_backoff: Duration,
+    /// How long a retired signing key stays published beyond the longest token lifetime: the
+    /// time a new config takes to reach every pod, plus the JWKS cache lifetime.
+    pub key_retention_margin: Duration,
     /// Port the IdP listens on in each pod (its `/readyz` is read there).
     pub idp_port: u16,
     /// Name reported in Events (`reportingController`).
@@ -39,6 +45,12 @@ impl OperatorConfig {
             readiness_poll: Duration::from_secs(10),
             resync: Duration::from_secs(600),
             error_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(300),
+            // A retired key may still sign until the new config reaches the pods (the kubelet
+            // syncs Secret volumes within about two minutes: its sync period plus its cache
+            // TTL), and verifiers keep the JWKS for the IdP's `Cache-Control: max-age=300`.
+            // Ten minutes covers both with room to spare.
+            key_retention_margin: Duration::from_secs(600),
             idp_port: 8080,
             controller_name: "vestibule.dev/operator".into(),
             instance: "vestibule-operator".into(),
@@ -58,23 +70,32 @@ pub struct LeaderElection {
     pub namespace: String,
     /// Name of the Lease.
     pub name: String,
-    /// How long a Lease stays valid without renewal.
+    /// How long a Lease stays valid without renewal, as other replicas judge it on their own
+    /// clocks from the moment they saw it change.
     pub lease_duration: Duration,
-    /// How often the leader renews it (well below `lease_duration`).
+    /// How long the leader keeps acting without a successful renewal; shorter than
+    /// `lease_duration`, so it stops before anyone else may start.
+    pub renew_deadline: Duration,
+    /// How often the leader renews the Lease.
     pub renew_interval: Duration,
     /// How often a follower checks whether it can take over.
     pub retry_interval: Duration,
+    /// The longest any one Lease request may take.
+    pub call_timeout: Duration,
 }
 
 impl LeaderElection {
-    /// The defaults for a Lease `name` in `namespace`: 15s validity, renewed every 5s.
+    /// The defaults for a Lease `name` in `namespace` (those of Kubernetes' own controllers):
+    /// 15s validity, a 10s renew deadline, renewals and retries every 2s, 2s per request.
     pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             namespace: namespace.into(),
             name: name.into(),
             lease_duration: Duration::from_secs(15),
-            renew_interval: Duration::from_secs(5),
+            renew_deadline: Duration::from_secs(10),
+            renew_interval: Duration::from_secs(2),
             retry_interval: Duration::from_secs(2),
+            call_timeout: Duration::from_secs(2),
         }
     }
 }

@@ -6,7 +6,9 @@ use kube::runtime::events::{Recorder, Reporter};
 
 use crate::config::OperatorConfig;
 use crate::metrics::Metrics;
+use crate::retries::Retries;
 use crate::scope::Scope;
+use crate::tasks::Tasks;
 
 /// Shared by all reconciles of all controllers. No globals: tests build their own.
 #[derive(Clone)]
@@ -25,6 +27,10 @@ pub struct Context {
     pub scope: Scope,
     /// What the API server serves, discovered at start.
     pub capabilities: Capabilities,
+    /// How long each failing object waits before its next attempt.
+    pub retries: Arc<Retries>,
+    /// Background tasks, aborted with the reconciles when leadership is lost.
+    pub tasks: Arc<Tasks>,
 }
 
 /// API versions that not every supported Kubernetes release serves.

@@ -16,11 +16,13 @@ pub mod leader;
 pub mod listing;
 pub mod metrics;
 pub mod names;
+pub mod retries;
 pub mod runner;
 pub mod scope;
 pub mod server;
 pub mod ssa;
 pub mod subset;
+pub mod tasks;
 
 pub use config::{LeaderElection, OperatorConfig};
 pub use context::Context;

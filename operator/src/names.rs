@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
-/// The one field manager of every server-side apply.
-pub const FIELD_MANAGER: &str = "vestibule-operator";
+/// The `app.kubernetes.io/managed-by` label on everything the operator makes.
+pub const MANAGED_BY: &str = "vestibule-operator";
+/// On a Tenant: ask for new signing keys when the keys Secret is lost (`SigningKeysLost`); each
+/// new value is acted on once.
+pub const REGENERATE_KEYS_ANNOTATION: &str = "vestibule.dev/regenerate-keys";
 /// Hash of the desired object, stamped on every applied child (see [`crate::ssa`]).
 pub const DESIRED_HASH_ANNOTATION: &str = "vestibule.dev/desired-hash";
 /// On a Client's credentials Secret: the Tenant (`namespace/name`) the Client was attached to.
@@ -20,6 +23,12 @@ pub const DATABASE_HASH_ANNOTATION: &str = "vestibule.dev/database-hash";
 pub const TENANT_LABEL: &str = "vestibule.dev/tenant";
 /// Label on a Client's credentials Secret: the Client's name.
 pub const CLIENT_LABEL: &str = "vestibule.dev/client";
+
+/// The field manager of the controller of `kind`: each controller owns the fields it writes, so
+/// one controller's apply never removes what another wrote.
+pub fn field_manager(kind: &str) -> String {
+    format!("vestibule-{}-controller", kind.to_ascii_lowercase())
+}
 
 /// Key of the rendered `TenantConfig` in the config Secret.
 pub const CONFIG_KEY: &str = "config.yaml";
@@ -57,7 +66,7 @@ pub fn selector_labels(tenant: &str) -> BTreeMap<String, String> {
 /// Labels on every child of a Tenant.
 pub fn tenant_labels(tenant: &str) -> BTreeMap<String, String> {
     let mut labels = selector_labels(tenant);
-    labels.insert("app.kubernetes.io/managed-by".into(), FIELD_MANAGER.into());
+    labels.insert("app.kubernetes.io/managed-by".into(), MANAGED_BY.into());
     labels.insert(TENANT_LABEL.into(), tenant.to_owned());
     labels
 }

@@ -2,7 +2,6 @@
 //! controllers, and a graceful shutdown that hands the Lease over.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use kube::runtime::events::{Recorder, Reporter};
@@ -13,8 +12,10 @@ use crate::config::OperatorConfig;
 use crate::context::{Capabilities, Context};
 use crate::leader::{LeaderElector, LeaderError};
 use crate::metrics::Metrics;
+use crate::retries::Retries;
 use crate::scope::Scope;
 use crate::server::{self, ServerError};
+use crate::tasks::Tasks;
 
 /// Why the operator stopped other than by a requested shutdown.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +32,8 @@ pub enum RunError {
     /// The Lease could not be read or written.
     #[error(transparent)]
     Leader(#[from] LeaderError),
-    /// Another replica took the Lease over: this one must stop acting at once.
+    /// The Lease was lost (taken over, or not renewed in time): this replica stopped acting at
+    /// once, aborting its reconciles.
     #[error("lost the leader Lease")]
     LostLeadership,
 }
@@ -85,84 +87,101 @@ pub async fn run_with(
     }
     let capabilities = discover(&client).await?;
     info!(policy_v1 = capabilities.policy_v1, "discovered API versions");
+    let ctx = context(client.clone(), &config, metrics.clone(), capabilities);
+    let Some(settings) = config.leader_election.clone() else {
+        crate::controllers::run(ctx, stop).await;
+        return Ok(());
+    };
+    let elector = LeaderElector::new(client, settings, config.instance.clone());
+    let Some(acquired) = acquire(&elector, &stop).await else {
+        return Ok(());
+    };
+    info!(identity = %config.instance, "acquired the leader Lease");
+    metrics.set_leader(true);
+    let outcome = tokio::select! {
+        () = crate::controllers::run(ctx.clone(), stop) => Ok(()),
+        () = keep_leading(&elector, acquired) => Err(RunError::LostLeadership),
+    };
+    metrics.set_leader(false);
+    if outcome.is_err() {
+        // The controllers' future is gone with every in-flight reconcile; their detached
+        // tasks go too, so nothing writes once another replica may lead.
+        ctx.tasks.abort_all();
+        warn!("lost the leader Lease; stopped acting");
+        let _ = stop_tx.send(true);
+        return outcome;
+    }
+    elector.release().await?;
+    info!("released the leader Lease");
+    Ok(())
+}
+
+fn context(
+    client: kube::Client,
+    config: &OperatorConfig,
+    metrics: Arc<Metrics>,
+    capabilities: Capabilities,
+) -> Arc<Context> {
     let reporter = Reporter {
         controller: config.controller_name.clone(),
         instance: Some(config.instance.clone()),
     };
-    let ctx = Arc::new(Context {
+    Arc::new(Context {
         recorder: Recorder::new(client.clone(), reporter.clone()),
         reporter,
         scope: Scope::new(&config.namespaces),
-        client: client.clone(),
-        metrics: metrics.clone(),
+        client,
+        metrics,
         capabilities,
+        retries: Arc::new(Retries::new(config.error_backoff, config.max_backoff)),
+        tasks: Arc::new(Tasks::default()),
         config: Arc::new(config.clone()),
-    });
-    let elector = config
-        .leader_election
-        .clone()
-        .map(|settings| Arc::new(LeaderElector::new(client, settings, config.instance.clone())));
-    let lost = Arc::new(AtomicBool::new(false));
-    if let Some(elector) = &elector {
-        if !acquire(elector, &stop).await {
-            return Ok(());
-        }
-        info!(identity = %config.instance, "acquired the leader Lease");
-        metrics.set_leader(true);
-        tokio::spawn(renew(elector.clone(), stop.clone(), stop_tx.clone(), lost.clone()));
-    }
-    crate::controllers::run(ctx, stop).await;
-    metrics.set_leader(false);
-    if lost.load(Ordering::SeqCst) {
-        return Err(RunError::LostLeadership);
-    }
-    if let Some(elector) = &elector {
-        elector.release().await?;
-        info!("released the leader Lease");
-    }
-    Ok(())
+    })
 }
 
-/// Waits until this replica leads (`true`) or a stop is requested (`false`).
-async fn acquire(elector: &LeaderElector, stop: &Stop) -> bool {
+/// Waits until this replica leads, returning when its successful attempt started, or `None`
+/// once a stop is requested.
+async fn acquire(elector: &LeaderElector, stop: &Stop) -> Option<Instant> {
     loop {
+        let attempt = Instant::now();
         match elector.try_acquire_or_renew().await {
-            Ok(true) => return true,
+            Ok(true) => return Some(attempt),
             Ok(false) => {}
             Err(error) => warn!(%error, "leader election failed; retrying"),
         }
         tokio::select! {
             () = tokio::time::sleep(elector.settings().retry_interval) => {}
-            () = stop.wait() => return false,
+            () = stop.wait() => return None,
         }
     }
 }
 
-/// Renews the Lease until a stop; on losing it, flags the loss and stops everything.
-async fn renew(elector: Arc<LeaderElector>, stop: Stop, stop_tx: Arc<watch::Sender<bool>>, lost: Arc<AtomicBool>) {
+/// Renews the Lease and returns once leadership is lost: another replica holds it, or no
+/// renewal succeeded within the renew deadline. Each renewal counts from when it started,
+/// before the API server stored it, so this replica never outlives what others see.
+async fn keep_leading(elector: &LeaderElector, acquired: Instant) {
     let settings = elector.settings().clone();
-    let mut renewed = Instant::now();
+    let mut renewed = acquired;
     loop {
-        tokio::select! {
-            () = tokio::time::sleep(settings.renew_interval) => {}
-            () = stop.wait() => return,
-        }
-        let still_leading = match elector.try_acquire_or_renew().await {
-            Ok(true) => {
-                renewed = Instant::now();
-                true
-            }
-            Ok(false) => false,
-            Err(error) => {
-                warn!(%error, "renewing the leader Lease failed");
-                renewed.elapsed() < settings.lease_duration
-            }
+        let deadline = tokio::time::Instant::from_std(renewed + settings.renew_deadline);
+        let renewal = async {
+            tokio::time::sleep(settings.renew_interval).await;
+            let attempt = Instant::now();
+            (attempt, elector.try_acquire_or_renew().await)
         };
-        if !still_leading {
-            warn!("lost the leader Lease; stopping");
-            lost.store(true, Ordering::SeqCst);
-            let _ = stop_tx.send(true);
-            return;
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline) => {
+                warn!(deadline = ?settings.renew_deadline, "no renewal of the leader Lease within the renew deadline");
+                return;
+            }
+            (attempt, result) = renewal => match result {
+                Ok(true) => renewed = attempt,
+                Ok(false) => {
+                    warn!("another replica holds the leader Lease");
+                    return;
+                }
+                Err(error) => warn!(%error, "renewing the leader Lease failed; retrying"),
+            },
         }
     }
 }

@@ -139,7 +139,7 @@ pub async fn run<K: AttachedKind>(api: Api<K>, ctx: Arc<Context>, stop: Stop) {
         .with_config(crate::controllers::controller_config())
         .graceful_shutdown_on(stop.wait())
         .run(
-            |object, ctx| timed(K::KIND, ctx.clone(), reconcile(object, ctx)),
+            |object, ctx| timed(ctx.clone(), ObjectRef::from_obj(&*object), reconcile(object, ctx)),
             error_policy::<K>,
             ctx,
         )

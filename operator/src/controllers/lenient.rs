@@ -82,7 +82,7 @@ where
         Err(error) => {
             let kind = K::kind(&()).into_owned();
             warn!(%kind, name = %object.name_any(), namespace = ?object.namespace(), %error, "skipping an object that does not parse");
-            tokio::spawn(report::<K>(ctx.clone(), object, error.to_string()));
+            ctx.tasks.spawn(report::<K>(ctx.clone(), object, error.to_string()));
             None
         }
     }

@@ -14,6 +14,7 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 use futures::{FutureExt, future};
 use kube::runtime::controller::Action;
+use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
 use tracing::{info, warn};
 use vestibule_crds::v1alpha1::{Client, ConsentPolicy, MfaPolicy, SocialProvider, Tenant};
@@ -65,19 +66,28 @@ pub fn tenant_controller_config() -> kube::runtime::controller::Config {
     controller_config().debounce(TENANT_DEBOUNCE)
 }
 
-/// Runs `reconcile` and records its duration and outcome.
-pub async fn timed(
-    kind: &'static str,
+/// Runs `reconcile` of `object`, records its duration, and forgets the object's past failures
+/// when it succeeds.
+pub async fn timed<K>(
     ctx: Arc<Context>,
+    object: ObjectRef<K>,
     reconcile: impl Future<Output = Result<Action, Error>>,
-) -> Result<Action, Error> {
+) -> Result<Action, Error>
+where
+    K: Resource<DynamicType = ()>,
+{
     let start = Instant::now();
     let result = reconcile.await;
-    ctx.metrics.reconciled(kind, start.elapsed());
+    ctx.metrics.reconciled(&K::kind(&()), start.elapsed());
+    if result.is_ok() {
+        ctx.retries.succeeded(&object.erase());
+    }
     result
 }
 
-/// Logs the failure, counts it by category, publishes a Warning Event, and retries soon.
+/// Logs the failure, counts it by category, publishes a Warning Event (folded into a series
+/// when it repeats) unless the status already reports it, and retries after the object's
+/// backoff.
 pub fn error_policy<K>(object: Arc<K>, error: &Error, ctx: Arc<Context>) -> Action
 where
     K: Resource<DynamicType = ()> + Send + Sync + 'static,
@@ -86,11 +96,13 @@ where
     let category = error.category();
     warn!(%kind, name = %object.name_any(), namespace = ?object.namespace(), %error, category, "reconcile failed");
     ctx.metrics.failed(&kind, category);
-    let reference = object.object_ref(&());
-    let message = error.to_string();
-    let ctx_for_event = ctx.clone();
-    tokio::spawn(async move {
-        events::publish_failure(&ctx_for_event, &reference, category, &message).await;
-    });
-    Action::requeue(ctx.config.error_backoff)
+    if !error.is_reported() {
+        let reference = object.object_ref(&());
+        let message = error.to_string();
+        let ctx_for_event = ctx.clone();
+        ctx.tasks.spawn(async move {
+            events::publish_failure(&ctx_for_event, &reference, category, &message).await;
+        });
+    }
+    Action::requeue(ctx.retries.failed(ObjectRef::from_obj(&*object).erase()))
 }

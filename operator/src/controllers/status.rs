@@ -1,5 +1,5 @@
-//! Writing an object's status: server-side apply of the whole status, only when it changed, and
-//! one Event per condition transition.
+//! Writing an object's status: server-side apply of the whole status by the kind's own field
+//! manager, only when it changed, and one Event per condition transition.
 
 use kube::api::{Patch, PatchParams};
 use kube::{Api, Resource, ResourceExt};
@@ -11,7 +11,7 @@ use crate::conditions::{Decided, transitions};
 use crate::context::Context;
 use crate::error::Error;
 use crate::events;
-use crate::names::FIELD_MANAGER;
+use crate::names::field_manager;
 
 /// Applies `status` to `object` unless it equals `current`, then publishes an Event for each
 /// condition in `decided` that changed. Returns whether it wrote.
@@ -41,7 +41,8 @@ where
         "kind": K::kind(&()),
         "status": status,
     });
-    api.patch_status(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&patch))
+    let manager = field_manager(&K::kind(&()));
+    api.patch_status(&name, &PatchParams::apply(&manager).force(), &Patch::Apply(&patch))
         .await
         .map_err(|source| Error::PatchStatus {
             what: format!("{} {namespace}/{name}", K::kind(&())),

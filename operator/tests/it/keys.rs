@@ -25,7 +25,10 @@ fn states(set: &SigningKeySet) -> Vec<(String, KeyState)> {
 #[tokio::test]
 async fn keys_rotate_with_overlap_and_survive_in_their_secret() {
     let (client, ns) = namespace().await;
-    let operator = start(config(&[&ns])).await;
+    let mut settings = config(&[&ns]);
+    // The margin for config propagation and JWKS caches is ten minutes by default.
+    settings.key_retention_margin = std::time::Duration::from_secs(2);
+    let operator = start(settings).await;
     let yaml = format!(
         "{}  signingKeys: {{rotationInterval: 1m}}\n  tokens: {{accessTokenLifetime: 10s, idTokenLifetime: 10s}}\n",
         tenant_yaml("demo")
@@ -80,7 +83,7 @@ async fn keys_rotate_with_overlap_and_survive_in_their_secret() {
         .collect();
     assert!(listed.contains(&next_kid));
 
-    // Once every token it signed has expired (10 s), it is dropped.
+    // Once every token it signed has expired (10 s), and the margin passed (2 s), it is dropped.
     eventually("the retired key dropped", || async {
         let set = published(&client, &ns).await?;
         (!set.keys.iter().any(|k| k.kid == first_kid)).then_some(())

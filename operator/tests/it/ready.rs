@@ -1,5 +1,5 @@
-//! A Tenant is Ready only when its Deployment has available replicas and every running pod
-//! serves the current config generation. No kubelet runs pods here, so the test plays its part:
+//! A Tenant is Ready only when its Deployment's rollout is complete and every ready pod serves
+//! the current config generation. No kubelet runs pods here, so the test plays its part:
 //! it marks the Deployment's pod Running and Ready on its own loopback address, where a tiny
 //! HTTP server answers `/readyz` with a generation the test controls.
 
@@ -104,7 +104,7 @@ async fn a_tenant_is_ready_only_when_its_pods_serve_the_current_generation() {
         t.status
             .as_ref()
             .and_then(|s| ready(&s.common.conditions))
-            .is_some_and(|r| r.2.contains("0 of 1 running"))
+            .is_some_and(|r| r.2.contains("0 of 1 ready pod"))
     })
     .await;
 

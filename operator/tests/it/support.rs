@@ -1,8 +1,11 @@
 //! What the tests share: an operator running in-process on a client that records every request,
 //! manifests, and waiting on conditions with a deadline.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::Secret;
@@ -22,14 +25,20 @@ use vestibule_operator::{OperatorConfig, RunError};
 /// How long any awaited condition may take.
 pub const TIMEOUT: Duration = Duration::from_secs(90);
 
-/// Every request an operator's client sent (method and path), and the refused ones.
+/// Every request an operator's client sent (when, method and path), and the refused ones.
 #[derive(Clone, Default)]
-pub struct Requests(Arc<Mutex<Vec<(http::Method, String)>>>, Arc<Mutex<Vec<String>>>);
+pub struct Requests(
+    Arc<Mutex<Vec<(Instant, http::Method, String)>>>,
+    Arc<Mutex<Vec<String>>>,
+);
 
 impl Requests {
     fn record(&self, request: &http::Request<Body>) {
         let path = request.uri().path().to_owned();
-        self.0.lock().unwrap().push((request.method().clone(), path));
+        self.0
+            .lock()
+            .unwrap()
+            .push((Instant::now(), request.method().clone(), path));
     }
 
     /// Requests the API server answered 403 Forbidden (their responses carry no path: counted).
@@ -44,13 +53,18 @@ impl Requests {
 
     /// Writes (POST, PUT, PATCH, DELETE), leaving out the Lease when `leases` is false.
     pub fn writes(&self, leases: bool) -> Vec<String> {
+        self.writes_at(leases).into_iter().map(|(_, write)| write).collect()
+    }
+
+    /// [`Requests::writes`] with the instant each was sent.
+    pub fn writes_at(&self, leases: bool) -> Vec<(Instant, String)> {
         self.0
             .lock()
             .unwrap()
             .iter()
-            .filter(|(method, _)| !matches!(*method, http::Method::GET | http::Method::HEAD | http::Method::OPTIONS))
-            .filter(|(_, path)| leases || !path.contains("/leases/"))
-            .map(|(method, path)| format!("{method} {path}"))
+            .filter(|(_, method, _)| !matches!(*method, http::Method::GET | http::Method::HEAD | http::Method::OPTIONS))
+            .filter(|(_, _, path)| leases || !path.contains("/leases/"))
+            .map(|(at, method, path)| (*at, format!("{method} {path}")))
             .collect()
     }
 
@@ -59,7 +73,7 @@ impl Requests {
         let requests = self.0.lock().unwrap();
         requests
             .iter()
-            .filter(|(m, p)| *m == http::Method::GET && p == path)
+            .filter(|(_, m, p)| *m == http::Method::GET && p == path)
             .count()
     }
 }
@@ -89,6 +103,63 @@ impl Operator {
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
     }
+
+    /// Waits until it exits by itself, and returns how it ended.
+    pub async fn exited(mut self) -> Result<(), RunError> {
+        // Held, not dropped: a dropped sender would ask the operator to stop.
+        let _stop = self.stop.take();
+        tokio::time::timeout(TIMEOUT, &mut self.task)
+            .await
+            .expect("the operator exits in time")
+            .unwrap()
+    }
+}
+
+/// Makes every Lease request of one client hang while set: a leader whose renewals stall.
+#[derive(Clone, Default)]
+pub struct LeaseStall(pub Arc<AtomicBool>);
+
+impl<S> tower::Layer<S> for LeaseStall {
+    type Service = Stalling<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Stalling {
+            inner,
+            stall: self.0.clone(),
+        }
+    }
+}
+
+/// The service of [`LeaseStall`].
+#[derive(Clone)]
+pub struct Stalling<S> {
+    inner: S,
+    stall: Arc<AtomicBool>,
+}
+
+impl<S> tower::Service<http::Request<Body>> for Stalling<S>
+where
+    S: tower::Service<http::Request<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let stalled = self.stall.load(Ordering::SeqCst) && request.uri().path().contains("/leases/");
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            if stalled {
+                std::future::pending::<()>().await;
+            }
+            response.await
+        })
+    }
 }
 
 /// Operator settings for a test acting in `namespaces`: fast polling, no Lease.
@@ -109,6 +180,11 @@ pub async fn start(config: OperatorConfig) -> Operator {
 
 /// Starts an operator with `config` on a request-recording client built from `client_config`.
 pub async fn start_as(config: OperatorConfig, client_config: kube::Config) -> Operator {
+    start_stalling(config, client_config, LeaseStall::default()).await
+}
+
+/// [`start_as`] with Lease requests that hang while `stall` is set.
+pub async fn start_stalling(config: OperatorConfig, client_config: kube::Config, stall: LeaseStall) -> Operator {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TEST_LOG").unwrap_or_else(|_| "off".into()))
         .with_test_writer()
@@ -129,6 +205,7 @@ pub async fn start_as(config: OperatorConfig, client_config: kube::Config) -> Op
     let client = ClientBuilder::try_from(client_config)
         .unwrap()
         .with_layer(&responses)
+        .with_layer(&stall)
         .with_layer(&layer)
         .build();
     let (stop, stopped) = oneshot::channel();

@@ -9,7 +9,7 @@ use kube::api::ObjectMeta;
 use vestibule_crds::v1alpha1::Client;
 
 use super::credentials::{self, CLIENT_SECRET_KEY, Credentials};
-use crate::names::{CLIENT_LABEL, FIELD_MANAGER, TENANT_ANNOTATION};
+use crate::names::{CLIENT_LABEL, MANAGED_BY, TENANT_ANNOTATION};
 
 /// What goes into the credentials Secret.
 pub struct SecretInputs<'a> {
@@ -49,7 +49,7 @@ pub fn secret(client: &Client, inputs: SecretInputs<'_>) -> Secret {
             name: Some(inputs.name),
             namespace: Some(inputs.namespace.to_owned()),
             labels: Some(BTreeMap::from([
-                ("app.kubernetes.io/managed-by".to_owned(), FIELD_MANAGER.to_owned()),
+                ("app.kubernetes.io/managed-by".to_owned(), MANAGED_BY.to_owned()),
                 (CLIENT_LABEL.to_owned(), client_name),
             ])),
             annotations: Some(annotations),

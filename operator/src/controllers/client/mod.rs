@@ -27,7 +27,7 @@ use crate::conditions::Decided;
 use crate::context::Context;
 use crate::controllers::{attach, changes, error_policy, lenient, timed};
 use crate::error::Error;
-use crate::names::CLIENT_LABEL;
+use crate::names::{CLIENT_LABEL, field_manager};
 use crate::runner::Stop;
 use crate::ssa;
 
@@ -69,7 +69,11 @@ pub async fn run(api: Api<Client>, ctx: Arc<Context>, stop: Stop) {
         .run(
             move |client, ctx| {
                 let (store, configs) = (store.clone(), configs.clone());
-                timed("Client", ctx.clone(), reconcile(client, ctx, store, configs))
+                timed(
+                    ctx.clone(),
+                    ObjectRef::from_obj(&*client),
+                    reconcile(client, ctx, store, configs),
+                )
             },
             error_policy::<Client>,
             ctx,
@@ -125,8 +129,9 @@ pub async fn reconcile(
         },
     );
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
-    ssa::apply(&secrets, desired).await?;
-    remove_renamed_secret(&secrets, &observed, &secret_name, &name).await?;
+    ssa::apply(&secrets, desired, &field_manager("Client")).await?;
+    let uid = client.uid().unwrap_or_default();
+    remove_renamed_secret(&secrets, &observed, &secret_name, &name, &uid).await?;
     let decided = status::served(&client, &namespace, tenant, &observed, credentials.as_ref(), now);
     status::write(&ctx, &client, &namespace, Some(secret_name), decided).await?;
     let requeue = next_change
@@ -149,13 +154,14 @@ async fn remove_renamed_secret(
     observed: &Observed,
     current: &str,
     client: &str,
+    owner_uid: &str,
 ) -> Result<(), Error> {
     let Some(old) = &observed.credentials else {
         return Ok(());
     };
     let old_name = old.name_any();
     if old_name != current && old.labels().get(CLIENT_LABEL).map(String::as_str) == Some(client) {
-        ssa::delete_if_present(secrets, &old_name).await?;
+        ssa::delete_owned(secrets, &old_name, owner_uid).await?;
     }
     Ok(())
 }

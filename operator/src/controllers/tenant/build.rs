@@ -13,7 +13,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kube::api::ObjectMeta;
 use kube::{Resource, ResourceExt};
-use vestibule_crds::v1alpha1::{DatabaseChoice, Tenant};
+use vestibule_crds::v1alpha1::{DatabaseChoice, RetainPolicy, Tenant};
 
 use super::{network, workload};
 use crate::names::{CONFIG_KEY, KEYS_KEY, config_secret, data_claim, keys_secret, tenant_labels};
@@ -103,9 +103,16 @@ fn secret(tenant: &Tenant, name: String, key: &str, content: &str) -> Secret {
     }
 }
 
+/// The embedded database's claim. Under `Retain` it has no owner reference, so deleting the
+/// Tenant leaves it (and every user) in place; under `Delete` the garbage collector removes it
+/// with the Tenant.
 fn claim(tenant: &Tenant, size: &str, class: Option<String>) -> PersistentVolumeClaim {
+    let mut metadata = metadata(tenant, data_claim(&tenant.name_any()));
+    if tenant.spec.retain_policy() == RetainPolicy::Retain {
+        metadata.owner_references = None;
+    }
     PersistentVolumeClaim {
-        metadata: metadata(tenant, data_claim(&tenant.name_any())),
+        metadata,
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(vec!["ReadWriteOnce".into()]),
             resources: Some(VolumeResourceRequirements {

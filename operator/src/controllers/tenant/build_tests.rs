@@ -42,6 +42,28 @@ fn every_child_is_owned_by_the_tenant() {
 }
 
 #[test]
+fn the_database_claim_outlives_the_tenant_unless_told_to_go_with_it() {
+    let retained = children(&tenant("issuer: https://id.example.com"), &inputs());
+    let claim = retained.claim.unwrap();
+    assert_eq!(claim.metadata.owner_references, None);
+    assert_eq!(
+        claim
+            .metadata
+            .labels
+            .unwrap()
+            .get("vestibule.dev/tenant")
+            .map(String::as_str),
+        Some("demo")
+    );
+    let deleted = children(
+        &tenant("issuer: https://id.example.com\nstorage: {retainPolicy: Delete}"),
+        &inputs(),
+    );
+    let owner = &deleted.claim.unwrap().metadata.owner_references.unwrap()[0];
+    assert_eq!(owner.uid, "tenant-uid");
+}
+
+#[test]
 fn the_idp_container_is_hardened_and_probed() {
     let children = children(&tenant("issuer: https://id.example.com"), &inputs());
     let pod = children.deployment.spec.unwrap().template.spec.unwrap();

@@ -8,13 +8,14 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use vestibule_crds::config::TenantConfig;
-use vestibule_crds::keys::{SigningKey, SigningKeySet};
+use vestibule_crds::keys::SigningKeySet;
 use vestibule_crds::v1alpha1::{Client, DatabaseChoice, SecretKeyRef, Tenant};
 
+use super::error::DereferenceError;
+use super::keys::StoredKeys;
 use crate::context::Context;
-use crate::controllers::client::dereference::{parse_config, read_secret};
+use crate::controllers::client::dereference::parse_config;
 use crate::controllers::{attach, lenient};
-use crate::error::Error;
 use crate::listing;
 use crate::names::{CLIENT_LABEL, KEYS_KEY, config_secret, keys_secret};
 
@@ -43,15 +44,29 @@ pub struct Observed {
     pub previous_config: Option<TenantConfig>,
     /// The generation of the config served so far.
     pub previous_generation: Option<i64>,
-    /// The signing keys so far.
-    pub keys: Vec<SigningKey>,
+    /// The signing keys Secret as read.
+    pub keys: StoredKeys,
+    /// The keys Secret's resourceVersion: a key write is made only if it is still this one.
+    pub keys_version: Option<String>,
+}
+
+/// Reads what one Tenant's reconcile needs, naming the Tenant in every failure.
+struct Reader<'a> {
+    ctx: &'a Arc<Context>,
+    tenant: String,
+    namespace: &'a str,
 }
 
 /// Reads it all.
-pub async fn observe(ctx: &Arc<Context>, tenant: &Tenant, namespace: &str) -> Result<Observed, Error> {
+pub async fn observe(ctx: &Arc<Context>, tenant: &Tenant, namespace: &str) -> Result<Observed, DereferenceError> {
     let name = tenant.name_any();
+    let reader = Reader {
+        ctx,
+        tenant: format!("{namespace}/{name}"),
+        namespace,
+    };
     let database_url = match tenant.spec.database.choice() {
-        DatabaseChoice::Postgres(postgres) => Some(secret_value(ctx, namespace, &postgres.url_secret_ref).await?),
+        DatabaseChoice::Postgres(postgres) => Some(reader.secret_value(&postgres.url_secret_ref).await?),
         DatabaseChoice::Embedded(_) => None,
     };
     let smtp_password = match tenant
@@ -60,42 +75,70 @@ pub async fn observe(ctx: &Arc<Context>, tenant: &Tenant, namespace: &str) -> Re
         .as_ref()
         .and_then(|e| e.smtp.password_secret_ref.as_ref())
     {
-        Some(reference) => Some(secret_value(ctx, namespace, reference).await?),
+        Some(reference) => Some(reader.secret_value(reference).await?),
         None => None,
     };
-    let config = read_secret(ctx, namespace, &config_secret(&name)).await?;
-    let keys = read_secret(ctx, namespace, &keys_secret(&name)).await?;
+    let config = reader.secret(&config_secret(&name)).await?;
+    let keys = reader.secret(&keys_secret(&name)).await?;
     Ok(Observed {
-        clients: clients(ctx, namespace, &name).await?,
+        clients: reader.clients(&name).await?,
         database_url,
         smtp_password,
         previous_config: config.as_ref().and_then(parse_config),
         previous_generation: config.as_ref().and_then(raw_generation),
-        keys: keys.as_ref().map(parse_keys).unwrap_or_default(),
+        keys_version: keys.as_ref().and_then(|secret| secret.resource_version()),
+        keys: stored_keys(keys.as_ref()),
     })
 }
 
-async fn clients(ctx: &Arc<Context>, namespace: &str, name: &str) -> Result<Vec<ClientEntry>, Error> {
-    let mut entries = Vec::new();
-    for scope in ctx.scope.namespaces() {
-        let api = lenient::raw_api::<Client>(&ctx.client, scope.as_deref());
-        let list: Vec<Client> = lenient::list(ctx, &api).await.map_err(|source| Error::Read {
-            what: "Clients".into(),
-            source,
-        })?;
-        // One list of every credentials Secret in scope, not one read per Client.
-        let mut credentials = credentials_secrets(ctx, scope.as_deref()).await?;
-        for client in list {
-            let own = client.namespace().unwrap_or_default();
-            if !attach::refers_to(&client.spec.tenant_ref, &own, namespace, name) {
-                continue;
-            }
-            let secret_name = client.spec.effective_secret_name(&client.name_any());
-            let credentials = credentials.remove(&(own, secret_name));
-            entries.push(ClientEntry { client, credentials });
-        }
+impl Reader<'_> {
+    fn failed(&self, what: String) -> impl FnOnce(kube::Error) -> DereferenceError {
+        let tenant = self.tenant.clone();
+        move |source| DereferenceError { tenant, what, source }
     }
-    Ok(entries)
+
+    async fn secret(&self, name: &str) -> Result<Option<Secret>, DereferenceError> {
+        let api: Api<Secret> = Api::namespaced(self.ctx.client.clone(), self.namespace);
+        let what = format!("Secret {}/{name}", self.namespace);
+        api.get_opt(name).await.map_err(self.failed(what))
+    }
+
+    async fn secret_value(&self, reference: &SecretKeyRef) -> Result<SecretValue, DereferenceError> {
+        let namespace = self.namespace;
+        let Some(secret) = self.secret(&reference.name).await? else {
+            return Ok(Err(format!("Secret {namespace}/{} does not exist", reference.name)));
+        };
+        let value = secret
+            .data
+            .as_ref()
+            .and_then(|data| data.get(&reference.key))
+            .and_then(|bytes| String::from_utf8(bytes.0.clone()).ok());
+        Ok(value.ok_or_else(|| format!("Secret {namespace}/{} has no key {}", reference.name, reference.key)))
+    }
+
+    async fn clients(&self, name: &str) -> Result<Vec<ClientEntry>, DereferenceError> {
+        let mut entries = Vec::new();
+        for scope in self.ctx.scope.namespaces() {
+            let api = lenient::raw_api::<Client>(&self.ctx.client, scope.as_deref());
+            let list: Vec<Client> = lenient::list(self.ctx, &api)
+                .await
+                .map_err(self.failed("Clients".into()))?;
+            // One list of every credentials Secret in scope, not one read per Client.
+            let mut credentials = credentials_secrets(self.ctx, scope.as_deref())
+                .await
+                .map_err(self.failed("Client credentials Secrets".into()))?;
+            for client in list {
+                let own = client.namespace().unwrap_or_default();
+                if !attach::refers_to(&client.spec.tenant_ref, &own, self.namespace, name) {
+                    continue;
+                }
+                let secret_name = client.spec.effective_secret_name(&client.name_any());
+                let credentials = credentials.remove(&(own, secret_name));
+                entries.push(ClientEntry { client, credentials });
+            }
+        }
+        Ok(entries)
+    }
 }
 
 /// The Client credentials Secrets (the operator labels each) of one namespace, or of all, by
@@ -103,7 +146,7 @@ async fn clients(ctx: &Arc<Context>, namespace: &str, name: &str) -> Result<Vec<
 async fn credentials_secrets(
     ctx: &Context,
     namespace: Option<&str>,
-) -> Result<HashMap<(String, String), Secret>, Error> {
+) -> Result<HashMap<(String, String), Secret>, kube::Error> {
     let api: Api<Secret> = match namespace {
         Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
         None => Api::all(ctx.client.clone()),
@@ -112,25 +155,8 @@ async fn credentials_secrets(
         listing::slim(&mut secret);
         Some(((secret.namespace().unwrap_or_default(), secret.name_any()), secret))
     })
-    .await
-    .map_err(|source| Error::Read {
-        what: "Client credentials Secrets".into(),
-        source,
-    })?;
+    .await?;
     Ok(secrets.into_iter().collect())
-}
-
-async fn secret_value(ctx: &Context, namespace: &str, reference: &SecretKeyRef) -> Result<SecretValue, Error> {
-    let secret = read_secret(ctx, namespace, &reference.name).await?;
-    let Some(secret) = secret else {
-        return Ok(Err(format!("Secret {namespace}/{} does not exist", reference.name)));
-    };
-    let value = secret
-        .data
-        .as_ref()
-        .and_then(|data| data.get(&reference.key))
-        .and_then(|bytes| String::from_utf8(bytes.0.clone()).ok());
-    Ok(value.ok_or_else(|| format!("Secret {namespace}/{} has no key {}", reference.name, reference.key)))
 }
 
 /// The `generation` of a config Secret, even if the rest no longer parses. Read from its
@@ -146,14 +172,18 @@ fn top_level_generation(document: &str) -> Option<i64> {
     value.trim().parse().ok()
 }
 
-fn parse_keys(secret: &Secret) -> Vec<SigningKey> {
-    secret
-        .data
-        .as_ref()
-        .and_then(|data| data.get(KEYS_KEY))
-        .and_then(|bytes| serde_json::from_slice::<SigningKeySet>(&bytes.0).ok())
-        .map(|set| set.keys)
-        .unwrap_or_default()
+/// What the keys Secret holds: its keys, or why there are none.
+fn stored_keys(secret: Option<&Secret>) -> StoredKeys {
+    let Some(secret) = secret else {
+        return StoredKeys::Missing;
+    };
+    let Some(bytes) = secret.data.as_ref().and_then(|data| data.get(KEYS_KEY)) else {
+        return StoredKeys::Unreadable(format!("it has no key {KEYS_KEY}"));
+    };
+    match serde_json::from_slice::<SigningKeySet>(&bytes.0) {
+        Ok(set) => StoredKeys::Found(set.keys),
+        Err(error) => StoredKeys::Unreadable(format!("{KEYS_KEY} does not parse: {error}")),
+    }
 }
 
 #[cfg(test)]

@@ -6,12 +6,65 @@
 //! signs. It is promoted when the interval ends (and not before it has been published for the
 //! lead), and the old active key becomes `retired`. A retired key stays published until every
 //! token it may have signed has expired: the longest access or ID token lifetime after its
-//! retirement.
+//! retirement, plus a margin for the config to reach the pods and for verifiers' JWKS caches.
+//!
+//! Keys are never silently replaced: when the status lists keys but their Secret is gone or
+//! unreadable, no new key is made (every token issued would stop verifying) until the Secret is
+//! restored or the `vestibule.dev/regenerate-keys` annotation asks for new ones.
 
 use jiff::{SignedDuration, Timestamp};
+use kube::ResourceExt;
 use vestibule_crds::Duration;
 use vestibule_crds::keys::{KeyError, KeyState, SigningKey};
-use vestibule_crds::v1alpha1::{SigningAlgorithm, SigningKeySettings};
+use vestibule_crds::v1alpha1::{SigningAlgorithm, SigningKeySettings, Tenant};
+
+use super::error::KeysError;
+use crate::conditions::{Decided, Reason};
+use crate::names::{REGENERATE_KEYS_ANNOTATION, keys_secret};
+
+/// What the keys Secret held when it was read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum StoredKeys {
+    /// There is no keys Secret.
+    #[default]
+    Missing,
+    /// The Secret exists, but its keys cannot be read; why.
+    Unreadable(String),
+    /// The keys it holds.
+    Found(Vec<SigningKey>),
+}
+
+/// The keys to plan from, and the `regenerate-keys` value acted on (if new keys replace lost
+/// ones); `SigningKeysLost` when keys the status lists are gone and no new value asks for more.
+pub fn recover(tenant: &Tenant, stored: &StoredKeys) -> Result<(Vec<SigningKey>, Option<String>), Decided> {
+    let status = tenant.status.as_ref();
+    let handled = status.and_then(|s| s.keys_regenerated_for.clone());
+    let why = match stored {
+        StoredKeys::Found(keys) if !keys.is_empty() => return Ok((keys.clone(), handled)),
+        StoredKeys::Found(_) => "holds no keys".to_owned(),
+        StoredKeys::Missing => "does not exist".to_owned(),
+        StoredKeys::Unreadable(reason) => format!("is unreadable: {reason}"),
+    };
+    let listed: Vec<&str> = status
+        .map(|s| s.signing_keys.iter().map(|key| key.kid.as_str()).collect())
+        .unwrap_or_default();
+    if listed.is_empty() {
+        return Ok((Vec::new(), handled));
+    }
+    let requested = tenant.annotations().get(REGENERATE_KEYS_ANNOTATION);
+    if let Some(value) = requested.filter(|value| Some(*value) != handled.as_ref()) {
+        return Ok((Vec::new(), Some(value.clone())));
+    }
+    let secret = keys_secret(&tenant.name_any());
+    Err(Decided::ready(
+        false,
+        Reason::SigningKeysLost,
+        format!(
+            "the status lists signing keys {} but Secret {secret} {why}; new keys would invalidate every token issued, so none are made: restore the Secret, or set the annotation {REGENERATE_KEYS_ANNOTATION} to a new value to generate new keys",
+            listed.join(", ")
+        ),
+    ))
+}
 
 /// What the keys should become.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,13 +77,8 @@ pub struct KeyPlan {
     pub next_change: Option<Timestamp>,
 }
 
-/// Plans the key set at `now`.
-pub fn plan(
-    existing: &[SigningKey],
-    settings: &SigningKeySettings,
-    max_token_lifetime: Duration,
-    now: Timestamp,
-) -> KeyPlan {
+/// Plans the key set at `now`; a retired key stays published for `retention` after it retired.
+pub fn plan(existing: &[SigningKey], settings: &SigningKeySettings, retention: Duration, now: Timestamp) -> KeyPlan {
     let mut plan = KeyPlan {
         keys: Vec::new(),
         generate: Vec::new(),
@@ -48,9 +96,9 @@ pub fn plan(
     for &alg in &settings.algorithms {
         plan_algorithm(&mut plan, &mut retired, existing, alg, settings, now);
     }
-    let lifetime = max_token_lifetime.to_signed();
+    let retention = retention.to_signed();
     for key in retired {
-        let drop_at = plus(key.retired.unwrap_or(now), lifetime);
+        let drop_at = plus(key.retired.unwrap_or(now), retention);
         if now < drop_at {
             plan.wake_at(drop_at);
             plan.keys.push(key);
@@ -160,6 +208,26 @@ impl KeyPlan {
         }
         sort(&mut keys);
         Ok(keys)
+    }
+
+    /// [`KeyPlan::fulfil`] on a blocking thread when keys are to be generated: an RSA key takes
+    /// up to a second of CPU, which must not stall the operator's event loop (it runs every
+    /// reconcile, watch and Lease renewal). `tenant` names the Tenant in errors.
+    pub async fn fulfil_off_loop(self, now: Timestamp, tenant: &str) -> Result<Vec<SigningKey>, KeysError> {
+        let generate = |source| KeysError::Generate {
+            tenant: tenant.to_owned(),
+            source,
+        };
+        if self.generate.is_empty() {
+            return self.fulfil(now).map_err(generate);
+        }
+        tokio::task::spawn_blocking(move || self.fulfil(now))
+            .await
+            .map_err(|error| KeysError::Task {
+                tenant: tenant.to_owned(),
+                reason: error.to_string(),
+            })?
+            .map_err(generate)
     }
 }
 

@@ -1,9 +1,10 @@
 //! The rotation planner under controlled time.
 
 use jiff::{SignedDuration, Timestamp};
+use kube::ResourceExt;
 use vestibule_crds::Duration;
 use vestibule_crds::keys::{KeyState, SigningKey};
-use vestibule_crds::v1alpha1::{SigningAlgorithm, SigningKeySettings};
+use vestibule_crds::v1alpha1::{SigningAlgorithm, SigningKeySettings, Tenant};
 
 use super::*;
 
@@ -210,5 +211,80 @@ fn a_full_cycle_always_publishes_before_signing_and_overlaps() {
         published_at.len() >= 4,
         "three rotations happened: {}",
         published_at.len()
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn rsa_keys_are_generated_off_the_event_loop() {
+    let plan = plan(&[], &settings(24), LIFETIME, at(0));
+    assert_eq!(plan.generate, [(SigningAlgorithm::Rs256, KeyState::Active)]);
+    let generating = tokio::spawn(plan.fulfil_off_loop(at(0), "shop/demo"));
+    // One turn of this single-threaded loop runs the spawned task until it waits: generated on
+    // the loop, the key would be done by now.
+    tokio::task::yield_now().await;
+    assert!(
+        !generating.is_finished(),
+        "the loop was blocked while the RSA key was generated"
+    );
+    let keys = generating.await.unwrap().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].alg, SigningAlgorithm::Rs256);
+}
+
+fn tenant_listing(kids: &[&str], annotation: Option<&str>, handled: Option<&str>) -> Tenant {
+    let mut tenant: Tenant = serde_json::from_value(serde_json::json!({
+        "apiVersion": "vestibule.dev/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": "demo", "namespace": "shop"},
+        "spec": {"issuer": "https://id.example.com"},
+        "status": {
+            "signingKeys": kids.iter().map(|kid| serde_json::json!({"kid": kid, "alg": "RS256", "state": "active"})).collect::<Vec<_>>(),
+            "keysRegeneratedFor": handled,
+        },
+    }))
+    .unwrap();
+    if let Some(value) = annotation {
+        tenant
+            .annotations_mut()
+            .insert("vestibule.dev/regenerate-keys".into(), value.into());
+    }
+    tenant
+}
+
+#[test]
+fn lost_keys_are_reported_not_replaced() {
+    let tenant = tenant_listing(&["k1"], None, None);
+    for stored in [
+        StoredKeys::Missing,
+        StoredKeys::Unreadable("jwks.json does not parse".into()),
+    ] {
+        let refusal = recover(&tenant, &stored).unwrap_err();
+        assert_eq!(refusal.reason, Reason::SigningKeysLost);
+        assert!(
+            refusal.message.contains("k1") && refusal.message.contains("demo-idp-keys"),
+            "{}",
+            refusal.message
+        );
+    }
+    let kept = key(SigningAlgorithm::Rs256, KeyState::Active, 0);
+    let (keys, _) = recover(&tenant, &StoredKeys::Found(vec![kept.clone()])).unwrap();
+    assert_eq!(keys, [kept]);
+}
+
+#[test]
+fn a_new_tenant_starts_without_keys_and_a_new_annotation_value_regenerates_once() {
+    let fresh = tenant_listing(&[], None, None);
+    assert_eq!(recover(&fresh, &StoredKeys::Missing).unwrap(), (Vec::new(), None));
+    let asked = tenant_listing(&["k1"], Some("2024-01"), None);
+    assert_eq!(
+        recover(&asked, &StoredKeys::Missing).unwrap(),
+        (Vec::new(), Some("2024-01".to_owned()))
+    );
+    let handled = tenant_listing(&["k2"], Some("2024-01"), Some("2024-01"));
+    let refusal = recover(&handled, &StoredKeys::Missing).unwrap_err();
+    assert_eq!(
+        refusal.reason,
+        Reason::SigningKeysLost,
+        "the same value regenerates only once"
     );
 }

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod build;
 pub mod dereference;
+pub mod error;
 pub mod keys;
 pub mod network;
 pub mod readiness;
@@ -26,16 +27,20 @@ use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::{self, ObjectRef, Store, reflector};
 use kube::runtime::watcher;
 use kube::{Api, Resource, ResourceExt};
-use vestibule_crds::keys::SigningKeySet;
+use vestibule_crds::keys::{SigningKey, SigningKeySet};
 use vestibule_crds::v1alpha1::{Client, DatabaseChoice, Tenant};
 
+use self::apply::Outcome;
 use self::build::BuildInputs;
+use self::error::{ApplyStepError, RenderError};
 use self::status::Served;
+use crate::conditions::{Decided, Reason};
 use crate::context::Context;
 use crate::controllers::{changes, error_policy, lenient, timed};
 use crate::error::Error;
 use crate::names::{TENANT_ANNOTATION, TENANT_LABEL};
 use crate::runner::Stop;
+use crate::ssa::ApplyError;
 
 /// Runs the Tenant controller for `api` (one namespace, or all) until `stop`.
 pub async fn run(api: Api<Tenant>, ctx: Arc<Context>, stop: Stop) {
@@ -76,7 +81,7 @@ pub async fn run(api: Api<Tenant>, ctx: Arc<Context>, stop: Stop) {
         .with_config(crate::controllers::tenant_controller_config())
         .graceful_shutdown_on(stop.wait())
         .run(
-            |tenant, ctx| timed("Tenant", ctx.clone(), reconcile(tenant, ctx)),
+            |tenant, ctx| timed(ctx.clone(), ObjectRef::from_obj(&*tenant), reconcile(tenant, ctx)),
             error_policy::<Tenant>,
             ctx,
         )
@@ -125,18 +130,16 @@ fn referring_tenants(store: &Store<Tenant>, secret: &Secret) -> Vec<ObjectRef<Te
         .collect()
 }
 
-/// One reconcile of a Tenant.
+/// One reconcile of a Tenant: dereference, validate, render, keys, apply, readiness, status.
 pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action, Error> {
     let namespace = tenant.namespace().ok_or(Error::MissingMetadata("namespace"))?;
     let name = tenant.name_any();
+    let id = format!("{namespace}/{name}");
     let now = Timestamp::now();
     let observed = dereference::observe(&ctx, &tenant, &namespace).await?;
     let valid = match validate::validate(&tenant, &observed) {
         Ok(valid) => valid,
-        Err(refusal) => {
-            status::write(&ctx, &tenant, &status::refused_status(&tenant, &refusal), &[refusal]).await?;
-            return Ok(Action::requeue(ctx.config.resync));
-        }
+        Err(refusal) => return refuse(&ctx, &tenant, refusal).await,
     };
     let clients = render::admitted_clients(&tenant, &observed.clients, now);
     let config = render::render(
@@ -147,22 +150,26 @@ pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action,
         observed.previous_generation,
     );
     if let Err(errors) = config.validate() {
-        let refusal = crate::conditions::Decided::ready(
-            false,
-            crate::conditions::Reason::InvalidSpec,
-            format!("the rendered config is invalid: {errors}"),
-        );
-        status::write(&ctx, &tenant, &status::refused_status(&tenant, &refusal), &[refusal]).await?;
-        return Ok(Action::requeue(ctx.config.resync));
+        let message = format!("the rendered config is invalid: {errors}");
+        return refuse(&ctx, &tenant, Decided::ready(false, Reason::InvalidSpec, message)).await;
     }
-    let lifetime = render::max_token_lifetime(&config);
-    let plan = keys::plan(&observed.keys, &tenant.spec.signing_keys, lifetime, now);
-    let keys = plan.fulfil(now)?;
-    let next_rotation = keys::plan(&keys, &tenant.spec.signing_keys, lifetime, now).next_change;
+    let config_yaml = render::to_yaml(&config, &id)?;
+    if let Err(refusal) = render::check_size(&config_yaml) {
+        return stall(&ctx, &tenant, refusal).await;
+    }
+    let (existing, keys_regenerated_for) = match keys::recover(&tenant, &observed.keys) {
+        Ok(recovered) => recovered,
+        Err(refusal) => return stall(&ctx, &tenant, refusal).await,
+    };
+    let retention = render::key_retention(&config, ctx.config.key_retention_margin);
+    let settings = &tenant.spec.signing_keys;
+    let keys = keys::plan(&existing, settings, retention, now)
+        .fulfil_off_loop(now, &id)
+        .await?;
+    let next_rotation = keys::plan(&keys, settings, retention, now).next_change;
     let inputs = BuildInputs {
-        config_yaml: serde_yaml::to_string(&config).map_err(|e| serialize("the config", e.to_string()))?,
-        keys_json: serde_json::to_string_pretty(&SigningKeySet { keys: keys.clone() })
-            .map_err(|e| serialize("the signing keys", e.to_string()))?,
+        config_yaml,
+        keys_json: keys_json(&keys, &id)?,
         image: tenant
             .spec
             .image
@@ -172,12 +179,18 @@ pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action,
         database_hash: valid.database_hash.clone(),
         policy_v1: ctx.capabilities.policy_v1,
     };
-    apply::apply(&ctx, &namespace, &name, build::children(&tenant, &inputs)).await?;
+    let children = build::children(&tenant, &inputs);
+    match apply::apply(&ctx, &tenant, children, observed.keys_version.as_deref()).await {
+        Ok(Outcome::Written(_)) => {}
+        Ok(Outcome::NameConflict(objects)) => return stall(&ctx, &tenant, name_conflict(&objects)).await,
+        Err(error) => return Err(apply_failed(&ctx, &tenant, error).await),
+    }
     let readiness = readiness::observe(&ctx, &namespace, &name, config.generation).await?;
     let served = Served {
         config: &config,
         keys: &keys,
         readiness: &readiness,
+        keys_regenerated_for,
     };
     let decided = status::decide(&tenant, &served, ctx.capabilities.policy_v1);
     status::write(
@@ -197,12 +210,75 @@ pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action,
     ))
 }
 
+/// Reports a refusal the spec (or a referenced Secret) must fix; their watches bring the fix.
+async fn refuse(ctx: &Context, tenant: &Tenant, refusal: Decided) -> Result<Action, Error> {
+    report(ctx, tenant, &refusal).await?;
+    Ok(Action::requeue(ctx.config.resync))
+}
+
+/// Reports a Tenant that cannot progress until someone acts, and retries it with backoff (what
+/// must change is not always watched, such as a user's own object holding a name).
+async fn stall(ctx: &Context, tenant: &Tenant, refusal: Decided) -> Result<Action, Error> {
+    report(ctx, tenant, &refusal).await?;
+    Err(stalled(tenant, refusal))
+}
+
+/// Puts a failed write into the status: `WriteRefused` (stalled) when the API server refused
+/// it, `ApplyFailed` (retried) otherwise. A lost race on the keys is only retried.
+async fn apply_failed(ctx: &Context, tenant: &Tenant, error: ApplyStepError) -> Error {
+    if matches!(error.source, ApplyError::Stale { .. }) {
+        return error.into();
+    }
+    let refused = error.source.is_refusal();
+    let reason = if refused {
+        Reason::WriteRefused
+    } else {
+        Reason::ApplyFailed
+    };
+    let decided = Decided::ready(false, reason, error.to_string());
+    match report(ctx, tenant, &decided).await {
+        Err(status_error) => status_error,
+        Ok(()) if refused => stalled(tenant, decided),
+        Ok(()) => error.into(),
+    }
+}
+
+async fn report(ctx: &Context, tenant: &Tenant, refusal: &Decided) -> Result<(), Error> {
+    let status = status::refused_status(tenant, refusal);
+    status::write(ctx, tenant, &status, std::slice::from_ref(refusal)).await?;
+    Ok(())
+}
+
+fn stalled(tenant: &Tenant, decided: Decided) -> Error {
+    let what = format!(
+        "Tenant {}/{}",
+        tenant.namespace().unwrap_or_default(),
+        tenant.name_any()
+    );
+    Error::Stalled { what, decided }
+}
+
+fn name_conflict(objects: &[String]) -> Decided {
+    Decided::ready(
+        false,
+        Reason::NameConflict,
+        format!(
+            "{} exist(s) and not by this Tenant: the operator leaves them alone and writes nothing until they are removed or renamed",
+            objects.join(", ")
+        ),
+    )
+}
+
+fn keys_json(keys: &[SigningKey], tenant: &str) -> Result<String, RenderError> {
+    serde_json::to_string_pretty(&SigningKeySet { keys: keys.to_vec() }).map_err(|error| RenderError {
+        tenant: tenant.to_owned(),
+        what: "the signing keys",
+        reason: error.to_string(),
+    })
+}
+
 fn until(at: Option<Timestamp>, now: Timestamp) -> Option<Duration> {
     let wait: Duration = at?.duration_since(now).try_into().ok()?;
     // Wake just after the instant, so the plan sees it as reached.
     Some(wait + Duration::from_millis(200))
-}
-
-fn serialize(what: &'static str, reason: String) -> Error {
-    Error::Serialize { what, reason }
 }

@@ -10,7 +10,9 @@ use vestibule_crds::config::{ClientConfig, EmailConfig, TenantConfig};
 use vestibule_crds::v1alpha1::{ClientType, Tenant};
 
 use super::dereference::ClientEntry;
+use super::error::RenderError;
 use super::validate::Valid;
+use crate::conditions::{Decided, Reason};
 use crate::controllers::client::{admission, credentials};
 use crate::names::TENANT_ANNOTATION;
 
@@ -107,6 +109,40 @@ pub fn max_token_lifetime(config: &TenantConfig) -> Duration {
         .flat_map(|client| [client.access_token_lifetime, client.id_token_lifetime])
         .flatten();
     tenant.into_iter().chain(clients).max().unwrap_or_default()
+}
+
+/// The most data a Secret may hold: Kubernetes' `MaxSecretSize`, 1 MiB.
+pub const MAX_SECRET_BYTES: usize = 1024 * 1024;
+
+/// `config` as the YAML the IdP reads; `tenant` (`namespace/name`) names it in errors.
+pub fn to_yaml(config: &TenantConfig, tenant: &str) -> Result<String, RenderError> {
+    serde_yaml::to_string(config).map_err(|error| RenderError {
+        tenant: tenant.to_owned(),
+        what: "the config",
+        reason: error.to_string(),
+    })
+}
+
+/// `ConfigTooLarge` unless `yaml` fits in the config Secret: checked before writing, since the
+/// API server would refuse the whole Secret and the IdP would keep an ever older config.
+pub fn check_size(yaml: &str) -> Result<(), Decided> {
+    if yaml.len() <= MAX_SECRET_BYTES {
+        return Ok(());
+    }
+    Err(Decided::ready(
+        false,
+        Reason::ConfigTooLarge,
+        format!(
+            "the rendered config is {} bytes, over the {MAX_SECRET_BYTES} bytes a Secret can hold: attach fewer or smaller Clients to this Tenant",
+            yaml.len()
+        ),
+    ))
+}
+
+/// How long a retired signing key stays published: until every token it may have signed has
+/// expired, plus `margin` (config propagation to the pods and the JWKS cache lifetime).
+pub fn key_retention(config: &TenantConfig, margin: std::time::Duration) -> Duration {
+    Duration::from_secs(max_token_lifetime(config).as_secs().saturating_add(margin.as_secs()))
 }
 
 #[cfg(test)]

@@ -150,3 +150,12 @@ fn the_served_generation_is_read_back_from_the_written_config() {
     };
     assert_eq!(super::super::dereference::raw_generation(&secret), Some(8));
 }
+
+#[test]
+fn a_config_over_the_secret_limit_is_refused_with_its_size_and_the_limit() {
+    assert!(check_size(&"x".repeat(MAX_SECRET_BYTES)).is_ok());
+    let refusal = check_size(&"x".repeat(MAX_SECRET_BYTES + 1)).unwrap_err();
+    assert_eq!(refusal.reason, crate::conditions::Reason::ConfigTooLarge);
+    assert!(refusal.message.contains("1048577 bytes"), "{}", refusal.message);
+    assert!(refusal.message.contains("1048576"), "{}", refusal.message);
+}

@@ -6,7 +6,7 @@ use vestibule_crds::config::TenantConfig;
 use vestibule_crds::keys::SigningKey;
 use vestibule_crds::v1alpha1::{CommonStatus, SigningKeyStatus, Tenant, TenantStatus};
 
-use super::readiness::Readiness;
+use super::readiness::{Readiness, Rollout};
 use crate::conditions::{self, DISRUPTION_BUDGET, Decided, Reason};
 use crate::context::Context;
 use crate::controllers::status as write_status;
@@ -20,15 +20,20 @@ pub struct Served<'a> {
     pub keys: &'a [SigningKey],
     /// The pods' answer.
     pub readiness: &'a Readiness,
+    /// The `regenerate-keys` annotation value acted on so far.
+    pub keys_regenerated_for: Option<String>,
 }
 
 /// The conditions for a Tenant whose children were applied.
 pub fn decide(tenant: &Tenant, served: &Served<'_>, policy_v1: bool) -> Vec<Decided> {
-    let generation = served.config.generation;
-    let ready = if served.readiness.is_ready() {
-        Decided::ready(true, Reason::Available, served.readiness.describe(generation))
+    let readiness = served.readiness;
+    let message = readiness.describe(served.config.generation);
+    let ready = if readiness.is_ready() {
+        Decided::ready(true, Reason::Available, message)
+    } else if matches!(readiness.rollout, Rollout::Failed(_)) {
+        Decided::ready(false, Reason::ProgressDeadlineExceeded, message)
     } else {
-        Decided::ready(false, Reason::Progressing, served.readiness.describe(generation))
+        Decided::ready(false, Reason::Progressing, message)
     };
     let mut decided = vec![ready];
     if tenant.spec.replicas > 1 {
@@ -70,6 +75,7 @@ pub fn served_status(tenant: &Tenant, served: &Served<'_>, decided: &[Decided]) 
                 state: key.state,
             })
             .collect(),
+        keys_regenerated_for: served.keys_regenerated_for.clone(),
     }
 }
 

@@ -1,8 +1,9 @@
 //! A Tenant's spec and the Secrets it refers to, checked before anything is built. Pure.
 
+use kube::ResourceExt;
 use sha2::{Digest, Sha256};
-use vestibule_crds::SecretString;
 use vestibule_crds::v1alpha1::Tenant;
+use vestibule_crds::{SecretString, rules};
 
 use super::dereference::Observed;
 use crate::conditions::{Decided, Reason};
@@ -18,6 +19,9 @@ pub struct Valid {
 
 /// `InvalidSpec` naming the field, or `SecretNotFound`, or what the build needs.
 pub fn validate(tenant: &Tenant, observed: &Observed) -> Result<Valid, Decided> {
+    // The schema's CEL rule says the same; API servers before 1.25 ignore it.
+    rules::tenant_name(&tenant.name_any())
+        .map_err(|reason| Decided::ready(false, Reason::InvalidSpec, format!("metadata.name: {reason}")))?;
     tenant
         .spec
         .validate()
@@ -53,6 +57,26 @@ mod tests {
         let refusal = validate(&tenant("issuer: http://id.example.com"), &Observed::default()).unwrap_err();
         assert_eq!(refusal.reason, Reason::InvalidSpec);
         assert!(refusal.message.starts_with("spec.issuer:"), "{}", refusal.message);
+    }
+
+    #[test]
+    fn a_name_that_cannot_name_the_children_is_refused() {
+        for name in ["shop.example", "1shop", &"a".repeat(60)] {
+            let mut named = tenant("issuer: https://id.example.com");
+            named.metadata.name = Some(name.to_owned());
+            let refusal = validate(&named, &Observed::default()).unwrap_err();
+            assert_eq!(refusal.reason, Reason::InvalidSpec);
+            assert!(refusal.message.starts_with("metadata.name:"), "{}", refusal.message);
+        }
+    }
+
+    #[test]
+    fn storage_settings_need_the_embedded_database() {
+        let postgres = tenant(
+            "issuer: https://id.example.com\nstorage: {retainPolicy: Delete}\ndatabase: {postgres: {urlSecretRef: {name: db, key: url}}}",
+        );
+        let refusal = validate(&postgres, &Observed::default()).unwrap_err();
+        assert!(refusal.message.contains("spec.storage"), "{}", refusal.message);
     }
 
     #[test]
