@@ -8,10 +8,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{CommonStatus, SecretKeyRef};
-use super::storage::{RetainPolicy, StorageSettings};
 use super::settings::{
     AttackProtection, Branding, PasswordPolicy, Registration, SessionSettings, SigningAlgorithm, TokenSettings,
 };
+use super::storage::{RetainPolicy, StorageSettings};
 use crate::duration::Duration;
 use crate::rules;
 use crate::validation::{Checker, ValidationErrors};
@@ -405,7 +405,9 @@ impl TenantSpec {
 
     /// What becomes of the embedded database's volume when the Tenant is deleted.
     pub fn retain_policy(&self) -> RetainPolicy {
-        self.storage.as_ref().map_or_else(RetainPolicy::default, |storage| storage.retain_policy)
+        self.storage
+            .as_ref()
+            .map_or_else(RetainPolicy::default, |storage| storage.retain_policy)
     }
 
     /// Whether an object in `namespace` may attach to this Tenant, which lives in `own_namespace`.
