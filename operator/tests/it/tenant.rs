@@ -61,7 +61,10 @@ async fn a_tenant_gets_owned_children_and_a_truthful_status() {
     );
     // The database claim outlives the Tenant (retainPolicy: Retain by default): no owner.
     let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), &ns);
-    assert_eq!(claims.get("demo-idp-data").await.unwrap().metadata.owner_references, None);
+    assert_eq!(
+        claims.get("demo-idp-data").await.unwrap().metadata.owner_references,
+        None
+    );
     let config = served_config(&client, &ns, "demo").await.unwrap();
     assert_eq!(config.issuer, "https://demo.example.com");
     config.validate().unwrap();
