@@ -10,6 +10,7 @@ pub mod config;
 pub mod email;
 pub mod error;
 pub mod health;
+pub mod i18n;
 pub mod login;
 pub mod metrics;
 pub mod oidc;

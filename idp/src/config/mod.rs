@@ -12,6 +12,7 @@ use vestibule_crds::config::{ConfigError, TenantConfig};
 use vestibule_crds::keys::{KeyState, SigningKey, SigningKeySet};
 use vestibule_crds::v1alpha1::SigningAlgorithm;
 
+use crate::i18n::{I18nError, Languages};
 use crate::signing::{Signer, SigningError};
 use crate::store::{Store, StoreError};
 
@@ -42,6 +43,9 @@ pub enum LoadError {
     /// Keeping standalone keys in the database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The shipped texts are broken (a defect of the build).
+    #[error(transparent)]
+    Languages(#[from] I18nError),
 }
 
 /// Everything one request needs to know about the tenant, immutable once built.
@@ -57,6 +61,8 @@ pub struct Tenant {
     pub signer: Signer,
     /// Names of the cookies, unique per issuer so tenants sharing a host do not collide.
     pub cookies: CookieNames,
+    /// The languages of `branding.locales`, that pages and emails may be in.
+    pub languages: Languages,
 }
 
 /// Cookie names of one tenant. `__Host-` pins them to this exact host, over TLS, path `/`.
@@ -82,6 +88,7 @@ impl Tenant {
             ))
         })?;
         let signer = Signer::new(keys, &config.signing_algorithms)?;
+        let languages = Languages::offered(&config.branding.locales)?;
         let base_path = issuer.path().trim_end_matches('/').to_owned();
         let tag = &crate::random::hash(&config.issuer)[..8];
         let cookies = CookieNames {
@@ -94,6 +101,7 @@ impl Tenant {
             base_path,
             signer,
             cookies,
+            languages,
         })
     }
 

@@ -1,5 +1,6 @@
-//! Outgoing email: verification and password-reset links, as text and HTML, over SMTP; or,
-//! with no SMTP server configured (standalone development), written to the log.
+//! Outgoing email: verification and password-reset links, as text and HTML in the customer's
+//! language, over SMTP; or, with no SMTP server configured (standalone development), written to
+//! the log.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,11 +10,12 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use url::Url;
 use vestibule_crds::config::EmailConfig;
-use vestibule_crds::v1alpha1::SmtpSecurity;
+use vestibule_crds::v1alpha1::{Branding, SmtpSecurity};
 
 use crate::config::Tenant;
-use crate::login::i18n::Messages;
+use crate::i18n::Messages;
 
 /// Which email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +45,7 @@ struct Text<'a> {
     heading: &'a str,
     body: &'a str,
     link: &'a str,
-    expires: &'a str,
+    expires: Option<&'a str>,
     brand: &'a str,
     footer: &'a str,
 }
@@ -56,7 +58,7 @@ struct Html<'a> {
     body: &'a str,
     button: &'a str,
     link: &'a str,
-    expires: &'a str,
+    expires: Option<&'a str>,
     brand: &'a str,
     footer: &'a str,
     primary: &'a str,
@@ -76,38 +78,78 @@ pub struct Email {
     pub html: String,
 }
 
+/// The words of one kind of email, in one language.
+struct Words {
+    subject: String,
+    heading: &'static str,
+    body: &'static str,
+    button: &'static str,
+    /// Only the reset link expires soon; the others lead to pages that send a new one.
+    expires: Option<&'static str>,
+}
+
+fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
+    match kind {
+        Kind::Verify => Words {
+            subject: t.verify_subject_line(brand),
+            heading: t.verify_subject,
+            body: t.verify_email_body,
+            button: t.verify_button,
+            expires: None,
+        },
+        Kind::Reset => Words {
+            subject: t.reset_subject_line(brand),
+            heading: t.reset_subject,
+            body: t.reset_email_body,
+            button: t.reset_button,
+            expires: Some(t.link_expires),
+        },
+        Kind::AlreadyRegistered => Words {
+            subject: t.already_registered_subject_line(brand),
+            heading: t.already_registered_subject,
+            body: t.already_registered_body,
+            button: t.reset_button,
+            expires: None,
+        },
+    }
+}
+
 /// Composes `kind` for `to` in language `t`, with the action `link`.
 pub fn compose(tenant: &Tenant, t: &Messages, kind: Kind, to: &str, link: &str) -> Result<Email, MailError> {
-    let (subject, body, button) = match kind {
-        Kind::Verify => (t.verify_subject, t.verify_email_body, t.verify_button),
-        Kind::Reset => (t.reset_subject, t.reset_email_body, t.reset_button),
-        Kind::AlreadyRegistered => (t.already_registered_subject, t.already_registered_body, t.reset_button),
-    };
-    let brand = tenant.config.display_name.as_str();
-    let branding = &tenant.config.branding;
+    let config = &tenant.config;
+    write(&config.display_name, &config.branding, t, kind, to, link)
+}
+
+fn write(brand: &str, branding: &Branding, t: &Messages, kind: Kind, to: &str, link: &str) -> Result<Email, MailError> {
+    // Parsing re-encodes the link: no line break, quote or space of a query value it carries
+    // can shape either part. (The HTML part is escaped by its template as well.)
+    let link =
+        Url::parse(link).map_err(|error| MailError::Build(format!("the link {link:?} is not a URL: {error}")))?;
+    let words = words(t, kind, brand);
+    let footer = t.email_footer(brand);
     let text = Text {
-        heading: subject,
-        body,
-        link,
-        expires: t.link_expires,
+        heading: words.heading,
+        body: words.body,
+        link: link.as_str(),
+        expires: words.expires,
         brand,
-        footer: t.email_footer,
+        footer: &footer,
     };
     let html = Html {
         lang: t.lang,
-        heading: subject,
-        body,
-        button,
-        link,
-        expires: t.link_expires,
+        heading: words.heading,
+        body: words.body,
+        button: words.button,
+        link: link.as_str(),
+        expires: words.expires,
         brand,
-        footer: t.email_footer,
+        footer: &footer,
         primary: &branding.primary_color,
         background: &branding.background_color,
     };
     Ok(Email {
         to: to.to_owned(),
-        subject: format!("{subject} · {brand}"),
+        subject: words.subject,
         text: text.render().map_err(|error| MailError::Build(error.to_string()))?,
         html: html.render().map_err(|error| MailError::Build(error.to_string()))?,
     })
@@ -178,4 +220,85 @@ fn transport(settings: &EmailConfig) -> Result<AsyncSmtpTransport<Tokio1Executor
         builder = builder.credentials(Credentials::new(username.clone(), password.expose().to_owned()));
     }
     Ok(builder.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use vestibule_crds::v1alpha1::Locale;
+
+    use super::*;
+
+    fn messages(locale: Locale) -> &'static Messages {
+        crate::i18n::catalog().unwrap().messages(locale)
+    }
+
+    fn compose_in(locale: Locale, kind: Kind, brand: &str, link: &str) -> Email {
+        write(
+            brand,
+            &Branding::default(),
+            messages(locale),
+            kind,
+            "ada@example.com",
+            link,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_german_email_is_german_from_subject_to_footer() {
+        let link = "https://id.example.com/reset?token=abc";
+        let mail = compose_in(Locale::De, Kind::Reset, "Demo Store", link);
+        assert_eq!(mail.subject, "Passwort zurücksetzen · Demo Store");
+        assert!(mail.html.contains(r#"<html lang="de">"#), "{}", mail.html);
+        for part in [&mail.text, &mail.html] {
+            assert!(part.contains("Ihrem Konto bei Demo Store"), "{part}");
+            assert!(part.contains("Der Link ist eine Stunde gültig."), "{part}");
+            assert!(part.contains(link), "{part}");
+        }
+        let english = compose_in(Locale::En, Kind::Reset, "Demo Store", link);
+        assert_eq!(english.subject, "Reset your password · Demo Store");
+        for phrase in ["Reset your password", "You received", "expires"] {
+            assert!(!mail.text.contains(phrase) && !mail.html.contains(phrase), "{phrase}");
+        }
+    }
+
+    #[test]
+    fn only_the_reset_email_says_its_link_expires_in_an_hour() {
+        let link = "https://id.example.com/verify?token=abc";
+        let verify = compose_in(Locale::En, Kind::Verify, "Shop", link);
+        assert!(!verify.text.contains("expires") && !verify.html.contains("expires"));
+        let reset = compose_in(Locale::En, Kind::Reset, "Shop", link);
+        assert!(reset.text.contains("The link expires in one hour."));
+    }
+
+    #[test]
+    fn text_that_others_control_reaches_an_email_only_encoded() {
+        let link = "https://id.example.com/forgot?request=x\"><script>alert(1)</script>\r\n\r\nCall +1 555 now";
+        let mail = compose_in(Locale::En, Kind::AlreadyRegistered, "Bob's <b>Shop</b>", link);
+        assert!(
+            !mail.html.contains("<script>") && !mail.html.contains("<b>"),
+            "{}",
+            mail.html
+        );
+        assert!(
+            mail.html.contains("Bob&#39;s &#60;b&#62;Shop&#60;/b&#62;"),
+            "{}",
+            mail.html
+        );
+        assert!(
+            !mail.text.contains("\nCall") && !mail.text.contains("<script>"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains("%3Cscript%3E"), "{}", mail.text);
+        let refused = write(
+            "Shop",
+            &Branding::default(),
+            messages(Locale::En),
+            Kind::Verify,
+            "a@b.c",
+            "/verify?x",
+        );
+        assert!(matches!(refused, Err(MailError::Build(_))));
+    }
 }

@@ -114,9 +114,7 @@ async fn show(
         .into_iter()
         .map(|session| row(session, &signed_in.session.id))
         .collect();
-    let password_hint = t
-        .password_hint
-        .replace("{}", &tenant.config.password_policy.min_length.to_string());
+    let password_hint = t.password_hint(tenant.config.password_policy.min_length);
     let template = AccountPage {
         page: &page,
         email: &user.email,

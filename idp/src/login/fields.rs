@@ -2,7 +2,7 @@
 
 use vestibule_crds::v1alpha1::ProfileAttribute;
 
-use super::i18n::Messages;
+use crate::i18n::Messages;
 use crate::oidc::params::Params;
 use crate::store::ProfileUpdate;
 
@@ -128,31 +128,38 @@ pub fn email(t: &'static Messages, value: &str) -> Result<String, &'static str> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::login::i18n::EN;
+    use vestibule_crds::v1alpha1::Locale;
+
+    fn en() -> &'static Messages {
+        crate::i18n::catalog().unwrap().messages(Locale::En)
+    }
 
     #[test]
     fn phone_numbers_are_normalised_to_e164() {
         assert_eq!(
-            validate(&EN, ProfileAttribute::PhoneNumber, "+49 170 123-4567"),
+            validate(en(), ProfileAttribute::PhoneNumber, "+49 170 123-4567"),
             Ok("+491701234567".into())
         );
-        assert!(validate(&EN, ProfileAttribute::PhoneNumber, "0170 1234567").is_err());
+        assert!(validate(en(), ProfileAttribute::PhoneNumber, "0170 1234567").is_err());
     }
 
     #[test]
     fn birthdates_must_be_real_past_dates() {
         assert_eq!(
-            validate(&EN, ProfileAttribute::Birthdate, "1990-02-28"),
+            validate(en(), ProfileAttribute::Birthdate, "1990-02-28"),
             Ok("1990-02-28".into())
         );
-        assert!(validate(&EN, ProfileAttribute::Birthdate, "1990-02-30").is_err());
-        assert!(validate(&EN, ProfileAttribute::Birthdate, "2999-01-01").is_err());
+        assert!(validate(en(), ProfileAttribute::Birthdate, "1990-02-30").is_err());
+        assert!(validate(en(), ProfileAttribute::Birthdate, "2999-01-01").is_err());
     }
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(email(&EN, " Ada@Example.COM "), Ok("ada@example.com".into()));
-        assert!(email(&EN, "not-an-email").is_err());
-        assert_eq!(validate(&EN, ProfileAttribute::GivenName, "  "), Err(EN.required_field));
+        assert_eq!(email(en(), " Ada@Example.COM "), Ok("ada@example.com".into()));
+        assert!(email(en(), "not-an-email").is_err());
+        assert_eq!(
+            validate(en(), ProfileAttribute::GivenName, "  "),
+            Err(en().required_field)
+        );
     }
 }

@@ -8,7 +8,6 @@ pub mod csrf;
 mod fields;
 pub mod flow;
 mod form;
-pub mod i18n;
 pub mod page;
 pub mod profile;
 mod recovery;

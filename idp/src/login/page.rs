@@ -5,8 +5,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::csrf;
-use super::i18n::{Messages, negotiate};
 use crate::config::Tenant;
+use crate::i18n::Messages;
 
 /// The tenant's look, as pages use it.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ impl Page {
         let (csrf, csrf_cookie) = csrf::token(tenant, headers);
         let query = request.as_ref().map(|id| format!("?request={id}")).unwrap_or_default();
         Self {
-            t: negotiate(&branding.locales, ui_locales, accept),
+            t: tenant.languages.negotiate(ui_locales, accept),
             title: String::new(),
             brand: Brand {
                 name: tenant.config.display_name.clone(),

@@ -124,10 +124,7 @@ fn reset_form(
     status: StatusCode,
 ) -> Response {
     let page = page.clone().titled(page.t.reset_title);
-    let password_hint = page
-        .t
-        .password_hint
-        .replace("{}", &tenant.config.password_policy.min_length.to_string());
+    let password_hint = page.t.password_hint(tenant.config.password_policy.min_length);
     render(
         &ResetPage {
             page: &page,

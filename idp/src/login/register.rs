@@ -10,13 +10,13 @@ use vestibule_crds::SecretString;
 use super::fields::{self, Field};
 use super::flow::{self, parked};
 use super::form::Submission;
-use super::i18n::Messages;
 use super::page::{Page, message, render};
 use super::session;
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::email::{self, Kind};
 use crate::error::Error;
+use crate::i18n::Messages;
 use crate::password::{PolicyViolation, check_policy};
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, EmailPurpose, NewUser};
@@ -98,10 +98,7 @@ fn show(
     status: StatusCode,
 ) -> Response {
     let page = page.clone().titled(page.t.register_title);
-    let password_hint = page
-        .t
-        .password_hint
-        .replace("{}", &tenant.config.password_policy.min_length.to_string());
+    let password_hint = page.t.password_hint(tenant.config.password_policy.min_length);
     let template = RegisterPage {
         page: &page,
         email,
@@ -118,8 +115,8 @@ pub fn policy_messages(t: &'static Messages, violations: &[PolicyViolation]) -> 
     violations
         .iter()
         .map(|violation| match violation {
-            PolicyViolation::TooShort(min) => t.password_too_short.replace("{}", &min.to_string()),
-            PolicyViolation::TooLong(max) => t.password_too_long.replace("{}", &max.to_string()),
+            PolicyViolation::TooShort(min) => t.password_too_short(*min),
+            PolicyViolation::TooLong(max) => t.password_too_long(*max),
             PolicyViolation::NeedsLowercase => t.password_needs_lowercase.to_owned(),
             PolicyViolation::NeedsUppercase => t.password_needs_uppercase.to_owned(),
             PolicyViolation::NeedsDigit => t.password_needs_digit.to_owned(),

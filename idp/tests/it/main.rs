@@ -27,6 +27,7 @@ mod concurrency;
 mod conformance;
 mod discovery;
 mod flow;
+mod languages;
 mod logout;
 mod recovery;
 mod registration;

@@ -1,0 +1,160 @@
+# Die Texte der Anmeldeseiten, Fehlerseiten und E-Mails, auf Deutsch.
+#
+# Dieselben Nachrichten-IDs mit denselben Argumenten wie en.ftl: die Unit-Tests von
+# idp/src/i18n schlagen sonst fehl. Wir siezen.
+
+## Auf jeder Seite
+
+sign-in = Anmelden
+# $brand: der Anzeigename des Mandanten.
+sign-in-to = Anmelden bei { $brand }
+email = E-Mail-Adresse
+password = Passwort
+new-password = Neues Passwort
+current-password = Aktuelles Passwort
+error-title = Da stimmt etwas nicht
+form-expired = Dieses Formular ist abgelaufen. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es noch einmal.
+too-many-attempts = Zu viele Versuche aus Ihrem Netzwerk. Bitte warten Sie eine Minute.
+continue-sign-in = Weiter zur Anmeldung
+privacy = Datenschutz
+terms = Nutzungsbedingungen
+support = Hilfe
+optional = optional
+save = Speichern
+skip = Nicht jetzt
+not-found = Diese Seite gibt es nicht.
+# $reference: die Kennung der Anfrage für den Support.
+server-error = Bei uns ist etwas schiefgegangen. Referenz: { $reference }
+
+## Anmeldung
+
+forgot-password = Passwort vergessen?
+no-account = Neu hier?
+create-account = Konto erstellen
+invalid-credentials = E-Mail-Adresse oder Passwort ist falsch.
+account-locked = Zu viele Fehlversuche. Versuchen Sie es später erneut oder setzen Sie Ihr Passwort zurück, um sich sofort anzumelden.
+email-not-verified = Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse: Wir haben Ihnen einen Link geschickt.
+resend-verification = Link erneut senden
+too-many-sign-ins = Aus Ihrem Netzwerk laufen zu viele Anmeldungen gleichzeitig. Schließen Sie eine ab oder versuchen Sie es in einer halben Stunde erneut.
+sign-in-expired = Diese Anmeldung ist abgelaufen oder wurde in einem anderen Browser begonnen. Bitte beginnen Sie erneut in der Anwendung.
+
+## Registrierung und Profilfelder
+
+have-account = Sie haben schon ein Konto?
+register-title = Konto erstellen
+registration-closed = Hier können keine neuen Konten erstellt werden. Melden Sie sich mit einem bestehenden Konto an.
+invalid-email = Geben Sie eine gültige E-Mail-Adresse ein.
+required-field = Dieses Feld ist erforderlich.
+# $max: die größte erlaubte Länge in Zeichen.
+field-too-long = Höchstens { $max } Zeichen.
+invalid-phone = Geben Sie die Nummer international ein, zum Beispiel +491701234567.
+invalid-birthdate = Geben Sie das Datum als JJJJ-MM-TT ein.
+given-name = Vorname
+family-name = Nachname
+nickname = Spitzname
+phone-number = Telefonnummer
+birthdate = Geburtsdatum
+
+## Passwörter
+
+# $min: die kleinste erlaubte Länge in Zeichen.
+password-too-short = Das Passwort ist zu kurz: mindestens { $min } Zeichen.
+# $max: die größte erlaubte Länge in Zeichen.
+password-too-long = Das Passwort ist zu lang: höchstens { $max } Zeichen.
+password-needs-lowercase = Fügen Sie einen Kleinbuchstaben hinzu.
+password-needs-uppercase = Fügen Sie einen Großbuchstaben hinzu.
+password-needs-digit = Fügen Sie eine Ziffer hinzu.
+password-needs-symbol = Fügen Sie ein Sonderzeichen hinzu, etwa ! oder #.
+password-common = Dieses Passwort ist zu verbreitet und leicht zu erraten. Wählen Sie ein anderes.
+password-contains-email = Das Passwort darf Ihre E-Mail-Adresse nicht enthalten.
+# $min: die kleinste erlaubte Länge in Zeichen.
+password-hint = Mindestens { $min } Zeichen. Lange Passphrasen sind am sichersten.
+wrong-current-password = Das aktuelle Passwort ist falsch.
+
+## E-Mail-Bestätigung und Passwort-Wiederherstellung
+
+check-email-title = Sehen Sie in Ihr Postfach
+check-email-body = Wir haben Ihnen einen Link zur Bestätigung Ihrer E-Mail-Adresse geschickt. Öffnen Sie ihn, um Ihr Konto fertigzustellen.
+verify-confirm-body = Bestätigen Sie, dass diese E-Mail-Adresse Ihnen gehört, um Ihr Konto fertigzustellen.
+verified-title = E-Mail-Adresse bestätigt
+verified-body = Danke. Ihre E-Mail-Adresse ist bestätigt und Sie können sich anmelden.
+link-invalid-title = Dieser Link funktioniert nicht mehr
+link-invalid-body = Der Link ist abgelaufen oder wurde schon benutzt. Fordern Sie einen neuen an.
+forgot-title = Passwort zurücksetzen
+forgot-intro = Geben Sie Ihre E-Mail-Adresse ein. Wir schicken Ihnen einen Link, mit dem Sie ein neues Passwort wählen.
+send-link = Link senden
+forgot-sent-body = Falls ein Konto zu dieser Adresse existiert, haben wir ihr einen Link zum Zurücksetzen geschickt. Der Link ist eine Stunde gültig.
+reset-title = Neues Passwort wählen
+set-password = Passwort speichern
+reset-done-body = Ihr Passwort wurde geändert und Sie wurden überall abgemeldet. Melden Sie sich mit dem neuen Passwort an.
+
+## Zustimmung zur Anfrage einer Anwendung
+
+consent-title = Zugriff erlauben?
+# $client: der Anzeigename der Anwendung.
+consent-intro = { $client } möchte:
+allow = Erlauben
+deny = Ablehnen
+scope-openid = Wissen, wer Sie sind
+scope-profile = Ihren Namen und Ihr Profil sehen
+scope-email = Ihre E-Mail-Adresse sehen
+scope-phone = Ihre Telefonnummer sehen
+scope-offline-access = Angemeldet bleiben, während Sie abwesend sind
+scope-other = Auf einen Teil Ihres Kontos zugreifen
+
+## Schrittweises Profil
+
+profile-title = Etwas mehr über Sie
+profile-intro = Helfen Sie uns, Ihr Erlebnis zu verbessern.
+
+## Die Kontoseite und die Abmeldung
+
+account-title = Ihr Konto
+profile = Profil
+saved = Gespeichert.
+change-password = Passwort ändern
+password-changed = Passwort geändert. Ihre anderen Sitzungen wurden abgemeldet.
+sessions = Wo Sie angemeldet sind
+this-device = Dieses Gerät
+# $time: wann die Sitzung begann, als JJJJ-MM-TT HH:MM UTC.
+signed-in-at = Angemeldet { $time }
+revoke = Abmelden
+sign-out = Abmelden
+signed-out-title = Abgemeldet
+signed-out-body = Sie sind abgemeldet.
+sign-out-confirm = Möchten Sie sich abmelden?
+
+## Anfragen von Anwendungen, denen nicht vertraut werden kann: angezeigt, statt zu ihnen zurückzukehren
+
+client-gone = Die Anwendung ist nicht mehr registriert.
+request-no-client = Dieser Anmeldelink nennt keine Anwendung (client_id fehlt).
+# $client: die client_id, die der Link nennt.
+unknown-client = Die Anwendung „{ $client }“ ist hier nicht registriert.
+client-not-allowed = Diese Anwendung darf hier keine Kunden anmelden.
+request-no-redirect-uri = Diesem Anmeldelink fehlt die redirect_uri.
+redirect-uri-unregistered = Die redirect_uri ist für diese Anwendung nicht registriert.
+# $name: der Name des Parameters.
+request-parameter-repeated = Dieser Link ist fehlerhaft: Der Parameter „{ $name }“ kommt mehrfach vor.
+logout-hint-invalid = Der id_token_hint ist kein hier ausgestelltes ID-Token.
+logout-client-mismatch = Die client_id passt nicht zum id_token_hint.
+logout-redirect-unidentified = Eine post_logout_redirect_uri braucht einen id_token_hint oder eine client_id.
+logout-redirect-unregistered = Die post_logout_redirect_uri ist für diese Anwendung nicht registriert.
+
+## E-Mails. $brand ist der Anzeigename des Mandanten.
+
+verify-subject = Bestätigen Sie Ihre E-Mail-Adresse
+verify-subject-line = { verify-subject } · { $brand }
+verify-email-body = Bitte bestätigen Sie Ihre E-Mail-Adresse, um Ihr Konto fertigzustellen.
+verify-button = E-Mail-Adresse bestätigen
+reset-subject = Passwort zurücksetzen
+reset-subject-line = { reset-subject } · { $brand }
+reset-email-body = Wir haben eine Anfrage zum Zurücksetzen Ihres Passworts erhalten. Wenn Sie das waren, wählen Sie über den Link ein neues Passwort. Andernfalls können Sie diese E-Mail ignorieren.
+reset-button = Neues Passwort wählen
+already-registered-subject = Jemand wollte mit Ihrer Adresse ein Konto erstellen
+already-registered-subject-line = { already-registered-subject } · { $brand }
+already-registered-body = Jemand, vielleicht Sie, wollte mit dieser E-Mail-Adresse ein Konto erstellen, aber Sie haben bereits eines. Falls Sie Ihr Passwort vergessen haben, setzen Sie es über den Link zurück. Andernfalls können Sie diese E-Mail ignorieren.
+locked-subject = Ihr Konto ist vorübergehend gesperrt
+locked-subject-line = { locked-subject } · { $brand }
+locked-email-body = Wir haben Ihr Konto nach wiederholten fehlgeschlagenen Anmeldeversuchen vorübergehend gesperrt. Falls Sie das nicht waren, versucht vielleicht jemand, Ihr Passwort zu erraten. Um sich sofort anzumelden, wählen Sie über den Link ein neues Passwort: Das hebt die Sperre sofort auf.
+email-footer = Sie erhalten diese E-Mail wegen einer Aktion in Ihrem Konto bei { $brand }.
+link-expires = Der Link ist eine Stunde gültig.

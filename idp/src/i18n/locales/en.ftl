@@ -1,0 +1,173 @@
+# The texts of the hosted pages, error pages and emails, in English.
+#
+# Every message id here is a field or method of `Messages` (idp/src/i18n/messages.rs), and every
+# language ships the same ids with the same arguments: the unit tests of idp/src/i18n fail
+# otherwise. Arguments are filled by Fluent; pages and emails escape the result as HTML.
+
+## Shared by every page
+
+sign-in = Sign in
+# $brand: the tenant's display name.
+sign-in-to = Sign in to { $brand }
+email = Email address
+password = Password
+new-password = New password
+current-password = Current password
+error-title = Something is not right
+form-expired = This form has expired. Go back, reload the page and try again.
+too-many-attempts = Too many attempts from your network. Please wait a minute and try again.
+continue-sign-in = Continue to sign in
+privacy = Privacy
+terms = Terms
+support = Help
+optional = optional
+save = Save
+skip = Not now
+not-found = This page does not exist.
+# $reference: the request id to quote to the support team.
+server-error = Something went wrong on our side. Reference: { $reference }
+
+## Sign-in
+
+forgot-password = Forgot your password?
+no-account = New here?
+create-account = Create an account
+invalid-credentials = The email address or password is incorrect.
+account-locked = Too many failed attempts. Try again later, or reset your password to sign in now.
+email-not-verified = Please confirm your email address first: we sent you a link.
+resend-verification = Send the link again
+too-many-sign-ins = Too many sign-ins are in progress from your network. Please finish one, or try again in half an hour.
+sign-in-expired = This sign-in has expired or was started in another browser. Please start again from the application.
+
+## Registration and profile fields
+
+have-account = Already have an account?
+register-title = Create your account
+registration-closed = New accounts cannot be created here. Sign in with an account you already have.
+invalid-email = Enter a valid email address.
+required-field = This field is required.
+# $max: the longest value allowed, in characters.
+field-too-long = Use at most { $max } { $max ->
+        [one] character
+       *[other] characters
+    }.
+invalid-phone = Enter the number in international format, for example +491701234567.
+invalid-birthdate = Enter the date as YYYY-MM-DD.
+given-name = First name
+family-name = Last name
+nickname = Nickname
+phone-number = Phone number
+birthdate = Date of birth
+
+## Passwords
+
+# $min: the shortest password allowed, in characters.
+password-too-short = The password is too short: use at least { $min } { $min ->
+        [one] character
+       *[other] characters
+    }.
+# $max: the longest password allowed, in characters.
+password-too-long = The password is too long: use at most { $max } { $max ->
+        [one] character
+       *[other] characters
+    }.
+password-needs-lowercase = Add a lowercase letter.
+password-needs-uppercase = Add an uppercase letter.
+password-needs-digit = Add a digit.
+password-needs-symbol = Add a symbol, such as ! or #.
+password-common = This password is too common and easy to guess. Choose another.
+password-contains-email = The password must not contain your email address.
+# $min: the shortest password allowed, in characters.
+password-hint = At least { $min } { $min ->
+        [one] character
+       *[other] characters
+    }. Long passphrases are best.
+wrong-current-password = The current password is incorrect.
+
+## Email verification and password recovery
+
+check-email-title = Check your inbox
+check-email-body = We sent a link to confirm your email address. Open it to finish creating your account.
+verify-confirm-body = Confirm that this email address is yours to finish creating your account.
+verified-title = Email address confirmed
+verified-body = Thank you. Your email address is confirmed and you can sign in.
+link-invalid-title = This link no longer works
+link-invalid-body = The link has expired or was already used. Request a new one.
+forgot-title = Reset your password
+forgot-intro = Enter your email address and we will send you a link to choose a new password.
+send-link = Send link
+forgot-sent-body = If an account exists for that address, we sent it a link to reset the password. The link expires in one hour.
+reset-title = Choose a new password
+set-password = Set password
+reset-done-body = Your password was changed and you were signed out everywhere. Sign in with the new password.
+
+## Consent to an application's request
+
+consent-title = Allow access?
+# $client: the application's display name.
+consent-intro = { $client } would like to:
+allow = Allow
+deny = Deny
+scope-openid = Know who you are
+scope-profile = See your name and profile
+scope-email = See your email address
+scope-phone = See your phone number
+scope-offline-access = Stay signed in when you are away
+scope-other = Access part of your account
+
+## Progressive profiling
+
+profile-title = A little more about you
+profile-intro = Help us personalise your experience.
+
+## The account page and signing out
+
+account-title = Your account
+profile = Profile
+saved = Saved.
+change-password = Change password
+password-changed = Password changed. Your other sessions were signed out.
+sessions = Where you are signed in
+this-device = This device
+# $time: when the session started, as YYYY-MM-DD HH:MM UTC.
+signed-in-at = Signed in { $time }
+revoke = Sign out
+sign-out = Sign out
+signed-out-title = Signed out
+signed-out-body = You are signed out.
+sign-out-confirm = Do you want to sign out?
+
+## Requests from applications that cannot be trusted, shown instead of going back to them
+
+client-gone = The application is no longer registered.
+request-no-client = This sign-in link does not name an application (client_id is missing).
+# $client: the client_id the link names.
+unknown-client = The application “{ $client }” is not registered here.
+client-not-allowed = This application may not sign customers in here.
+request-no-redirect-uri = This sign-in link has no redirect_uri.
+redirect-uri-unregistered = The redirect_uri is not registered for this application.
+# $name: the parameter's name.
+request-parameter-repeated = This link is malformed: the parameter “{ $name }” appears more than once.
+logout-hint-invalid = The id_token_hint is not an ID token issued here.
+logout-client-mismatch = The client_id does not match the id_token_hint.
+logout-redirect-unidentified = A post_logout_redirect_uri needs an id_token_hint or a client_id.
+logout-redirect-unregistered = The post_logout_redirect_uri is not registered for this application.
+
+## Emails. $brand is the tenant's display name.
+
+verify-subject = Confirm your email address
+verify-subject-line = { verify-subject } · { $brand }
+verify-email-body = Please confirm your email address to finish creating your account.
+verify-button = Confirm email address
+reset-subject = Reset your password
+reset-subject-line = { reset-subject } · { $brand }
+reset-email-body = We received a request to reset your password. If it was you, choose a new password with the link below. If not, you can ignore this email.
+reset-button = Choose a new password
+already-registered-subject = Someone tried to create an account with your address
+already-registered-subject-line = { already-registered-subject } · { $brand }
+already-registered-body = Someone, perhaps you, tried to create an account with this email address, but you already have one. If you forgot your password, reset it with the link below. If it was not you, you can ignore this email.
+locked-subject = Your account is locked for a while
+locked-subject-line = { locked-subject } · { $brand }
+locked-email-body = We locked your account for a while after repeated failed attempts to sign in. If that was not you, someone may be trying to guess your password. To sign in now, choose a new password with the link below: that unlocks the account at once.
+email-footer = You received this email because of an action on your { $brand } account.
+link-expires = The link expires in one hour.

@@ -1,0 +1,171 @@
+//! Every text the code asks for, in one language: plain texts as fields, filled from the bundle
+//! once when the language loads, and texts with arguments as methods that pass them to Fluent.
+//! A field or method named `sign_in_to` is the message `sign-in-to` of the `.ftl` files.
+
+use fluent_bundle::FluentArgs;
+use unic_langid::LanguageIdentifier;
+use vestibule_crds::v1alpha1::ProfileAttribute;
+
+use super::I18nError;
+use super::bundle::Bundle;
+
+/// The Fluent id of the message behind a field or method.
+fn message_id(name: &str) -> String {
+    name.replace('_', "-")
+}
+
+/// Declares [`Messages`]: its plain fields, and its methods with the Fluent arguments they pass.
+macro_rules! messages {
+    (
+        plain { $($field:ident),* $(,)? }
+        formatted { $( $(#[$doc:meta])* fn $method:ident($($argument:ident: $type:ty),*); )* }
+    ) => {
+        /// Every text of the pages, error pages and emails, in one language.
+        pub struct Messages {
+            /// BCP 47 tag.
+            pub lang: &'static str,
+            bundle: Bundle,
+            $(pub $field: &'static str,)*
+        }
+
+        impl Messages {
+            /// Fills the fields from `bundle`, after checking that every message the code asks
+            /// for exists and takes exactly the arguments the code passes.
+            pub(super) fn load(bundle: Bundle) -> Result<Self, I18nError> {
+                for (id, arguments) in Self::wanted() {
+                    bundle.check(&id, &arguments)?;
+                }
+                Ok(Self {
+                    lang: bundle.lang(),
+                    // A language loads once per process (the catalogue is a `OnceLock`), so its
+                    // texts live as long as the process anyway; as `&'static str` they read
+                    // like constants at every call site.
+                    $($field: bundle.format(&message_id(stringify!($field)), None).leak(),)*
+                    bundle,
+                })
+            }
+
+            /// Every message id the code asks for, with the arguments it passes.
+            pub(super) fn wanted() -> Vec<(String, Vec<&'static str>)> {
+                let mut wanted: Vec<(String, Vec<&'static str>)> =
+                    vec![$((message_id(stringify!($field)), Vec::new()),)*];
+                $(wanted.push((message_id(stringify!($method)), vec![$(stringify!($argument)),*]));)*
+                wanted
+            }
+
+            $(
+                $(#[$doc])*
+                pub fn $method(&self, $($argument: $type),*) -> String {
+                    let mut arguments = FluentArgs::new();
+                    $(arguments.set(stringify!($argument), $argument);)*
+                    self.bundle.format(&message_id(stringify!($method)), Some(&arguments))
+                }
+            )*
+        }
+    };
+}
+
+messages! {
+    plain {
+        sign_in, email, password, new_password, current_password, error_title, form_expired,
+        too_many_attempts, continue_sign_in, privacy, terms, support, optional, save, skip, not_found,
+        forgot_password, no_account, create_account, invalid_credentials, account_locked,
+        email_not_verified, resend_verification, too_many_sign_ins, sign_in_expired,
+        have_account, register_title, registration_closed, invalid_email, required_field,
+        invalid_phone, invalid_birthdate, given_name, family_name, nickname, phone_number, birthdate,
+        password_needs_lowercase, password_needs_uppercase, password_needs_digit,
+        password_needs_symbol, password_common, password_contains_email, wrong_current_password,
+        check_email_title, check_email_body, verify_confirm_body, verified_title, verified_body,
+        link_invalid_title, link_invalid_body, forgot_title, forgot_intro, send_link,
+        forgot_sent_body, reset_title, set_password, reset_done_body,
+        consent_title, allow, deny, scope_openid, scope_profile, scope_email, scope_phone,
+        scope_offline_access, scope_other,
+        profile_title, profile_intro,
+        account_title, profile, saved, change_password, password_changed, sessions, this_device,
+        revoke, sign_out, signed_out_title, signed_out_body, sign_out_confirm,
+        client_gone, request_no_client, client_not_allowed, request_no_redirect_uri,
+        redirect_uri_unregistered, logout_hint_invalid, logout_client_mismatch,
+        logout_redirect_unidentified, logout_redirect_unregistered,
+        verify_subject, verify_email_body, verify_button, reset_subject, reset_email_body,
+        reset_button, already_registered_subject, already_registered_body, locked_subject,
+        locked_email_body, link_expires,
+    }
+    formatted {
+        /// The sign-in page's heading, naming the tenant.
+        fn sign_in_to(brand: &str);
+        /// A 500 page, quoting the request id.
+        fn server_error(reference: &str);
+        /// A form value longer than `max` characters.
+        fn field_too_long(max: u32);
+        /// A new password shorter than the policy's `min`.
+        fn password_too_short(min: u32);
+        /// A new password longer than the policy's `max`.
+        fn password_too_long(max: u32);
+        /// The policy, shown under a new-password field.
+        fn password_hint(min: u32);
+        /// The consent page's lead-in, naming the application.
+        fn consent_intro(client: &str);
+        /// When a session on the account page started.
+        fn signed_in_at(time: &str);
+        /// An authorization request naming a client id that is not registered.
+        fn unknown_client(client: &str);
+        /// A request carrying parameter `name` more than once (RFC 6749 3.1).
+        fn request_parameter_repeated(name: &str);
+        /// The subject of the verification email.
+        fn verify_subject_line(brand: &str);
+        /// The subject of the password-reset email.
+        fn reset_subject_line(brand: &str);
+        /// The subject of the email to an address that tried to register again.
+        fn already_registered_subject_line(brand: &str);
+        /// The subject of the email to the owner of a locked account.
+        fn locked_subject_line(brand: &str);
+        /// The last line of every email.
+        fn email_footer(brand: &str);
+    }
+}
+
+impl Messages {
+    /// The label of a profile attribute.
+    pub fn attribute(&self, attribute: ProfileAttribute) -> &'static str {
+        match attribute {
+            ProfileAttribute::GivenName => self.given_name,
+            ProfileAttribute::FamilyName => self.family_name,
+            ProfileAttribute::Nickname => self.nickname,
+            ProfileAttribute::PhoneNumber => self.phone_number,
+            ProfileAttribute::Birthdate => self.birthdate,
+        }
+    }
+
+    /// What a scope means, for the consent page.
+    pub fn scope(&self, scope: &str) -> &'static str {
+        match scope {
+            "openid" => self.scope_openid,
+            "profile" => self.scope_profile,
+            "email" => self.scope_email,
+            "phone" => self.scope_phone,
+            "offline_access" => self.scope_offline_access,
+            _ => self.scope_other,
+        }
+    }
+}
+
+impl std::fmt::Debug for Messages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Messages")
+            .field("lang", &self.lang)
+            .finish_non_exhaustive()
+    }
+}
+
+// Negotiation picks among a tenant's `&'static Messages` directly.
+impl AsRef<LanguageIdentifier> for Messages {
+    fn as_ref(&self) -> &LanguageIdentifier {
+        self.bundle.id()
+    }
+}
+
+impl PartialEq for Messages {
+    fn eq(&self, other: &Self) -> bool {
+        self.lang == other.lang
+    }
+}
