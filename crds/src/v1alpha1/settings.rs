@@ -488,11 +488,13 @@ pub struct Lockout {
     /// Whether accounts are locked. Default true.
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// Consecutive wrong passwords that lock an account. Default 10.
+    /// Failed sign-ins within `duration` that lock an account; a client address is blocked
+    /// after one fewer, so a single address cannot lock anyone out. Default 10.
     #[serde(default = "default_max_failures")]
     #[schemars(range(min = 1, max = 1000))]
     pub max_failures: u32,
-    /// How long the account stays locked; a password reset unlocks it at once. Default `15m`.
+    /// How long failures are remembered and a first lock (or address block) lasts; further
+    /// locks in a row double, up to a day. A password reset unlocks at once. Default `15m`.
     #[serde(default = "default_lockout_duration")]
     pub duration: Duration,
 }

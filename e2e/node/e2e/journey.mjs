@@ -110,6 +110,8 @@ if (mode === "register") {
   const mail = await waitForMail(email);
   const link = mail.text.split(/\s+/).find((word) => word.includes("/verify?token="));
   await page.goto(link);
+  // Opening the link only shows a button (mail scanners fetch links); pressing it confirms.
+  await Promise.all([page.waitForLoadState(), page.click("button[type=submit]")]);
   await page.click("a.button"); // "Continue to sign in", back into the same authorization request
 }
 await signInAndConsent("en");

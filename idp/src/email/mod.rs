@@ -26,6 +26,8 @@ pub enum Kind {
     Reset,
     /// Someone tried to register an address that already has an account.
     AlreadyRegistered,
+    /// The account locked after failed sign-ins; the link resets the password and unlocks it.
+    Locked,
 }
 
 /// Why sending failed.
@@ -84,7 +86,7 @@ struct Words {
     heading: &'static str,
     body: &'static str,
     button: &'static str,
-    /// Only the reset link expires soon; the others lead to pages that send a new one.
+    /// Only reset links expire soon; the others lead to pages that send a new one.
     expires: Option<&'static str>,
 }
 
@@ -110,6 +112,13 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             body: t.already_registered_body,
             button: t.reset_button,
             expires: None,
+        },
+        Kind::Locked => Words {
+            subject: t.locked_subject_line(brand),
+            heading: t.locked_subject,
+            body: t.locked_email_body,
+            button: t.reset_button,
+            expires: Some(t.link_expires),
         },
     }
 }

@@ -20,6 +20,8 @@ use crate::error::Error;
 use crate::oidc::params::Params;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
+use crate::risk::Action;
+use crate::risk::lockout::{self, Verdict};
 use crate::store::{AuditEvent, Session};
 
 /// A session as the account page lists it.
@@ -200,7 +202,8 @@ pub async fn profile_post(
     ))
 }
 
-/// `POST /account/password`: needs the current password; ends the other sessions.
+/// `POST /account/password`: needs the current password; ends the other sessions and their
+/// grants.
 pub async fn password_post(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -216,17 +219,23 @@ pub async fn password_post(
     let t = page.t;
     let user = &signed_in.user;
     let current = SecretString::new(form.get("current_password").unwrap_or_default());
-    if !state
-        .hasher
-        .verify(&current, Some(&user.password_hash))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?
-    {
+    // A stolen session must not become a password oracle: the same limits as the sign-in page.
+    let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
+    let verdict = if state.limiter.allow(Action::Login, info.ip, limit, state.now()) {
+        lockout::check_password(&state, &tenant, &info, Some(user), &user.email, &current).await?
+    } else {
+        Verdict::AddressBlocked
+    };
+    if verdict != Verdict::Accepted {
+        let (current_error, status) = match verdict {
+            Verdict::AddressBlocked => (t.too_many_failures, StatusCode::TOO_MANY_REQUESTS),
+            _ => (t.wrong_current_password, StatusCode::BAD_REQUEST),
+        };
         let outcome = Outcome {
-            current_error: Some(t.wrong_current_password),
+            current_error: Some(current_error),
             ..Outcome::default()
         };
-        return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
+        return show(&state, &tenant, page, &signed_in, outcome, status).await;
     }
     let new_password = SecretString::new(form.get("new_password").unwrap_or_default());
     let violations = check_policy(&tenant.config.password_policy, new_password.expose(), &user.email);
@@ -243,9 +252,15 @@ pub async fn password_post(
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
     state.store.set_password(&user.id, &hash, state.now()).await?;
+    // Whoever knew the old password may hold sessions or refresh tokens: all of them end,
+    // except this session's, as after a reset.
     state
         .store
         .delete_other_sessions(&user.id, Some(&signed_in.session.id))
+        .await?;
+    state
+        .store
+        .revoke_other_grants(&user.id, &signed_in.session.id, state.now())
         .await?;
     crate::audit::record(&state, AuditEvent::PasswordChanged, Some(&user.id), None, &info).await;
     Ok(flow::see_other(
@@ -295,10 +310,20 @@ pub async fn logout_post(
     let tenant = state.tenant.get();
     let form = Params::parse(&body).unwrap_or_default();
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? {
+    let t = page.t;
+    // Another site's form (or an expired page) signs nobody out and clears no cookie.
+    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
+        return Ok(message(
+            page,
+            t.error_title,
+            t.form_expired,
+            None,
+            StatusCode::FORBIDDEN,
+        ));
+    }
+    if let Some(signed_in) = session::current(&state, &tenant, &headers).await? {
         end(&state, &signed_in, &info).await?;
     }
-    let t = page.t;
     let link = page.link("/login");
     let mut response = message(
         page,

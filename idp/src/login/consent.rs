@@ -107,6 +107,15 @@ pub async fn consent_post(
     };
     if form.get("decision") != Some("allow") {
         state.store.drop_request(&id).await?;
+        crate::audit::record_detail(
+            &state,
+            AuditEvent::ConsentDenied,
+            Some(&signed_in.user.id),
+            Some(&request.client_id),
+            &info,
+            Some(request.scope()),
+        )
+        .await;
         return Ok(authorize::deny(&tenant, &request));
     }
     state

@@ -10,7 +10,7 @@ pub mod flow;
 mod form;
 pub mod page;
 pub mod profile;
-mod recovery;
+pub mod recovery;
 mod register;
 pub mod session;
 mod signin;
@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/login", get(signin::login_get).post(signin::login_post))
         .route("/register", get(register::register_get).post(register::register_post))
-        .route("/verify", get(verify::verify_get))
+        .route("/verify", get(verify::verify_get).post(verify::verify_post))
         .route("/verify/resend", post(verify::resend_post))
         .route("/forgot", get(recovery::forgot_get).post(recovery::forgot_post))
         .route("/reset", get(recovery::reset_get).post(recovery::reset_post))

@@ -54,7 +54,10 @@ impl Page {
             .and_then(|value| value.to_str().ok());
         let branding = &tenant.config.branding;
         let (csrf, csrf_cookie) = csrf::token(tenant, headers);
-        let query = request.as_ref().map(|id| format!("?request={id}")).unwrap_or_default();
+        let query = request
+            .as_ref()
+            .map(|id| format!("?request={}", super::flow::url_encode(id)))
+            .unwrap_or_default();
         Self {
             t: tenant.languages.negotiate(ui_locales, accept),
             title: String::new(),

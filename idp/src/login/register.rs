@@ -178,13 +178,16 @@ pub async fn register_post(
         email: email.clone(),
         password_hash,
         profile,
-        email_verified: !verify,
+        // Registering proves nothing about the address, whatever the tenant requires: the
+        // `email_verified` claim waits for the link, which is sent either way.
+        email_verified: false,
         locale: Some(t.lang.to_owned()),
     };
     let Some(user) = state.store.create_user(new_user, state.now()).await? else {
-        return already_registered(&tenant, page, email, verify);
+        return already_registered(&state, &tenant, page, email, verify).await;
     };
     crate::audit::record(&state, AuditEvent::Registered, Some(&user.id), None, &info).await;
+    send_verification(&state, &tenant, t, &user.id, &user.email, request.as_deref()).await?;
     if !verify {
         let (session, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
         flow::mark(&state, request.as_deref(), |parked| {
@@ -194,7 +197,6 @@ pub async fn register_post(
         let cookies: Vec<_> = std::iter::once(cookie).chain(page.csrf_cookie.clone()).collect();
         return Ok(flow::next(&tenant, request.as_deref(), &cookies));
     }
-    send_verification(&state, &tenant, t, &user.id, &user.email, request.as_deref()).await?;
     Ok(message(
         page,
         t.check_email_title,
@@ -206,7 +208,8 @@ pub async fn register_post(
 
 /// The address has an account. With verification on, the answer is the same as for a new
 /// account (no enumeration) and the owner gets an email; otherwise we must say so.
-fn already_registered(
+async fn already_registered(
+    state: &AppState,
     tenant: &std::sync::Arc<Tenant>,
     page: Page,
     email: &str,
@@ -218,7 +221,10 @@ fn already_registered(
         let taken = vec![t.have_account.to_owned()];
         return Ok(show(tenant, &page, email, None, fields, taken, StatusCode::CONFLICT));
     }
-    let link = format!("{}{}", tenant.url("/forgot"), page.query);
+    let mut link = tenant.url("/forgot");
+    if let Some(request) = live_request(state, page.request.as_deref()).await? {
+        link.push_str(&format!("?request={}", flow::url_encode(request)));
+    }
     email::send_later(
         tenant.clone(),
         email::compose(tenant, t, Kind::AlreadyRegistered, email, &link).map_err(|e| Error::Internal(e.to_string()))?,
@@ -248,10 +254,19 @@ pub async fn send_verification(
         .create_email_token(user_id, EmailPurpose::Verify, &crate::random::hash(&token), expires)
         .await?;
     let mut link = format!("{}?token={token}", tenant.url("/verify"));
-    if let Some(request) = request {
+    if let Some(request) = live_request(state, request).await? {
         link.push_str(&format!("&request={}", flow::url_encode(request)));
     }
     let email = email::compose(tenant, t, Kind::Verify, address, &link).map_err(|e| Error::Internal(e.to_string()))?;
     email::send_later(tenant.clone(), email);
     Ok(())
+}
+
+/// The request id a form carried, if it names a sign-in still in progress: anyone can post any
+/// text as `request`, and an email must not carry it to the owner of the address.
+async fn live_request<'a>(state: &AppState, request: Option<&'a str>) -> Result<Option<&'a str>, Error> {
+    Ok(match parked(state, request).await? {
+        Some(_) => request,
+        None => None,
+    })
 }

@@ -1,4 +1,5 @@
-//! The sign-in page: email and password, with lockout, rate limits and constant-time answers.
+//! The sign-in page: email and password, with lockout, rate limits and one answer for every
+//! failure.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -16,6 +17,7 @@ use crate::error::Error;
 use crate::metrics::LoginOutcome;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
+use crate::risk::lockout::{self, Refusal, Verdict};
 use crate::store::{AuditEvent, User};
 
 #[derive(Template)]
@@ -123,22 +125,19 @@ pub async fn login_post(
     }
     let password = SecretString::new(form.get("password").unwrap_or_default());
     let user = state.store.user_by_email(&email).await?;
-    let verified = state
-        .hasher
-        .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let outcome = judge(&state, &tenant, user.as_ref(), verified, &info).await?;
+    let verdict = lockout::check_password(&state, &tenant, &info, user.as_ref(), &email, &password).await?;
+    let outcome = judge(&tenant, user.as_ref(), verdict);
     state.metrics.observe_login(outcome);
     let Some(user) = user.filter(|_| outcome == LoginOutcome::Success) else {
         let (message, resend, status) = match outcome {
-            LoginOutcome::Locked => (t.account_locked, false, StatusCode::FORBIDDEN),
+            LoginOutcome::RateLimited => (t.too_many_failures, false, StatusCode::TOO_MANY_REQUESTS),
             LoginOutcome::Unverified => (t.email_not_verified, true, StatusCode::FORBIDDEN),
+            // A locked account, an unknown one and a wrong password: one answer, no oracle.
             _ => (t.invalid_credentials, false, StatusCode::UNAUTHORIZED),
         };
         return Ok(show(&tenant, page, &email, Some(message), resend, status));
     };
-    state.store.record_login_success(&user.id).await?;
+    state.store.count_login(&user.id).await?;
     crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;
     let (session, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
     flow::mark(&state, request_id.as_deref(), |request| {
@@ -150,64 +149,18 @@ pub async fn login_post(
     Ok(flow::next(&tenant, request_id.as_deref(), &cookies))
 }
 
-/// Decides a sign-in attempt and records failures (lockout, audit).
-async fn judge(
-    state: &AppState,
-    tenant: &crate::config::Tenant,
-    user: Option<&User>,
-    verified: bool,
-    info: &RequestInfo,
-) -> Result<LoginOutcome, Error> {
-    let now = state.now();
-    let Some(user) = user else {
-        crate::audit::record_detail(
-            state,
-            AuditEvent::LoginFailed,
-            None,
-            None,
-            info,
-            Some("unknown account".into()),
-        )
-        .await;
-        return Ok(LoginOutcome::Failure);
-    };
-    let lockout = &tenant.config.attack_protection.lockout;
-    if lockout.enabled && user.is_locked(now) {
-        crate::audit::record_detail(
-            state,
-            AuditEvent::LoginFailed,
-            Some(&user.id),
-            None,
-            info,
-            Some("account locked".into()),
-        )
-        .await;
-        return Ok(LoginOutcome::Locked);
-    }
-    if !verified {
-        crate::audit::record_detail(
-            state,
-            AuditEvent::LoginFailed,
-            Some(&user.id),
-            None,
-            info,
-            Some("wrong password".into()),
-        )
-        .await;
-        if lockout.enabled {
-            let until = now + i64::try_from(lockout.duration.as_secs()).unwrap_or(i64::MAX / 2);
-            if state
-                .store
-                .record_login_failure(&user.id, i64::from(lockout.max_failures), until)
-                .await?
-            {
-                crate::audit::record(state, AuditEvent::AccountLocked, Some(&user.id), None, info).await;
-            }
+/// The outcome of a sign-in attempt, given what the password check decided.
+fn judge(tenant: &crate::config::Tenant, user: Option<&User>, verdict: Verdict) -> LoginOutcome {
+    match verdict {
+        Verdict::AddressBlocked => LoginOutcome::RateLimited,
+        Verdict::Refused(Refusal::Locked) => LoginOutcome::Locked,
+        Verdict::Refused(_) => LoginOutcome::Failure,
+        Verdict::Accepted
+            if tenant.config.registration.require_email_verification
+                && !user.is_some_and(|user| user.email_verified) =>
+        {
+            LoginOutcome::Unverified
         }
-        return Ok(LoginOutcome::Failure);
+        Verdict::Accepted => LoginOutcome::Success,
     }
-    if tenant.config.registration.require_email_verification && !user.email_verified {
-        return Ok(LoginOutcome::Unverified);
-    }
-    Ok(LoginOutcome::Success)
 }

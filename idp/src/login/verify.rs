@@ -1,5 +1,8 @@
-//! Email verification: the single-use, expiring link from the registration email.
+//! Email verification: the single-use, expiring link from the registration email. Opening the
+//! link only shows a button; the address is confirmed by the button's form, so a mail scanner
+//! that fetches every link uses up nothing.
 
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -7,12 +10,19 @@ use serde::Deserialize;
 
 use super::flow;
 use super::form::Submission;
-use super::page::{Page, message};
+use super::page::{Page, message, render};
 use super::register::send_verification;
 use crate::app::AppState;
 use crate::error::Error;
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, EmailPurpose};
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct ConfirmPage<'a> {
+    page: &'a Page,
+    token: &'a str,
+}
 
 /// Query of the verification link.
 #[derive(Debug, Deserialize)]
@@ -21,11 +31,10 @@ pub struct VerifyQuery {
     request: Option<String>,
 }
 
-/// `GET /verify?token=…`: confirms the address once.
+/// `GET /verify?token=…`: the button that confirms the address, if the link is still good.
 pub async fn verify_get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    info: RequestInfo,
     Query(query): Query<VerifyQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
@@ -37,24 +46,50 @@ pub async fn verify_get(
         &locales,
         request.map(|_| query.request.clone().unwrap_or_default()),
     );
-    let t = page.t;
-    let token_hash = crate::random::hash(query.token.as_deref().unwrap_or_default());
+    let token = query.token.unwrap_or_default();
+    let usable = state
+        .store
+        .email_token_user(&crate::random::hash(&token), EmailPurpose::Verify, state.now())
+        .await?;
+    if usable.is_none() {
+        return Ok(invalid(page));
+    }
+    let page = page.clone().titled(page.t.verify_subject);
+    Ok(render(
+        &ConfirmPage {
+            page: &page,
+            token: &token,
+        },
+        &page,
+        StatusCode::OK,
+        &[],
+    ))
+}
+
+/// `POST /verify`: confirms the address once.
+pub async fn verify_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let submission = Submission::read(&state, &headers, &body).await?;
+    if submission.forged() {
+        return Ok(submission.refuse());
+    }
+    let token_hash = crate::random::hash(submission.field("token"));
+    let page = submission.page;
     let now = state.now();
     let Some(user_id) = state
         .store
         .consume_email_token(&token_hash, EmailPurpose::Verify, now)
         .await?
     else {
-        return Ok(message(
-            page,
-            t.link_invalid_title,
-            t.link_invalid_body,
-            None,
-            StatusCode::BAD_REQUEST,
-        ));
+        return Ok(invalid(page));
     };
     state.store.mark_email_verified(&user_id, now).await?;
     crate::audit::record(&state, AuditEvent::EmailVerified, Some(&user_id), None, &info).await;
+    let t = page.t;
     let link = page.link("/login");
     Ok(message(
         page,
@@ -63,6 +98,17 @@ pub async fn verify_get(
         Some((link, t.continue_sign_in)),
         StatusCode::OK,
     ))
+}
+
+fn invalid(page: Page) -> Response {
+    let t = page.t;
+    message(
+        page,
+        t.link_invalid_title,
+        t.link_invalid_body,
+        None,
+        StatusCode::BAD_REQUEST,
+    )
 }
 
 /// `POST /verify/resend`: the same answer whether or not there is such an unverified account.

@@ -123,6 +123,8 @@ pub fn user_claims<'a>(user: &User, scopes: impl Iterator<Item = &'a str>) -> Ma
             }
             "email" => {
                 put("email", Some(Value::from(user.email.clone())));
+                // True only once the address was proven (verification link, emailed reset),
+                // never because the tenant does not require verification.
                 put("email_verified", Some(Value::from(user.email_verified)));
             }
             "phone" => {

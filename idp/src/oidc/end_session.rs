@@ -84,10 +84,14 @@ async fn end_session(
         Ok(logout) => logout,
         Err(reason) => return Ok(page::error(&tenant, headers, StatusCode::BAD_REQUEST, reason)),
     };
+    let confirmed = post && params.get("confirm") == Some("yes");
+    // A confirmation failing the CSRF check is another site's form: it signs nobody out, even
+    // with a hint that would have needed no confirmation.
+    if confirmed && !crate::login::csrf::verify(&tenant, headers, params.get("csrf")) {
+        let t = Page::new(&tenant, headers, &[], None).t;
+        return Ok(page::error(&tenant, headers, StatusCode::FORBIDDEN, t.form_expired));
+    }
     let signed_in = session::current(state, &tenant, headers).await?;
-    let confirmed = post
-        && params.get("confirm") == Some("yes")
-        && crate::login::csrf::verify(&tenant, headers, params.get("csrf"));
     // Without a hint naming this customer, a logout link on any site could sign them out:
     // ask first (RP-Initiated Logout 2).
     let hinted = match (&logout.hint, &signed_in) {

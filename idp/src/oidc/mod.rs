@@ -1,5 +1,6 @@
 //! The OpenID Connect and OAuth 2 endpoints.
 
+mod audit;
 pub mod authorize;
 mod bearer;
 pub mod claims;

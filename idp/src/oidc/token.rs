@@ -55,7 +55,13 @@ pub async fn post_token(
     let params = Params::parse(&body)?;
     let tenant = state.tenant.get();
     let now = state.now();
-    let client = authenticate(&tenant, &headers, &params, now)?;
+    let client = match authenticate(&tenant, &headers, &params, now) {
+        Ok(client) => client,
+        Err(error) => {
+            super::audit::client_authentication_failed(&state, &headers, &params, &info, &error).await;
+            return Err(error.into());
+        }
+    };
     match params.require("grant_type")? {
         "authorization_code" => authorization_code(&state, &tenant, client, &params, &info, now).await,
         "refresh_token" => refresh_token(&state, &tenant, client, &params, &info, now).await,
@@ -120,7 +126,10 @@ async fn authorization_code(
         return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request").into());
     }
     check_verifier(challenge.as_deref(), params.get("code_verifier"))?;
-    issue_for_grant(state, tenant, client, &grant, &grant.scope, now, Occasion::CodeExchange).await
+    let response = issue_for_grant(state, tenant, client, &grant, &grant.scope, now, Occasion::CodeExchange).await?;
+    let (user, client) = (Some(grant.user_id.as_str()), Some(client.client_id.as_str()));
+    crate::audit::record(state, AuditEvent::CodeExchanged, user, client, info).await;
+    Ok(response)
 }
 
 /// RFC 7636 4.6, and RFC 9700 2.1.1: a verifier without a challenge is refused too.
@@ -187,6 +196,8 @@ async fn refresh_token(
     };
     let scope = narrowed_scope(&grant, requested)?;
     let mut response = issue_for_grant(state, tenant, client, &grant, &scope, now, Occasion::Refresh { user }).await?;
+    let (user, client) = (Some(grant.user_id.as_str()), Some(client.client_id.as_str()));
+    crate::audit::record(state, AuditEvent::TokenRefreshed, user, client, info).await;
     response.refresh_token =
         Some(replacement.unwrap_or_else(|| params.get("refresh_token").unwrap_or_default().to_owned()));
     Ok(response)

@@ -7,7 +7,7 @@ use super::{Store, StoreResult, query_error};
 pub enum AuditEvent {
     /// Correct password.
     LoginSucceeded,
-    /// Wrong password, unknown account, or locked account.
+    /// Wrong password, unknown account (the identifier only as its SHA-256), or locked account.
     LoginFailed,
     /// The account locked after repeated failures.
     AccountLocked,
@@ -33,6 +33,16 @@ pub enum AuditEvent {
     ConsentGranted,
     /// The customer updated their profile.
     ProfileUpdated,
+    /// A client exchanged an authorization code for tokens.
+    CodeExchanged,
+    /// A client used a refresh token.
+    TokenRefreshed,
+    /// A client failed to authenticate at the token or revocation endpoint.
+    ClientAuthenticationFailed,
+    /// The customer refused to share scopes with a client.
+    ConsentDenied,
+    /// A client revoked a token (RFC 7009).
+    TokenRevoked,
 }
 
 impl AuditEvent {
@@ -53,6 +63,11 @@ impl AuditEvent {
             Self::SessionRevoked => "session_revoked",
             Self::ConsentGranted => "consent_granted",
             Self::ProfileUpdated => "profile_updated",
+            Self::CodeExchanged => "code_exchanged",
+            Self::TokenRefreshed => "token_refreshed",
+            Self::ClientAuthenticationFailed => "client_authentication_failed",
+            Self::ConsentDenied => "consent_denied",
+            Self::TokenRevoked => "token_revoked",
         }
     }
 }

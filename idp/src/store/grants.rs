@@ -319,6 +319,19 @@ impl Store {
         Ok(())
     }
 
+    /// Revokes every grant of a customer except those of session `keep`: after a password
+    /// change, only the session it was made in keeps its tokens.
+    pub async fn revoke_other_grants(&self, user_id: &str, keep: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE grants SET revoked_at = $3 WHERE user_id = $1 AND session_id <> $2 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(keep)
+            .bind(now)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("revoke_other_grants"))?;
+        Ok(())
+    }
+
     /// Puts an access token on the deny list until it expires anyway.
     pub async fn revoke_access_token(&self, jti: &str, expires_at: i64) -> StoreResult<()> {
         sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")

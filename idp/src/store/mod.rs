@@ -6,6 +6,7 @@ mod audit;
 mod consents;
 mod email_tokens;
 mod grants;
+mod lockout;
 mod requests;
 mod sessions;
 mod settings;
@@ -17,6 +18,7 @@ use std::time::Duration;
 pub use audit::{AuditEntry, AuditEvent};
 pub use email_tokens::EmailPurpose;
 pub use grants::{CodeRedemption, Grant, NewGrant, RefreshOutcome};
+pub use lockout::{Limit, Reserved};
 pub use sessions::{NewSession, Session};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -151,6 +153,8 @@ impl Store {
             .execute(&self.pool)
             .await
             .map_err(query_error("purge_expired_sessions"))?;
+        // An address's block backoff is remembered for a day after its last failure.
+        self.purge_sign_in_throttle(now, now.saturating_sub(86_400)).await?;
         Ok(())
     }
 }

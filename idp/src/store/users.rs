@@ -29,7 +29,7 @@ pub struct User {
     pub locale: Option<String>,
     /// Completed sign-ins.
     pub login_count: i64,
-    /// Consecutive wrong passwords since the last success or lock.
+    /// Failed (or still running) sign-in attempts in the current window (`risk::lockout`).
     pub failed_logins: i64,
     /// Locked until this instant, if locked.
     pub locked_until: Option<i64>,
@@ -127,7 +127,8 @@ pub struct NewUser {
     pub password_hash: String,
     /// Attributes given at registration.
     pub profile: ProfileUpdate,
-    /// Whether the address counts as verified already (verification disabled).
+    /// Whether the address is proven already (never by registering: only a verification link
+    /// or an emailed reset proves it, see `mark_email_verified`).
     pub email_verified: bool,
     /// Language the customer registered in.
     pub locale: Option<String>,
@@ -224,10 +225,11 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the password hash and lifts any lock.
+    /// Replaces the password hash and lifts any lock (with its backoff).
     pub async fn set_password(&self, id: &str, password_hash: &str, now: i64) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1",
+            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, lockouts = 0, \
+             updated_at = $3 WHERE id = $1",
         )
         .bind(id)
         .bind(password_hash)
@@ -258,40 +260,14 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a successful sign-in and clears the failure count.
-    pub async fn record_login_success(&self, id: &str) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE users SET login_count = login_count + 1, failed_logins = 0, locked_until = NULL WHERE id = $1",
-        )
-        .bind(id)
-        .execute(self.pool())
-        .await
-        .map_err(query_error("record_login_success"))?;
+    /// Counts a completed sign-in (progressive profiling asks by this count).
+    pub async fn count_login(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET login_count = login_count + 1 WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("count_login"))?;
         Ok(())
-    }
-
-    /// Counts a wrong password; at `max_failures` the account locks until `lock_until`.
-    /// Returns whether this failure locked the account.
-    pub async fn record_login_failure(&self, id: &str, max_failures: i64, lock_until: i64) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await.map_err(query_error("record_login_failure"))?;
-        let failures: i64 = sqlx::query_scalar(
-            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(query_error("record_login_failure"))?;
-        let locks = failures >= max_failures;
-        if locks {
-            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1")
-                .bind(id)
-                .bind(lock_until)
-                .execute(&mut *tx)
-                .await
-                .map_err(query_error("lock_user"))?;
-        }
-        tx.commit().await.map_err(query_error("record_login_failure"))?;
-        Ok(locks)
     }
 
     /// Remembers that the customer skipped progressive-profiling step `index`.

@@ -1,4 +1,4 @@
-//! The account page, sessions, lockout and progressive profiling.
+//! The account page, sessions, rate limits and progressive profiling.
 
 use vestibule_crds::v1alpha1::{ProfileAttribute, ProfilingStep};
 
@@ -101,52 +101,6 @@ async fn profile_updates_show_in_userinfo_claims(backend: Backend) {
     assert_eq!(user.nickname.as_deref(), Some("Ada"));
 }
 
-async fn repeated_wrong_passwords_lock_the_account_until_reset(backend: Backend) {
-    let idp = TestIdp::start_with(backend, |config| config.attack_protection.lockout.max_failures = 3).await;
-    idp.user("ada@example.com").await;
-    let browser = idp.browser();
-    let login = browser.get("/login").await;
-    for _ in 0..3 {
-        let failed = browser
-            .submit(
-                &login,
-                "/login",
-                &[("email", "ada@example.com"), ("password", "wrong password!")],
-            )
-            .await;
-        assert_eq!(failed.status, 401);
-    }
-    let locked = browser
-        .submit(
-            &login,
-            "/login",
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(locked.status, 403, "even the right password waits");
-    assert!(locked.body.contains("Too many failed attempts"));
-    idp.clock.advance(15 * 60 + 1);
-    let later = browser
-        .submit(
-            &login,
-            "/login",
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(later.status, 303, "the lock lifts after its duration");
-    let user = idp.state.store.user_by_email("ada@example.com").await.unwrap().unwrap();
-    let events: Vec<String> = idp
-        .state
-        .store
-        .audit_of_user(&user.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
-    assert!(events.contains(&"account_locked".to_owned()) && events.contains(&"login_failed".to_owned()));
-}
-
 async fn too_many_attempts_from_one_address_are_slowed(backend: Backend) {
     let idp = TestIdp::start_with(backend, |config| {
         config.attack_protection.rate_limits.logins_per_minute = 2
@@ -227,7 +181,6 @@ on_both_backends!(
     the_account_page_lists_sessions_and_revokes_them,
     changing_the_password_needs_the_current_one,
     profile_updates_show_in_userinfo_claims,
-    repeated_wrong_passwords_lock_the_account_until_reset,
     too_many_attempts_from_one_address_are_slowed,
     progressive_profiling_asks_at_a_later_sign_in,
 );

@@ -22,12 +22,15 @@ macro_rules! on_both_backends {
 }
 
 mod account;
+mod account_security;
+mod audit;
 mod authorize;
 mod concurrency;
 mod conformance;
 mod discovery;
 mod flow;
 mod languages;
+mod lockout;
 mod logout;
 mod recovery;
 mod registration;

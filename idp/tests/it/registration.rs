@@ -55,10 +55,12 @@ async fn register_verify_by_email_and_sign_in_to_the_client(backend: Backend) {
     assert!(mail.subject.contains("Confirm your email address"), "{}", mail.subject);
     assert!(mail.html.contains("<a href="), "an HTML part too");
     let link = mail.link(&idp.url("/verify?token="));
-    let verified = browser.get(&link).await;
+    let confirm = browser.get(&link).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let verified = browser.submit(&confirm, "/verify", &[]).await;
     assert_eq!(verified.status, 200, "{}", verified.body);
     assert!(verified.body.contains("confirmed"));
-    let again = browser.get(&link).await;
+    let again = browser.submit(&confirm, "/verify", &[]).await;
     assert_eq!(again.status, 400, "the link is single-use");
 
     let continue_link = verified

@@ -32,8 +32,9 @@ server-error = Something went wrong on our side. Reference: { $reference }
 forgot-password = Forgot your password?
 no-account = New here?
 create-account = Create an account
-invalid-credentials = The email address or password is incorrect.
-account-locked = Too many failed attempts. Try again later, or reset your password to sign in now.
+# One answer for a wrong password, an unknown address and a locked account (no enumeration).
+invalid-credentials = The email address or password is incorrect. After repeated failed attempts an account is locked for a while, and its owner gets an email.
+too-many-failures = Too many failed sign-ins from your network. Please try again later.
 email-not-verified = Please confirm your email address first: we sent you a link.
 resend-verification = Send the link again
 too-many-sign-ins = Too many sign-ins are in progress from your network. Please finish one, or try again in half an hour.

@@ -79,8 +79,15 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
+        Self::from_address(base, None)
+    }
+
+    /// A browser connecting from `address` (any of 127.0.0.0/8 reaches a loopback server), so
+    /// tests can act as several clients; `None` lets the system choose.
+    pub fn from_address(base: &str, address: Option<std::net::IpAddr>) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .local_address(address)
             .build()
             .unwrap();
         Self {

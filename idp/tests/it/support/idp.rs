@@ -206,6 +206,12 @@ impl TestIdp {
         Browser::new(&self.base)
     }
 
+    /// A browser with an empty cookie jar connecting from 127.0.0.`n`: each `n` is another
+    /// client address to the IdP.
+    pub fn browser_from(&self, n: u8) -> Browser {
+        Browser::from_address(&self.base, Some(std::net::Ipv4Addr::new(127, 0, 0, n).into()))
+    }
+
     /// An absolute URL.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -1,0 +1,13 @@
+-- Lockout with backoff (consecutive failures within a window, consecutive locks) and the
+-- throttle of failed sign-ins per client address (see idp/src/risk/lockout.rs).
+ALTER TABLE users ADD COLUMN last_failed_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE sign_in_throttle (
+    address TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failed_at INTEGER NOT NULL,
+    blocks INTEGER NOT NULL DEFAULT 0,
+    blocked_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX sign_in_throttle_age ON sign_in_throttle(last_failed_at);
