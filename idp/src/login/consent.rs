@@ -38,7 +38,7 @@ pub struct ConsentQuery {
 /// The sign-in `id` of this browser, at its consent step for the customer signed in here.
 enum Found {
     /// At consent.
-    AtConsent(SignIn, SignedIn),
+    AtConsent(SignIn, Box<SignedIn>),
     /// Somewhere else: let it decide where the customer goes.
     Elsewhere(SignIn),
     /// No such sign-in in this browser.
@@ -56,7 +56,7 @@ async fn find(state: &AppState, tenant: &Tenant, headers: &HeaderMap, id: Option
     // Only the customer the sign-in identified may decide, and only when it asks them to.
     let theirs = sign_in.progress.user.as_deref() == Some(signed_in.user.id.as_str());
     if theirs && sign_in.is_at(StepKind::Consent) && sign_in.parked().is_some() {
-        Ok(Found::AtConsent(sign_in, signed_in))
+        Ok(Found::AtConsent(sign_in, Box::new(signed_in)))
     } else {
         Ok(Found::Elsewhere(sign_in))
     }
