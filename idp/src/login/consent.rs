@@ -54,7 +54,7 @@ async fn find(state: &AppState, tenant: &Tenant, headers: &HeaderMap, id: Option
     };
     sign_in.observe(Some(&signed_in));
     // Only the customer the sign-in identified may decide, and only when it asks them to.
-    let theirs = sign_in.progress.user.as_deref() == Some(signed_in.user.id.as_str());
+    let theirs = sign_in.is_for(&signed_in.user.id);
     if theirs && sign_in.is_at(StepKind::Consent) && sign_in.parked().is_some() {
         Ok(Found::AtConsent(sign_in, Box::new(signed_in)))
     } else {
@@ -75,7 +75,7 @@ pub async fn consent_get(
         Found::Missing => return Err(expired()),
     };
     let (client_id, scopes) = match sign_in.parked() {
-        Some(parked) => (parked.client_id.as_str(), parked.scopes.as_slice()),
+        Some(parked) => (parked.client_id.as_str(), &parked.scopes),
         None => return Err(expired()),
     };
     let Some(client) = tenant.config.client(client_id) else {
@@ -120,7 +120,7 @@ pub async fn consent_post(
         return Err(expired());
     };
     if form.decision.as_deref() == Some("allow") {
-        let scope = parked.scopes.join(" ");
+        let scope = parked.scopes.to_string();
         state
             .store
             .record_consent(&signed_in.user.id, &parked.client_id, &scope, state.now())
