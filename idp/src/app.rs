@@ -17,6 +17,7 @@ use crate::cli::Args;
 use crate::clock::{Clock, SystemClock};
 use crate::config::watch::{Sources, watch};
 use crate::config::{LiveTenant, Tenant};
+use crate::ids::UnixTime;
 use crate::metrics::Metrics;
 use crate::password::PasswordHasher;
 use crate::ports::{CommonPasswords, Limiter, Mailer, OsRng, PasswordScreen, Rng, SmtpMailer};
@@ -73,6 +74,11 @@ impl AppState {
     /// Current Unix time from the state's clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// The current instant from the state's clock.
+    pub fn time(&self) -> UnixTime {
+        UnixTime::from_seconds(self.clock.now())
     }
 }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod i18n;
+pub mod ids;
 #[cfg(test)]
 mod layering;
 pub mod login;

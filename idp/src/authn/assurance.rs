@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::amr::Acr;
+use crate::ids::UserId;
 
 /// The assurance a sign-in requires, gathered from the request that started it (`prompt=login`,
 /// `max_age`, `acr_values`, an essential `acr`, `id_token_hint`).
@@ -17,7 +18,7 @@ pub struct Assurance {
     /// Classes asked for in order of preference (`acr_values`), met when possible.
     pub preferred: Vec<Acr>,
     /// The customer the client expects (the `sub` of `id_token_hint`).
-    pub subject: Option<String>,
+    pub subject: Option<UserId>,
 }
 
 impl Assurance {

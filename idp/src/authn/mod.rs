@@ -26,6 +26,7 @@ pub use self::transaction::{Parked, Purpose, SignIn};
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
+use crate::ids::UserId;
 use pipeline::{Context, Standing};
 
 /// What driving a sign-in came to.
@@ -88,7 +89,7 @@ pub async fn drive(
                 return fail(state, &sign_in, silent_failure).await;
             }
             if step != StepKind::Identify {
-                sign_in.progress.user = signed_in.as_ref().map(|s| s.user.id.clone());
+                sign_in.progress.user = signed_in.as_ref().map(|s| UserId::new(s.user.id.as_str()));
             }
             sign_in.due = due;
             detour(state, tenant, headers, address, sign_in, route).await

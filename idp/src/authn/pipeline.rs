@@ -79,8 +79,13 @@ impl Context<'_> {
 
     /// Whether the session in use began within this sign-in.
     pub fn authenticated_here(&self) -> bool {
-        self.signed_in
-            .is_some_and(|s| self.sign_in.progress.session.as_deref() == Some(s.session.id.as_str()))
+        self.signed_in.is_some_and(|s| {
+            self.sign_in
+                .progress
+                .session
+                .as_ref()
+                .is_some_and(|own| *own == s.session.id)
+        })
     }
 }
 

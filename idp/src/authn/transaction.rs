@@ -20,6 +20,7 @@ use crate::config::Tenant;
 use crate::error::Error;
 use crate::http::cookies;
 use crate::http::redirect::url_encode;
+use crate::ids::{Scopes, SessionId, UnixTime, UserId};
 use crate::ports::Rng;
 use crate::store::{NewSignIn, Session, SignInRow};
 
@@ -46,7 +47,7 @@ pub struct Parked {
     /// The client.
     pub client_id: String,
     /// The scopes it asked for.
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     /// No page may be shown (`prompt=none`).
     pub silent: bool,
     /// Consent must be asked even when it was given before (`prompt=consent`).
@@ -65,13 +66,13 @@ pub struct Parked {
 pub struct Progress {
     /// The customer identified so far.
     #[serde(skip)]
-    pub user: Option<String>,
+    pub user: Option<UserId>,
     /// The session an authentication within this sign-in started.
-    pub session: Option<String>,
+    pub session: Option<SessionId>,
     /// The methods completed within this sign-in.
     pub methods: Amr,
     /// When the customer last authenticated within this sign-in.
-    pub auth_time: Option<i64>,
+    pub auth_time: Option<UnixTime>,
     /// The customer consented to the parked request within this sign-in.
     pub consented: bool,
     /// The customer refused the parked request.
@@ -104,9 +105,9 @@ pub struct SignIn {
     /// The steps still due, the current one first, as of the last time it was driven.
     pub due: Vec<StepKind>,
     /// When it started.
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// When it lapses.
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     /// The hash of the binding cookie, once stored.
     browser_hash: Option<String>,
 }
@@ -114,7 +115,7 @@ pub struct SignIn {
 impl SignIn {
     /// A new sign-in, not stored yet: many finish at once (a customer already signed in) and are
     /// never stored.
-    pub fn start(rng: &dyn Rng, purpose: Purpose, resume: &str, required: Assurance, now: i64) -> Self {
+    pub fn start(rng: &dyn Rng, purpose: Purpose, resume: &str, required: Assurance, now: UnixTime) -> Self {
         Self {
             id: rng.token(),
             purpose,
@@ -123,7 +124,7 @@ impl SignIn {
             progress: Progress::default(),
             due: Vec::new(),
             created_at: now,
-            expires_at: now + LIFETIME,
+            expires_at: now.plus(LIFETIME),
             browser_hash: None,
         }
     }
@@ -171,11 +172,21 @@ impl SignIn {
     }
 
     fn observe_ids(&mut self, user: Option<&str>, session: Option<&str>) {
-        if self.progress.user.is_some() && self.progress.user.as_deref() != user {
+        if self
+            .progress
+            .user
+            .as_ref()
+            .is_some_and(|own| Some(own.as_str()) != user)
+        {
             self.progress = Progress::default();
             return;
         }
-        if self.progress.session.is_some() && self.progress.session.as_deref() != session {
+        if self
+            .progress
+            .session
+            .as_ref()
+            .is_some_and(|own| Some(own.as_str()) != session)
+        {
             self.progress.session = None;
             self.progress.methods = Amr::default();
             self.progress.auth_time = None;
@@ -184,13 +195,18 @@ impl SignIn {
 
     /// Records an authentication within this sign-in: `session` began with `methods`.
     pub fn authenticated(&mut self, session: &Session, methods: Amr) {
-        if self.progress.user.as_deref() != Some(session.user_id.as_str()) {
+        if self.progress.user.as_ref().is_none_or(|own| *own != session.user_id) {
             self.progress = Progress::default();
-            self.progress.user = Some(session.user_id.clone());
+            self.progress.user = Some(UserId::new(session.user_id.as_str()));
         }
-        self.progress.session = Some(session.id.clone());
+        self.progress.session = Some(SessionId::new(session.id.as_str()));
         self.progress.methods = methods;
-        self.progress.auth_time = Some(session.auth_time);
+        self.progress.auth_time = Some(UnixTime::from_seconds(session.auth_time));
+    }
+
+    /// Whether the customer the sign-in identified is `user`.
+    pub fn is_for(&self, user: &str) -> bool {
+        self.progress.user.as_ref().is_some_and(|own| own == user)
     }
 
     fn record(&self) -> Record {
@@ -206,7 +222,7 @@ impl SignIn {
     fn from_row(row: SignInRow, browser_hash: String) -> Result<Self, Error> {
         let record: Record = serde_json::from_str(&row.state).map_err(json_error)?;
         let mut progress = record.progress;
-        progress.user = row.user_id;
+        progress.user = row.user_id.map(UserId::from);
         Ok(Self {
             id: row.id,
             purpose: record.purpose,
@@ -214,8 +230,8 @@ impl SignIn {
             required: record.required,
             progress,
             due: record.due,
-            created_at: row.created_at,
-            expires_at: row.expires_at,
+            created_at: UnixTime::from_seconds(row.created_at),
+            expires_at: UnixTime::from_seconds(row.expires_at),
             browser_hash: Some(browser_hash),
         })
     }
@@ -271,10 +287,10 @@ pub async fn store(
                 id: &sign_in.id,
                 browser_hash: &browser_hash,
                 network: &network(address),
-                user_id: sign_in.progress.user.as_deref(),
+                user_id: sign_in.progress.user.as_ref().map(UserId::as_str),
                 state: &state_json,
-                now: sign_in.created_at,
-                expires_at: sign_in.expires_at,
+                now: sign_in.created_at.seconds(),
+                expires_at: sign_in.expires_at.seconds(),
             },
             MAX_PER_NETWORK,
         )
@@ -295,7 +311,12 @@ pub async fn save(state: &AppState, sign_in: &SignIn) -> Result<bool, Error> {
     let state_json = serde_json::to_string(&sign_in.record()).map_err(json_error)?;
     Ok(state
         .store
-        .update_sign_in(&sign_in.id, browser_hash, sign_in.progress.user.as_deref(), &state_json)
+        .update_sign_in(
+            &sign_in.id,
+            browser_hash,
+            sign_in.progress.user.as_ref().map(UserId::as_str),
+            &state_json,
+        )
         .await?)
 }
 
@@ -343,12 +364,13 @@ mod tests {
     #[test]
     fn progress_never_passes_to_another_customer_or_session() {
         let rng = crate::ports::OsRng;
-        let mut sign_in = SignIn::start(&rng, Purpose::Account, "/account/continue", Assurance::default(), 0);
+        let now = UnixTime::from_seconds(0);
+        let mut sign_in = SignIn::start(&rng, Purpose::Account, "/account/continue", Assurance::default(), now);
         sign_in.progress = Progress {
             user: Some("ada".into()),
             session: Some("s1".into()),
             methods: Amr::of(super::super::amr::Method::Pwd),
-            auth_time: Some(5),
+            auth_time: Some(UnixTime::from_seconds(5)),
             consented: true,
             denied: false,
         };

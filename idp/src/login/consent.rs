@@ -38,7 +38,7 @@ pub struct ConsentQuery {
 /// The sign-in `id` of this browser, at its consent step for the customer signed in here.
 enum Found {
     /// At consent.
-    AtConsent(SignIn, SignedIn),
+    AtConsent(SignIn, Box<SignedIn>),
     /// Somewhere else: let it decide where the customer goes.
     Elsewhere(SignIn),
     /// No such sign-in in this browser.
@@ -54,9 +54,9 @@ async fn find(state: &AppState, tenant: &Tenant, headers: &HeaderMap, id: Option
     };
     sign_in.observe(Some(&signed_in));
     // Only the customer the sign-in identified may decide, and only when it asks them to.
-    let theirs = sign_in.progress.user.as_deref() == Some(signed_in.user.id.as_str());
+    let theirs = sign_in.is_for(&signed_in.user.id);
     if theirs && sign_in.is_at(StepKind::Consent) && sign_in.parked().is_some() {
-        Ok(Found::AtConsent(sign_in, signed_in))
+        Ok(Found::AtConsent(sign_in, Box::new(signed_in)))
     } else {
         Ok(Found::Elsewhere(sign_in))
     }
@@ -75,7 +75,7 @@ pub async fn consent_get(
         Found::Missing => return Err(expired()),
     };
     let (client_id, scopes) = match sign_in.parked() {
-        Some(parked) => (parked.client_id.as_str(), parked.scopes.as_slice()),
+        Some(parked) => (parked.client_id.as_str(), &parked.scopes),
         None => return Err(expired()),
     };
     let Some(client) = tenant.config.client(client_id) else {
@@ -120,7 +120,7 @@ pub async fn consent_post(
         return Err(expired());
     };
     if form.decision.as_deref() == Some("allow") {
-        let scope = parked.scopes.join(" ");
+        let scope = parked.scopes.to_string();
         state
             .store
             .record_consent(&signed_in.user.id, &parked.client_id, &scope, state.now())

@@ -29,7 +29,7 @@ pub async fn start(
         Purpose::Account,
         RESUME,
         Assurance::default(),
-        state.now(),
+        state.time(),
     );
     drive(state, tenant, headers, info, sign_in).await
 }

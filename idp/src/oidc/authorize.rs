@@ -81,7 +81,7 @@ fn start(state: &AppState, request: &AuthorizationRequest) -> Result<SignIn, Err
         Purpose::Authorization(parked),
         RESUME,
         request.assurance(),
-        state.now(),
+        state.time(),
     ))
 }
 

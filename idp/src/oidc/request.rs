@@ -15,6 +15,7 @@ use crate::config::Tenant;
 use crate::error::{OAuthCode, OAuthError};
 use crate::http::params::Params;
 use crate::i18n::Messages;
+use crate::ids::{Scopes, UserId};
 
 /// The scopes this IdP understands; clients may add their own API scopes.
 pub const OIDC_SCOPES: [&str; 5] = ["openid", "profile", "email", "phone", "offline_access"];
@@ -38,7 +39,7 @@ pub struct AuthorizationRequest {
     /// Where the response goes.
     pub redirect_uri: String,
     /// Requested (and allowed) scopes.
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     /// Opaque client state, returned unchanged.
     pub state: Option<String>,
     /// Replay protection, copied into the ID token.
@@ -61,7 +62,7 @@ pub struct AuthorizationRequest {
     pub essential_acr: Vec<Acr>,
     /// The customer the client expects: the `sub` of a valid `id_token_hint`.
     #[serde(default)]
-    pub hint_subject: Option<String>,
+    pub hint_subject: Option<UserId>,
     /// When the request arrived.
     pub created_at: i64,
 }
@@ -186,7 +187,7 @@ pub fn recheck(tenant: &Tenant, request: &AuthorizationRequest) -> Result<(), Re
         state: request.state.clone(),
         error,
     };
-    allowed_scopes(client, Some(request.scope().as_str())).map_err(refuse)?;
+    allowed_scopes(client, Some(&request.scopes.to_string())).map_err(refuse)?;
     if client.require_pkce && request.code_challenge.is_none() {
         return Err(refuse(OAuthError::invalid_request(
             "code_challenge is required (PKCE, RFC 7636)",
@@ -234,10 +235,10 @@ fn essential_acr(params: &Params) -> Result<Vec<Acr>, OAuthError> {
 
 /// The `sub` of `id_token_hint`, which must be an ID token this issuer signed (expired ones are
 /// fine: OIDC Core 3.1.2.1 only names the customer with it).
-fn hint_subject(tenant: &Tenant, params: &Params) -> Result<Option<String>, OAuthError> {
+fn hint_subject(tenant: &Tenant, params: &Params) -> Result<Option<UserId>, OAuthError> {
     #[derive(Deserialize)]
     struct Hint {
-        sub: String,
+        sub: UserId,
     }
     let Some(token) = params.get("id_token_hint") else {
         return Ok(None);
@@ -306,19 +307,17 @@ fn check_protocol(client: &ClientConfig, params: &Params) -> Result<(), OAuthErr
 }
 
 /// The requested scopes, each of which the client must be allowed.
-fn allowed_scopes(client: &ClientConfig, requested: Option<&str>) -> Result<Vec<String>, OAuthError> {
+fn allowed_scopes(client: &ClientConfig, requested: Option<&str>) -> Result<Scopes, OAuthError> {
     let requested = requested.ok_or_else(|| OAuthError::invalid_request("missing parameter scope"))?;
-    let mut scopes: Vec<String> = Vec::new();
-    for scope in requested.split(' ').filter(|scope| !scope.is_empty()) {
-        if !client.scopes.iter().any(|allowed| allowed == scope) {
-            return Err(OAuthError::new(
-                OAuthCode::InvalidScope,
-                format!("scope {scope} is not allowed for this client"),
-            ));
-        }
-        if !scopes.iter().any(|seen| seen == scope) {
-            scopes.push(scope.to_owned());
-        }
+    let scopes = Scopes::parse(requested);
+    if let Some(scope) = scopes
+        .iter()
+        .find(|scope| !client.scopes.iter().any(|allowed| allowed == scope))
+    {
+        return Err(OAuthError::new(
+            OAuthCode::InvalidScope,
+            format!("scope {scope} is not allowed for this client"),
+        ));
     }
     if scopes.is_empty() {
         return Err(OAuthError::invalid_request("scope is empty"));
@@ -375,12 +374,12 @@ impl AuthorizationRequest {
 
     /// Whether a scope was requested.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|requested| requested == scope)
+        self.scopes.contains(scope)
     }
 
     /// The scopes as one string.
     pub fn scope(&self) -> String {
-        self.scopes.join(" ")
+        self.scopes.to_string()
     }
 
     /// The assurance a sign-in for this request must reach.

@@ -6,6 +6,7 @@ use futures::future::BoxFuture;
 
 use crate::authn::pipeline::{Context, Failure, Step, StepKind, Verdict};
 use crate::error::Error;
+use crate::ids::Scopes;
 
 /// The consent page.
 pub const CONSENT: &str = "/consent";
@@ -40,7 +41,7 @@ async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
         return Ok(Verdict::Due(CONSENT));
     };
     // Given here by this very customer (progress of anyone else was dropped on observing).
-    if progress.consented && progress.user.as_deref() == Some(signed_in.user.id.as_str()) {
+    if progress.consented && context.sign_in.is_for(&signed_in.user.id) {
         return Ok(Verdict::Done);
     }
     if parked.ask_consent {
@@ -57,11 +58,6 @@ async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
         .store
         .consent(&signed_in.user.id, &client.client_id)
         .await?;
-    let covered = stored.is_some_and(|(scope, _)| {
-        parked
-            .scopes
-            .iter()
-            .all(|wanted| scope.split(' ').any(|granted| granted == wanted))
-    });
+    let covered = stored.is_some_and(|(scope, _)| Scopes::parse(&scope).covers(&parked.scopes));
     Ok(if covered { Verdict::Done } else { Verdict::Due(CONSENT) })
 }
