@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Uri, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -17,9 +17,10 @@ use crate::cli::Args;
 use crate::clock::{Clock, SystemClock};
 use crate::config::watch::{Sources, watch};
 use crate::config::{LiveTenant, Tenant};
-use crate::error::InternalErrorMarker;
+use crate::ids::UnixTime;
 use crate::metrics::Metrics;
 use crate::password::PasswordHasher;
+use crate::ports::{CommonPasswords, Limiter, Mailer, OsRng, PasswordScreen, Rng, SmtpMailer};
 use crate::risk::RateLimiter;
 use crate::store::Store;
 
@@ -37,7 +38,13 @@ pub struct AppState {
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Per-address rate limits.
-    pub limiter: Arc<RateLimiter>,
+    pub limiter: Arc<dyn Limiter>,
+    /// Outgoing mail.
+    pub mailer: Arc<dyn Mailer>,
+    /// Screening of new passwords.
+    pub password_screen: Arc<dyn PasswordScreen>,
+    /// Randomness for tokens, codes and identifiers.
+    pub rng: Arc<dyn Rng>,
 }
 
 impl std::fmt::Debug for dyn Clock {
@@ -47,7 +54,8 @@ impl std::fmt::Debug for dyn Clock {
 }
 
 impl AppState {
-    /// State for `tenant` on `store`, with the system clock.
+    /// State for `tenant` on `store`, with the system clock, in-memory rate limits, SMTP, the
+    /// shipped common-password list and the system's randomness.
     pub fn new(tenant: Tenant, store: Store) -> anyhow::Result<Self> {
         let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
@@ -57,12 +65,20 @@ impl AppState {
             clock: Arc::new(SystemClock),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(RateLimiter::default()),
+            mailer: Arc::new(SmtpMailer),
+            password_screen: Arc::new(CommonPasswords),
+            rng: Arc::new(OsRng),
         })
     }
 
     /// Current Unix time from the state's clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// The current instant from the state's clock.
+    pub fn time(&self) -> UnixTime {
+        UnixTime::from_seconds(self.clock.now())
     }
 }
 
@@ -72,6 +88,10 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::health::router())
         .merge(crate::oidc::router(state.clone()))
         .merge(crate::login::router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::errors::render,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state.clone());
     let request_id = HeaderName::from_static("x-request-id");
@@ -122,7 +142,7 @@ async fn strip_base_path(State(state): State<AppState>, mut request: Request, ne
     next.run(request).await
 }
 
-/// Metrics, security headers, and the reference in 500 answers.
+/// Metrics and security headers.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request
@@ -130,14 +150,8 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
-    let request_id = request.headers().get("x-request-id").cloned();
     let https = state.tenant.get().issuer.scheme() == "https";
     let mut response = next.run(request).await;
-    if response.extensions().get::<InternalErrorMarker>().is_some() {
-        let reference = request_id.as_ref().and_then(|id| id.to_str().ok()).unwrap_or("-");
-        let body = format!("Something went wrong on our side. Reference: {reference}");
-        response = (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
-    }
     secure_headers(response.headers_mut(), https);
     state
         .metrics

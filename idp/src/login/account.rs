@@ -17,7 +17,7 @@ use super::session::{self, SignedIn};
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
-use crate::oidc::params::Params;
+use crate::http::params::Params;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
@@ -66,11 +66,12 @@ pub struct AccountQuery {
 pub async fn account_get(
     State(state): State<AppState>,
     headers: HeaderMap,
+    info: RequestInfo,
     Query(query): Query<AccountQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let Some(signed_in) = session::current(&state, &tenant, &headers).await? else {
-        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+        return super::resume::start(&state, &tenant, &headers, &info).await;
     };
     let page = Page::new(&tenant, &headers, &[], None);
     let notice = match query.saved.as_deref() {
@@ -221,7 +222,7 @@ pub async fn password_post(
     let current = SecretString::new(form.get("current_password").unwrap_or_default());
     // A stolen session must not become a password oracle: the same limits as the sign-in page.
     let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
-    let verdict = if state.limiter.allow(Action::Login, info.ip, limit, state.now()) {
+    let verdict = if state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
         lockout::check_password(&state, &tenant, &info, Some(user), &user.email, &current).await?
     } else {
         Verdict::AddressBlocked
@@ -238,7 +239,12 @@ pub async fn password_post(
         return show(&state, &tenant, page, &signed_in, outcome, status).await;
     }
     let new_password = SecretString::new(form.get("new_password").unwrap_or_default());
-    let violations = check_policy(&tenant.config.password_policy, new_password.expose(), &user.email);
+    let violations = check_policy(
+        &tenant.config.password_policy,
+        state.password_screen.as_ref(),
+        new_password.expose(),
+        &user.email,
+    );
     if !violations.is_empty() {
         let outcome = Outcome {
             password_errors: policy_messages(t, &violations),
@@ -322,7 +328,7 @@ pub async fn logout_post(
         ));
     }
     if let Some(signed_in) = session::current(&state, &tenant, &headers).await? {
-        end(&state, &signed_in, &info).await?;
+        session::end(&state, &signed_in, &info).await?;
     }
     let link = page.link("/login");
     let mut response = message(
@@ -336,14 +342,4 @@ pub async fn logout_post(
         .headers_mut()
         .append(axum::http::header::SET_COOKIE, cookies::clear(&tenant.cookies.session));
     Ok(response)
-}
-
-/// Ends a session (sign-out), with its audit entry.
-pub async fn end(state: &AppState, signed_in: &SignedIn, info: &RequestInfo) -> Result<(), Error> {
-    state
-        .store
-        .delete_session(&signed_in.user.id, &signed_in.session.id)
-        .await?;
-    crate::audit::record(state, AuditEvent::Logout, Some(&signed_in.user.id), None, info).await;
-    Ok(())
 }

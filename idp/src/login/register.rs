@@ -8,11 +8,12 @@ use serde::Deserialize;
 use vestibule_crds::SecretString;
 
 use super::fields::{self, Field};
-use super::flow::{self, parked};
+use super::flow;
 use super::form::Submission;
 use super::page::{Page, message, render};
 use super::session;
 use crate::app::AppState;
+use crate::authn::{Amr, Method, SignIn};
 use crate::config::Tenant;
 use crate::email::{self, Kind};
 use crate::error::Error;
@@ -48,14 +49,14 @@ pub async fn register_get(
     Query(query): Query<RegisterQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let request = parked(&state, query.request.as_deref()).await?;
-    let locales = request.as_ref().map(|r| r.ui_locales.clone()).unwrap_or_default();
-    let page = Page::new(
-        &tenant,
-        &headers,
-        &locales,
-        request.map(|_| query.request.unwrap_or_default()),
-    );
+    let sign_in = flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?;
+    let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
+    let email = sign_in
+        .as_ref()
+        .and_then(|s| s.login_hint())
+        .unwrap_or_default()
+        .to_owned();
+    let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
     if !tenant.config.registration.enabled {
         let t = page.t;
         return Ok(message(
@@ -66,16 +67,8 @@ pub async fn register_get(
             StatusCode::NOT_FOUND,
         ));
     }
-    let email = request_hint(&state, &page).await?;
     let fields = empty_fields(&tenant, page.t);
     Ok(show(&tenant, &page, &email, None, fields, Vec::new(), StatusCode::OK))
-}
-
-async fn request_hint(state: &AppState, page: &Page) -> Result<String, Error> {
-    Ok(parked(state, page.request.as_deref())
-        .await?
-        .and_then(|request| request.login_hint)
-        .unwrap_or_default())
 }
 
 fn empty_fields(tenant: &Tenant, t: &'static Messages) -> Vec<Field> {
@@ -138,13 +131,13 @@ pub async fn register_post(
     if submission.forged() || !submission.tenant.config.registration.enabled {
         return Ok(submission.refuse());
     }
-    if let Some(limited) = submission.email_limited(&state, &info) {
+    if let Some(limited) = submission.email_limited(&state, &info).await {
         return Ok(limited);
     }
     let Submission {
         tenant,
         form,
-        request,
+        mut sign_in,
         page,
         ..
     } = submission;
@@ -154,7 +147,12 @@ pub async fn register_post(
     let attributes = tenant.config.registration.required_attributes.iter().copied();
     let submitted = fields::read(t, attributes, &form, false);
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    let violations = check_policy(&tenant.config.password_policy, password.expose(), raw_email);
+    let violations = check_policy(
+        &tenant.config.password_policy,
+        state.password_screen.as_ref(),
+        password.expose(),
+        raw_email,
+    );
     let (Ok(email), true, true) = (&email, submitted.valid, violations.is_empty()) else {
         let errors = policy_messages(t, &violations);
         return Ok(show(
@@ -184,18 +182,15 @@ pub async fn register_post(
         locale: Some(t.lang.to_owned()),
     };
     let Some(user) = state.store.create_user(new_user, state.now()).await? else {
-        return already_registered(&state, &tenant, page, email, verify).await;
+        return already_registered(&state, &tenant, page, email, verify);
     };
     crate::audit::record(&state, AuditEvent::Registered, Some(&user.id), None, &info).await;
-    send_verification(&state, &tenant, t, &user.id, &user.email, request.as_deref()).await?;
+    send_verification(&state, &tenant, t, &user.id, &user.email, sign_in.as_ref()).await?;
     if !verify {
-        let (session, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
-        flow::mark(&state, request.as_deref(), |parked| {
-            parked.fresh_session = Some(session.id.clone())
-        })
-        .await?;
+        let (session, cookie) = session::start(&state, &tenant, &user, &Amr::of(Method::Pwd), &info).await?;
+        flow::authenticated(&state, sign_in.as_mut(), &session).await?;
         let cookies: Vec<_> = std::iter::once(cookie).chain(page.csrf_cookie.clone()).collect();
-        return Ok(flow::next(&tenant, request.as_deref(), &cookies));
+        return Ok(flow::next(&tenant, sign_in.as_ref(), &cookies));
     }
     Ok(message(
         page,
@@ -208,7 +203,7 @@ pub async fn register_post(
 
 /// The address has an account. With verification on, the answer is the same as for a new
 /// account (no enumeration) and the owner gets an email; otherwise we must say so.
-async fn already_registered(
+fn already_registered(
     state: &AppState,
     tenant: &std::sync::Arc<Tenant>,
     page: Page,
@@ -221,11 +216,10 @@ async fn already_registered(
         let taken = vec![t.have_account.to_owned()];
         return Ok(show(tenant, &page, email, None, fields, taken, StatusCode::CONFLICT));
     }
-    let mut link = tenant.url("/forgot");
-    if let Some(request) = live_request(state, page.request.as_deref()).await? {
-        link.push_str(&format!("?request={}", flow::url_encode(request)));
-    }
-    email::send_later(
+    // The page carries a sign-in only if this browser started it and it is still in progress
+    // (never the posted text), URL-encoded: nothing the sender chose reaches the email.
+    let link = format!("{}{}", tenant.url("/forgot"), page.query);
+    state.mailer.send(
         tenant.clone(),
         email::compose(tenant, t, Kind::AlreadyRegistered, email, &link).map_err(|e| Error::Internal(e.to_string()))?,
     );
@@ -238,14 +232,15 @@ async fn already_registered(
     ))
 }
 
-/// Creates a verification token for `user_id` and mails the link.
+/// Creates a verification token for `user_id` and mails the link, which leads back to
+/// `sign_in` (a sign-in in progress that this browser started, never text a form posted).
 pub async fn send_verification(
     state: &AppState,
     tenant: &std::sync::Arc<Tenant>,
     t: &'static Messages,
     user_id: &str,
     address: &str,
-    request: Option<&str>,
+    sign_in: Option<&SignIn>,
 ) -> Result<(), Error> {
     let token = crate::random::token();
     let expires = state.now() + VERIFY_LIFETIME;
@@ -254,19 +249,10 @@ pub async fn send_verification(
         .create_email_token(user_id, EmailPurpose::Verify, &crate::random::hash(&token), expires)
         .await?;
     let mut link = format!("{}?token={token}", tenant.url("/verify"));
-    if let Some(request) = live_request(state, request).await? {
-        link.push_str(&format!("&request={}", flow::url_encode(request)));
+    if let Some(sign_in) = sign_in {
+        link.push_str(&format!("&request={}", flow::url_encode(&sign_in.id)));
     }
     let email = email::compose(tenant, t, Kind::Verify, address, &link).map_err(|e| Error::Internal(e.to_string()))?;
-    email::send_later(tenant.clone(), email);
+    state.mailer.send(tenant.clone(), email);
     Ok(())
-}
-
-/// The request id a form carried, if it names a sign-in still in progress: anyone can post any
-/// text as `request`, and an email must not carry it to the owner of the address.
-async fn live_request<'a>(state: &AppState, request: Option<&'a str>) -> Result<Option<&'a str>, Error> {
-    Ok(match parked(state, request).await? {
-        Some(_) => request,
-        None => None,
-    })
 }

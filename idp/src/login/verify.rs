@@ -38,14 +38,9 @@ pub async fn verify_get(
     Query(query): Query<VerifyQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let request = flow::parked(&state, query.request.as_deref()).await?;
-    let locales = request.as_ref().map(|r| r.ui_locales.clone()).unwrap_or_default();
-    let page = Page::new(
-        &tenant,
-        &headers,
-        &locales,
-        request.map(|_| query.request.clone().unwrap_or_default()),
-    );
+    let sign_in = flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?;
+    let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
+    let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
     let token = query.token.unwrap_or_default();
     let usable = state
         .store
@@ -122,12 +117,12 @@ pub async fn resend_post(
     if submission.forged() {
         return Ok(submission.refuse());
     }
-    if let Some(limited) = submission.email_limited(&state, &info) {
+    if let Some(limited) = submission.email_limited(&state, &info).await {
         return Ok(limited);
     }
     let email = submission.field("email").trim().to_lowercase();
     let Submission {
-        tenant, request, page, ..
+        tenant, sign_in, page, ..
     } = submission;
     if let Some(user) = state
         .store
@@ -135,7 +130,7 @@ pub async fn resend_post(
         .await?
         .filter(|user| !user.email_verified)
     {
-        send_verification(&state, &tenant, page.t, &user.id, &user.email, request.as_deref()).await?;
+        send_verification(&state, &tenant, page.t, &user.id, &user.email, sign_in.as_ref()).await?;
     }
     let t = page.t;
     Ok(message(

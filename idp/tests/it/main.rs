@@ -36,5 +36,6 @@ mod recovery;
 mod registration;
 mod reload;
 mod security;
+mod signin;
 mod support;
 mod token;
