@@ -33,5 +33,6 @@ mod recovery;
 mod registration;
 mod reload;
 mod security;
+mod social;
 mod support;
 mod token;
