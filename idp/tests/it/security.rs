@@ -143,7 +143,7 @@ async fn unexpected_failures_answer_500_with_only_a_reference(backend: Backend) 
         page.body,
         format!("Something went wrong on our side. Reference: {reference}")
     );
-    assert_eq!(idp.browser().get("/readyz").await.status, 503);
+    assert_eq!(idp.admin_get("/readyz").await.0, 503);
 }
 
 on_both_backends!(
