@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -75,6 +75,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::health::router())
         .merge(crate::oidc::router(state.clone()))
         .merge(crate::login::router())
+        // Every body here is a small form: a bound keeps a flood of large ones from costing memory.
+        .layer(DefaultBodyLimit::max(crate::oidc::bounds::BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state.clone());
     let request_id = HeaderName::from_static("x-request-id");

@@ -9,7 +9,7 @@ use vestibule_crds::config::ClientConfig;
 use vestibule_crds::v1alpha1::GrantType;
 
 use super::params::Params;
-use super::{pkce, redirect};
+use super::{bounds, pkce, redirect};
 use crate::config::Tenant;
 use crate::error::{OAuthCode, OAuthError};
 
@@ -86,14 +86,24 @@ impl Eq for OAuthError {}
 
 /// Validates request `params` against the tenant's clients.
 pub fn validate(tenant: &Tenant, params: &Params, now: i64) -> Result<AuthorizationRequest, Rejection> {
+    if !bounds::identifiers_fit(params) {
+        return Err(Rejection::Page(
+            "The request's client_id or redirect_uri is too long.".into(),
+        ));
+    }
     let client = trusted_client(tenant, params)?;
     let redirect_uri = trusted_redirect(client, params)?;
-    let state = params.get("state").map(str::to_owned);
+    // An oversized state is refused below, and not echoed back with the refusal.
+    let state = params
+        .get("state")
+        .filter(|state| bounds::state_fits(state))
+        .map(str::to_owned);
     let redirect = |error: OAuthError| Rejection::Redirect {
         redirect_uri: redirect_uri.clone(),
         state: state.clone(),
         error,
     };
+    bounds::check(params).map_err(&redirect)?;
     check_protocol(client, params).map_err(&redirect)?;
     let scopes = allowed_scopes(client, params.get("scope")).map_err(&redirect)?;
     let code_challenge = check_pkce(client, params).map_err(&redirect)?;
