@@ -3,6 +3,7 @@
 mod audit;
 pub mod authorize;
 mod bearer;
+pub mod bounds;
 pub mod claims;
 mod client_auth;
 mod cors;

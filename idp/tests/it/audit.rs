@@ -70,6 +70,7 @@ async fn oauth_events_and_unknown_identifiers_reach_the_audit_log(backend: Backe
         )
         .await;
     let denied = browser.submit(&consent, "/consent", &[("decision", "deny")]).await;
+    let denied = browser.follow(denied).await;
     assert!(
         denied.location().contains("error=access_denied"),
         "{}",
