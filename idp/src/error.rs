@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::password::HashError;
 use crate::store::StoreError;
 
 /// An OAuth 2 error code (RFC 6749 4.1.2.1, 5.2; RFC 6750 3.1; RFC 7009; OIDC Core 3.1.2.6).
@@ -185,6 +186,9 @@ pub enum Error {
     /// Too many attempts from this address.
     #[error("too many requests")]
     TooManyRequests,
+    /// The server is at capacity (the password-hashing queue is full); retry shortly.
+    #[error("busy")]
+    Busy,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -199,6 +203,15 @@ impl From<OAuthError> for Error {
     }
 }
 
+impl From<HashError> for Error {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy => Self::Busy,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 /// Marks a 500 answer so the request-id layer can add the reference to the body.
 #[derive(Debug, Clone, Copy)]
 pub struct InternalErrorMarker;
@@ -210,6 +223,7 @@ impl Error {
             Self::OAuth(error) => error.status(),
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -229,6 +243,17 @@ impl IntoResponse for Error {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                response
+            }
+            Self::Busy => {
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The service is busy. Please try again in a moment.",
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 response
             }
             Self::Store(_) | Self::Internal(_) => {

@@ -24,6 +24,7 @@ macro_rules! on_both_backends {
 mod account;
 mod authorize;
 mod bounds;
+mod capacity;
 mod concurrency;
 mod conformance;
 mod discovery;
