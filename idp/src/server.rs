@@ -20,6 +20,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let sources = Sources {
         config: args.config.clone(),
         keys: args.keys.clone(),
+        dev: args.dev,
     };
     let (tenant, loaded) = sources.load(&store).await?;
     tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");

@@ -31,6 +31,7 @@ mod discovery;
 mod flow;
 mod languages;
 mod logout;
+mod mail;
 mod recovery;
 mod registration;
 mod reload;
