@@ -217,12 +217,7 @@ pub async fn password_post(
     let t = page.t;
     let user = &signed_in.user;
     let current = SecretString::new(form.get("current_password").unwrap_or_default());
-    if !state
-        .hasher
-        .verify(&current, Some(&user.password_hash))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?
-    {
+    if !state.hasher.verify(&current, Some(&user.password_hash)).await? {
         let outcome = Outcome {
             current_error: Some(t.wrong_current_password),
             ..Outcome::default()
@@ -243,11 +238,7 @@ pub async fn password_post(
         };
         return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
     }
-    let hash = state
-        .hasher
-        .hash(&new_password)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let hash = state.hasher.hash(&new_password).await?;
     state.store.set_password(&user.id, &hash, state.now()).await?;
     state
         .store

@@ -127,8 +127,7 @@ pub async fn login_post(
     let verified = state
         .hasher
         .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        .await?;
     let outcome = judge(&state, &tenant, user.as_ref(), verified, &info).await?;
     state.metrics.observe_login(outcome);
     let Some(user) = user.filter(|_| outcome == LoginOutcome::Success) else {

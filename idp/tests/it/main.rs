@@ -24,12 +24,14 @@ macro_rules! on_both_backends {
 mod account;
 mod authorize;
 mod bounds;
+mod capacity;
 mod concurrency;
 mod conformance;
 mod discovery;
 mod flow;
 mod languages;
 mod logout;
+mod mail;
 mod recovery;
 mod registration;
 mod reload;
