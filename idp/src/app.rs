@@ -16,7 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{LiveTenant, Tenant};
 use crate::ids::UnixTime;
 use crate::metrics::Metrics;
-use crate::password::PasswordHasher;
+use crate::password::{DEFAULT_QUEUE_PER_THREAD, PasswordHasher};
 use crate::ports::{CommonPasswords, Limiter, Mailer, OsRng, PasswordScreen, Rng, SmtpMailer};
 use crate::risk::RateLimiter;
 use crate::store::Store;
@@ -50,15 +50,28 @@ impl std::fmt::Debug for dyn Clock {
     }
 }
 
+/// How the server runs, from its flags (the tenant config says what it serves).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Password-hashing jobs that may wait for a thread; `None`: a default per thread.
+    pub password_queue: Option<usize>,
+}
+
 impl AppState {
+    /// State for `tenant` on `store` with default options.
+    pub fn new(tenant: Tenant, store: Store) -> anyhow::Result<Self> {
+        Self::with_options(tenant, store, &Options::default())
+    }
+
     /// State for `tenant` on `store`, with the system clock, in-memory rate limits, SMTP, the
     /// shipped common-password list and the system's randomness.
-    pub fn new(tenant: Tenant, store: Store) -> anyhow::Result<Self> {
+    pub fn with_options(tenant: Tenant, store: Store, options: &Options) -> anyhow::Result<Self> {
         let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
+        let queue = options.password_queue.unwrap_or(parallelism * DEFAULT_QUEUE_PER_THREAD);
         Ok(Self {
             tenant: Arc::new(LiveTenant::new(tenant)),
             store,
-            hasher: PasswordHasher::new(parallelism)?,
+            hasher: PasswordHasher::new(parallelism, queue)?,
             clock: Arc::new(SystemClock),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(RateLimiter::default()),

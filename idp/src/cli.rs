@@ -31,6 +31,18 @@ pub struct Args {
     #[arg(long, env = "VESTIBULE_DATABASE_URL", default_value = "sqlite://vestibule-idp.db")]
     pub database: String,
 
+    /// Password checks and hashes that may wait for a hashing thread (default: 32 per CPU, about
+    /// a second of work). Past it, sign-ins and registrations are answered 503 with
+    /// `Retry-After` at once instead of queueing without bound.
+    #[arg(long, env = "VESTIBULE_PASSWORD_QUEUE")]
+    pub password_queue: Option<usize>,
+
+    /// Development mode: with no SMTP server configured, emails (with their links) are written
+    /// to the log whatever the issuer. Without it, that happens only for an `http://` issuer on
+    /// loopback, and any other issuer without SMTP is refused.
+    #[arg(long, env = "VESTIBULE_DEV")]
+    pub dev: bool,
+
     /// Log format.
     #[arg(long, env = "VESTIBULE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

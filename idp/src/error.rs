@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::http::errors::{Notice, unrendered};
+use crate::password::HashError;
 use crate::store::StoreError;
 
 /// An OAuth 2 error code (RFC 6749 4.1.2.1, 5.2; RFC 6750 3.1; RFC 7009; OIDC Core 3.1.2.6).
@@ -194,6 +195,9 @@ pub enum Error {
     /// Too many attempts from this address.
     #[error("too many requests")]
     TooManyRequests,
+    /// The server is at capacity (the password-hashing queue is full); retry shortly.
+    #[error("busy")]
+    Busy,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -208,6 +212,15 @@ impl From<OAuthError> for Error {
     }
 }
 
+impl From<HashError> for Error {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy => Self::Busy,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl Error {
     /// The status table.
     pub fn status(&self) -> StatusCode {
@@ -216,6 +229,7 @@ impl Error {
             Self::Refused(status, _) => *status,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -232,6 +246,13 @@ impl IntoResponse for Error {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                response
+            }
+            Self::Busy => {
+                let mut response = unrendered(StatusCode::SERVICE_UNAVAILABLE, Notice::Busy);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 response
             }
             Self::Store(_) | Self::Internal(_) => {

@@ -1,5 +1,5 @@
-//! Passwords: argon2id hashing off the async runtime on a fixed pool of hashing threads, and the
-//! policy new passwords must meet.
+//! Passwords: argon2id hashing off the async runtime on a fixed pool of hashing threads behind a
+//! bounded queue, and the policy new passwords must meet.
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
@@ -34,6 +34,9 @@ pub enum HashError {
     /// The hashing threads are gone.
     #[error("password hashing thread failed")]
     Task,
+    /// The queue is full: the server is at its hashing capacity, the caller should retry later.
+    #[error("the password hashing queue is full")]
+    Busy,
 }
 
 /// One job for a hashing thread.
@@ -41,7 +44,9 @@ type Job = Box<dyn FnOnce(&mut Hasher) + Send>;
 
 /// Hashes and verifies passwords with argon2id on `parallelism` threads of its own, each keeping
 /// its 19 MiB arena while busy: a burst of sign-ins queues instead of allocating 19 MiB per
-/// request, and an idle server holds none of it.
+/// request, and an idle server holds none of it. The queue holds at most `queue` jobs; past
+/// that, callers get [`HashError::Busy`] at once rather than waiting ever longer (a flood of
+/// sign-ins must not turn into unbounded memory and latency for everyone).
 #[derive(Clone)]
 pub struct PasswordHasher {
     jobs: flume::Sender<Job>,
@@ -88,14 +93,17 @@ fn work(jobs: &flume::Receiver<Job>, mut hasher: Hasher) {
     }
 }
 
+/// Jobs that may wait per hashing thread by default: about a second of work at ~25 ms a hash.
+pub const DEFAULT_QUEUE_PER_THREAD: usize = 32;
+
 impl PasswordHasher {
-    /// A hasher with `parallelism` hashing threads (one per core is the sweet spot); they stop
-    /// when the last clone is dropped.
-    pub fn new(parallelism: usize) -> Result<Self, HashError> {
+    /// A hasher with `parallelism` hashing threads (one per core is the sweet spot) and room for
+    /// `queue` waiting jobs; the threads stop when the last clone is dropped.
+    pub fn new(parallelism: usize, queue: usize) -> Result<Self, HashError> {
         let argon2 = argon2()?;
-        let (jobs, queue) = flume::unbounded::<Job>();
+        let (jobs, waiting) = flume::bounded::<Job>(queue);
         for index in 0..parallelism.max(1) {
-            let (queue, hasher) = (queue.clone(), argon2.hasher());
+            let (queue, hasher) = (waiting.clone(), argon2.hasher());
             std::thread::Builder::new()
                 .name(format!("argon2id-{index}"))
                 .spawn(move || work(&queue, hasher))
@@ -141,9 +149,16 @@ impl PasswordHasher {
     ) -> Result<T, HashError> {
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |hasher| {
+            // The requester went away (the client hung up): 25 ms of a core saved for others.
+            if answer.is_closed() {
+                return;
+            }
             let _ = answer.send(work(hasher));
         });
-        self.jobs.send(job).map_err(|_| HashError::Task)?;
+        self.jobs.try_send(job).map_err(|error| match error {
+            flume::TrySendError::Full(_) => HashError::Busy,
+            flume::TrySendError::Disconnected(_) => HashError::Task,
+        })?;
         answered.await.map_err(|_| HashError::Task)
     }
 }
@@ -227,9 +242,71 @@ mod tests {
     use super::*;
     use crate::ports::CommonPasswords;
 
+    /// Occupies the only thread of `hasher` until the returned sender is dropped or sent to.
+    async fn occupy(hasher: &PasswordHasher) -> std::sync::mpsc::Sender<()> {
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (started, running) = oneshot::channel();
+        let hasher = hasher.clone();
+        tokio::spawn(async move {
+            hasher
+                .run(move |_| {
+                    let _ = started.send(());
+                    let _ = released.recv();
+                })
+                .await
+        });
+        running.await.unwrap();
+        release
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_at_once() {
+        let hasher = PasswordHasher::new(1, 1).unwrap();
+        let release = occupy(&hasher).await;
+        let queued = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.run(|_| 1).await }
+        });
+        while hasher.jobs.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        // Answered at once: a hasher that queued it instead would wait for the release.
+        let answer = tokio::time::timeout(Duration::from_secs(5), hasher.run(|_| 2)).await;
+        assert!(matches!(answer, Ok(Err(HashError::Busy))), "{answer:?}");
+        drop(release);
+        assert_eq!(queued.await.unwrap().unwrap(), 1);
+        assert_eq!(hasher.run(|_| 3).await.unwrap(), 3, "room again once drained");
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_requester_went_away_is_skipped() {
+        let hasher = PasswordHasher::new(1, 4).unwrap();
+        let release = occupy(&hasher).await;
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let abandoned = {
+            let (hasher, ran) = (hasher.clone(), ran.clone());
+            tokio::spawn(async move {
+                hasher
+                    .run(move |_| ran.store(true, std::sync::atomic::Ordering::SeqCst))
+                    .await
+            })
+        };
+        while hasher.jobs.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        abandoned.abort();
+        let _ = abandoned.await;
+        drop(release);
+        assert_eq!(hasher.run(|_| "after").await.unwrap(), "after");
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "the abandoned job was skipped"
+        );
+    }
+
     #[tokio::test]
     async fn hashes_verify_and_wrong_passwords_do_not() {
-        let hasher = PasswordHasher::new(2).unwrap();
+        let hasher = PasswordHasher::new(2, 8).unwrap();
         let password = SecretString::new("correct horse battery staple");
         let hash = hasher.hash(&password).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
@@ -243,7 +320,7 @@ mod tests {
         // Written by RustCrypto's `argon2` 0.6, which the IdP used before: accounts keep working.
         let stored =
             "$argon2id$v=19$m=19456,t=2,p=1$EAgNGeL6qb6uBvQuqE0/Qw$u0OxOXyHkOsxY5Y62X47g4u1pnEeJAT+J0nyy/5Luhk";
-        let hasher = PasswordHasher::new(1).unwrap();
+        let hasher = PasswordHasher::new(1, 8).unwrap();
         let password = SecretString::new("correct horse battery staple");
         assert!(hasher.verify(&password, Some(stored)).await.unwrap());
         assert!(
@@ -257,7 +334,7 @@ mod tests {
 
     #[tokio::test]
     async fn more_requests_than_threads_queue_and_all_get_answers() {
-        let hasher = PasswordHasher::new(2).unwrap();
+        let hasher = PasswordHasher::new(2, 8).unwrap();
         let password = SecretString::new("correct horse battery staple");
         let hash = hasher.hash(&password).await.unwrap();
         let checks = (0..6).map(|i| {

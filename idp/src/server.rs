@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::app::{AppState, admin_app, app};
+use crate::app::{AppState, Options, admin_app, app};
 use crate::cli::Args;
 use crate::clock::Clock;
 use crate::config::watch::{Sources, watch};
@@ -20,10 +20,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let sources = Sources {
         config: args.config.clone(),
         keys: args.keys.clone(),
+        dev: args.dev,
     };
     let (tenant, loaded) = sources.load(&store).await?;
     tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");
-    let state = AppState::new(tenant, store.clone())?;
+    let state = AppState::with_options(tenant, store.clone(), &options(&args))?;
     let interval = Duration::from_millis(args.reload_interval_ms.max(100));
     let watcher = tokio::spawn(watch(
         sources,
@@ -54,6 +55,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     signal.abort();
     served?;
     Ok(())
+}
+
+/// The options of the application state that flags set.
+fn options(args: &Args) -> Options {
+    Options {
+        password_queue: args.password_queue,
+    }
 }
 
 async fn bind(address: SocketAddr, which: &'static str) -> anyhow::Result<TcpListener> {

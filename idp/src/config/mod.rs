@@ -46,6 +46,13 @@ pub enum LoadError {
     /// The shipped texts are broken (a defect of the build).
     #[error(transparent)]
     Languages(#[from] I18nError),
+    /// No SMTP server, outside development: emails could be neither sent nor safely logged.
+    #[error(
+        "email: no SMTP server is configured for issuer {0}, so verification and reset emails cannot be sent \
+         (and logging them would expose their links); configure email (spec.email of the Tenant), or, \
+         for development only, use an http:// issuer on loopback or start the IdP with --dev"
+    )]
+    NoSmtp(String),
 }
 
 /// Everything one request needs to know about the tenant, immutable once built.
@@ -63,6 +70,9 @@ pub struct Tenant {
     pub cookies: CookieNames,
     /// The languages of `branding.locales`, that pages and emails may be in.
     pub languages: Languages,
+    /// With no SMTP server, whether emails are written to the log instead (development: an
+    /// `http://` issuer on loopback, or `--dev`). Never otherwise: they carry live links.
+    pub mail_to_log: bool,
 }
 
 /// Cookie names of one tenant. `__Host-` pins them to this exact host, over TLS, path `/`.
@@ -92,6 +102,7 @@ impl Tenant {
         let signer = Signer::new(keys, &config.signing_algorithms)?;
         let languages = Languages::offered(&config.branding.locales)?;
         let base_path = issuer.path().trim_end_matches('/').to_owned();
+        let mail_to_log = config.email.is_none() && is_loopback_http(&issuer);
         let tag = &crate::random::hash(&config.issuer)[..8];
         let cookies = CookieNames {
             session: format!("__Host-vestibule-{tag}-session"),
@@ -105,6 +116,7 @@ impl Tenant {
             signer,
             cookies,
             languages,
+            mail_to_log,
         })
     }
 
@@ -117,6 +129,18 @@ impl Tenant {
     pub fn path(&self, route: &str) -> String {
         format!("{}{route}", self.base_path)
     }
+}
+
+/// Whether `issuer` is `http://` on this machine (`localhost`, `127.0.0.0/8`, `::1`): a
+/// developer's own IdP, which no one else can reach.
+pub fn is_loopback_http(issuer: &Url) -> bool {
+    issuer.scheme() == "http"
+        && match issuer.host() {
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(address)) => address.is_loopback(),
+            Some(url::Host::Ipv6(address)) => address.is_loopback(),
+            None => false,
+        }
 }
 
 /// Refuses configs that ask for features this IdP does not serve yet, rather than ignoring them.
@@ -238,6 +262,27 @@ mod tests {
         };
         let error = Tenant::new(config, &keys).unwrap_err().to_string();
         assert!(error.contains("no active ES256 key"), "{error}");
+    }
+
+    #[test]
+    fn only_http_on_loopback_counts_as_a_developers_issuer() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost/acme",
+            "http://[::1]:9000",
+            "http://127.9.9.9",
+        ] {
+            assert!(is_loopback_http(&Url::parse(local).unwrap()), "{local}");
+        }
+        for remote in [
+            "https://127.0.0.1",
+            "https://localhost",
+            "http://192.168.1.5",
+            "http://id.example.com",
+            "http://localhost.example.com",
+        ] {
+            assert!(!is_loopback_http(&Url::parse(remote).unwrap()), "{remote}");
+        }
     }
 
     #[test]

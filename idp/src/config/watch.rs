@@ -23,6 +23,8 @@ pub struct Sources {
     pub config: PathBuf,
     /// The key file; `None` for standalone keys in the database.
     pub keys: Option<PathBuf>,
+    /// Development mode (`--dev`): emails may go to the log whatever the issuer.
+    pub dev: bool,
 }
 
 /// What the files held at one moment: everything is parsed from these bytes, and changes are
@@ -73,7 +75,14 @@ impl Sources {
             Some(text) => serde_json::from_str(text).map_err(|error| LoadError::KeysParse(error.to_string()))?,
             None => standalone_keys(store, &config.signing_algorithms).await?,
         };
-        Tenant::new(config, &keys)
+        let mut tenant = Tenant::new(config, &keys)?;
+        tenant.mail_to_log |= self.dev && tenant.config.email.is_none();
+        // An email logged carries a live verification or reset link: refuse to serve a tenant
+        // whose mail would have to go to the log outside development.
+        if tenant.config.email.is_none() && !tenant.mail_to_log {
+            return Err(LoadError::NoSmtp(tenant.config.issuer.clone()));
+        }
+        Ok(tenant)
     }
 }
 

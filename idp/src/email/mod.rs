@@ -1,6 +1,7 @@
 //! Outgoing email: verification and password-reset links, as text and HTML in the customer's
-//! language, over SMTP; or, with no SMTP server configured (standalone development), written to
-//! the log.
+//! language, over SMTP; or, with no SMTP server configured in development (an `http://` issuer
+//! on loopback, or `--dev`), written to the log. Anywhere else nothing is logged: the IdP does
+//! not even start without SMTP there.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +40,9 @@ pub enum MailError {
     /// The SMTP exchange failed.
     #[error("sending the email over SMTP failed: {0}")]
     Send(String),
+    /// No SMTP server is configured, outside development mode.
+    #[error("no SMTP server is configured; the email was dropped (not logged: it carries a live link)")]
+    NoTransport,
 }
 
 #[derive(Template)]
@@ -174,9 +178,13 @@ pub fn send_later(tenant: Arc<Tenant>, email: Email) {
     });
 }
 
-/// Sends `email` through the tenant's SMTP server, or logs it when there is none.
+/// Sends `email` through the tenant's SMTP server, or, in development only, logs it.
 pub async fn send(tenant: &Tenant, email: &Email) -> Result<(), MailError> {
     let Some(settings) = &tenant.config.email else {
+        // The body carries a live token: it reaches the log only on a developer's machine.
+        if !tenant.mail_to_log {
+            return Err(MailError::NoTransport);
+        }
         tracing::warn!(
             to = %email.to,
             subject = %email.subject,
@@ -233,9 +241,69 @@ fn transport(settings: &EmailConfig) -> Result<AsyncSmtpTransport<Tokio1Executor
 
 #[cfg(test)]
 mod tests {
-    use vestibule_crds::v1alpha1::Locale;
+    use std::sync::{Arc, Mutex};
+
+    use vestibule_crds::config::TenantConfig;
+    use vestibule_crds::keys::{KeyState, SigningKey, SigningKeySet};
+    use vestibule_crds::v1alpha1::{Locale, SigningAlgorithm};
 
     use super::*;
+
+    /// Log lines, captured.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn tenant_without_smtp(issuer: &str) -> Tenant {
+        let config = TenantConfig::from_yaml(&format!("generation: 1\nissuer: {issuer}\ndisplayName: Shop\n")).unwrap();
+        let now = jiff::Timestamp::now();
+        let keys = SigningKeySet {
+            keys: vec![SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap()],
+        };
+        Tenant::new(config, &keys).unwrap()
+    }
+
+    /// What `send` writes to the log for a reset email with a recognisable token.
+    async fn logged_by_send(tenant: &Tenant) -> (Result<(), MailError>, String) {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let link = "https://id.example.com/reset?token=LIVE-TOKEN-0123456789";
+        let email = compose_in(Locale::En, Kind::Reset, "Shop", link);
+        let outcome = send(tenant, &email).await;
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        (outcome, logged)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_smtp_a_live_link_is_logged_only_on_a_developers_issuer() {
+        let (outcome, logged) = logged_by_send(&tenant_without_smtp("http://127.0.0.1:8080")).await;
+        assert!(outcome.is_ok());
+        assert!(
+            logged.contains("LIVE-TOKEN-0123456789"),
+            "development logs the mail: {logged}"
+        );
+
+        let production = tenant_without_smtp("https://id.example.com");
+        assert!(!production.mail_to_log);
+        let (outcome, logged) = logged_by_send(&production).await;
+        assert!(matches!(outcome, Err(MailError::NoTransport)));
+        assert!(!logged.contains("LIVE-TOKEN"), "{logged}");
+    }
 
     fn messages(locale: Locale) -> &'static Messages {
         crate::i18n::catalog().unwrap().messages(locale)

@@ -28,6 +28,8 @@ pub enum Notice {
     SignInExpired,
     /// The network has too many sign-ins in progress.
     TooManySignIns,
+    /// More requests wait for the password hasher than it can queue.
+    Busy,
     /// Something failed on our side; the details are in the log, under the request id.
     ServerError,
 }
@@ -41,6 +43,7 @@ impl Notice {
             Self::FormExpired => t.form_expired.to_owned(),
             Self::SignInExpired => t.sign_in_expired.to_owned(),
             Self::TooManySignIns => t.too_many_sign_ins.to_owned(),
+            Self::Busy => t.busy.to_owned(),
             Self::ServerError => t.server_error(reference),
         }
     }
@@ -49,7 +52,7 @@ impl Notice {
     fn oauth(self) -> OAuthCode {
         match self {
             Self::ServerError => OAuthCode::ServerError,
-            Self::TooManyAttempts | Self::TooManySignIns => OAuthCode::TemporarilyUnavailable,
+            Self::TooManyAttempts | Self::TooManySignIns | Self::Busy => OAuthCode::TemporarilyUnavailable,
             Self::NotFound | Self::FormExpired | Self::SignInExpired => OAuthCode::InvalidRequest,
         }
     }

@@ -70,7 +70,7 @@ messages! {
         sign_in, email, password, new_password, current_password, error_title, form_expired,
         too_many_attempts, continue_sign_in, privacy, terms, support, optional, save, skip, not_found,
         forgot_password, no_account, create_account, invalid_credentials, too_many_failures,
-        email_not_verified, resend_verification, too_many_sign_ins, sign_in_expired,
+        email_not_verified, resend_verification, too_many_sign_ins, busy, sign_in_expired,
         have_account, register_title, registration_closed, invalid_email, required_field,
         invalid_phone, invalid_birthdate, given_name, family_name, nickname, phone_number, birthdate,
         password_needs_lowercase, password_needs_uppercase, password_needs_digit,

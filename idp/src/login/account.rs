@@ -252,11 +252,7 @@ pub async fn password_post(
         };
         return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
     }
-    let hash = state
-        .hasher
-        .hash(&new_password)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let hash = state.hasher.hash(&new_password).await?;
     state.store.set_password(&user.id, &hash, state.now()).await?;
     // Whoever knew the old password may hold sessions or refresh tokens: all of them end,
     // except this session's, as after a reset.

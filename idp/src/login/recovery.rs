@@ -246,11 +246,7 @@ pub async fn reset_post(
             StatusCode::BAD_REQUEST,
         ));
     }
-    let password_hash = state
-        .hasher
-        .hash(&password)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let password_hash = state.hasher.hash(&password).await?;
     state.store.set_password(&user.id, &password_hash, now).await?;
     // Receiving the reset email proves the customer reads mail at the address.
     state.store.mark_email_verified(&user.id, now).await?;

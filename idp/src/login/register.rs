@@ -166,11 +166,7 @@ pub async fn register_post(
         ));
     };
     let verify = tenant.config.registration.require_email_verification;
-    let password_hash = state
-        .hasher
-        .hash(&password)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let password_hash = state.hasher.hash(&password).await?;
     let profile = submitted.update;
     let new_user = NewUser {
         email: email.clone(),

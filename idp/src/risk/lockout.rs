@@ -147,11 +147,9 @@ pub async fn check_password(
     let hash = user
         .filter(|_| on_account.is_some())
         .map(|user| user.password_hash.as_str());
-    let verified = state
-        .hasher
-        .verify(password, hash)
-        .await
-        .map_err(|error| Error::Internal(error.to_string()))?;
+    // A full hashing queue answers busy (503) with no verdict; the reserved attempt stays
+    // counted (failing closed), as one whose requester went away would.
+    let verified = state.hasher.verify(password, hash).await?;
     let refusal = match (user, on_account) {
         (Some(user), Some(reserved)) if verified => {
             // The lock is checked again after the hash: one taken meanwhile stands.

@@ -67,7 +67,7 @@ async fn start_binary(backend: Backend) -> (Idp, String) {
 
 async fn seed_user(database: &str) {
     let store = Store::connect(database).await.unwrap();
-    let hasher = vestibule_idp::password::PasswordHasher::new(1).unwrap();
+    let hasher = vestibule_idp::password::PasswordHasher::new(1, 8).unwrap();
     let hash = hasher.hash(&vestibule_crds::SecretString::new(PASSWORD)).await.unwrap();
     let user = NewUser {
         email: "conformance@example.com".into(),

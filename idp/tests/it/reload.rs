@@ -43,6 +43,7 @@ async fn changed_files_are_served_and_invalid_ones_refused(backend: Backend) {
     let sources = Sources {
         config: config_path.clone(),
         keys: Some(keys_path.clone()),
+        dev: false,
     };
     let (tenant, loaded) = sources.load(&store).await.unwrap();
     let state = vestibule_idp::AppState::new(tenant, store.clone()).unwrap();

@@ -36,6 +36,7 @@ too-many-failures = Zu viele fehlgeschlagene Anmeldungen aus Ihrem Netzwerk. Bit
 email-not-verified = Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse: Wir haben Ihnen einen Link geschickt.
 resend-verification = Link erneut senden
 too-many-sign-ins = Aus Ihrem Netzwerk laufen zu viele Anmeldungen gleichzeitig. Schließen Sie eine ab oder versuchen Sie es in einer halben Stunde erneut.
+busy = Der Dienst ist gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.
 sign-in-expired = Diese Anmeldung ist abgelaufen oder wurde in einem anderen Browser begonnen. Bitte beginnen Sie erneut in der Anwendung.
 
 ## Registrierung und Profilfelder

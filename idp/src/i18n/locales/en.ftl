@@ -38,6 +38,7 @@ too-many-failures = Too many failed sign-ins from your network. Please try again
 email-not-verified = Please confirm your email address first: we sent you a link.
 resend-verification = Send the link again
 too-many-sign-ins = Too many sign-ins are in progress from your network. Please finish one, or try again in half an hour.
+busy = The service is busy. Please try again in a moment.
 sign-in-expired = This sign-in has expired or was started in another browser. Please start again from the application.
 
 ## Registration and profile fields

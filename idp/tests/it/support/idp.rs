@@ -180,6 +180,16 @@ impl TestIdp {
 
     /// The test tenant, changed by `edit`, on `backend`.
     pub async fn start_with(backend: Backend, edit: impl FnOnce(&mut TenantConfig)) -> Self {
+        Self::start_adjusted(backend, edit, |_| {}).await
+    }
+
+    /// The test tenant, changed by `edit`, on `backend`, with its state changed by `adjust`
+    /// before serving.
+    pub async fn start_adjusted(
+        backend: Backend,
+        edit: impl FnOnce(&mut TenantConfig),
+        adjust: impl FnOnce(&mut AppState),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let smtp = SmtpCapture::start().await;
@@ -191,6 +201,7 @@ impl TestIdp {
         let mut state = AppState::new(Tenant::new(config, &keys).unwrap(), store).unwrap();
         let clock = OffsetClock::new();
         state.clock = clock.clone();
+        adjust(&mut state);
         let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let admin = format!("http://{}", admin_listener.local_addr().unwrap());
