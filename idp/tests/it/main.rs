@@ -26,6 +26,7 @@ mod authorize;
 mod concurrency;
 mod conformance;
 mod discovery;
+mod errors;
 mod flow;
 mod languages;
 mod logout;
