@@ -25,6 +25,7 @@ pub mod random;
 pub mod request_info;
 pub mod risk;
 pub mod signing;
+pub mod social;
 pub mod store;
 pub mod telemetry;
 

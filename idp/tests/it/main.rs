@@ -35,5 +35,6 @@ mod registration;
 mod reload;
 mod security;
 mod signin;
+mod social;
 mod support;
 mod token;
