@@ -1,21 +1,18 @@
-//! The application: shared state, the router with its middleware, and the server.
+//! The application: shared state, and the routers of the public and the admin listener.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::cli::Args;
 use crate::clock::{Clock, SystemClock};
-use crate::config::watch::{Sources, watch};
 use crate::config::{LiveTenant, Tenant};
 use crate::ids::UnixTime;
 use crate::metrics::Metrics;
@@ -82,7 +79,13 @@ impl AppState {
     }
 }
 
-/// The whole HTTP application.
+/// The admin listener's application: health, readiness and metrics, for the kubelet, the
+/// operator and Prometheus. No Ingress routes it.
+pub fn admin_app(state: AppState) -> Router {
+    crate::health::admin_router().with_state(state)
+}
+
+/// The public application: the issuer's routes and pages, and `/healthz`.
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(crate::health::router())
@@ -92,6 +95,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::http::errors::render,
         ))
+        // Every body here is a small form: a bound keeps a flood of large ones from costing memory.
+        .layer(DefaultBodyLimit::max(crate::oidc::bounds::BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state.clone());
     let request_id = HeaderName::from_static("x-request-id");
@@ -183,64 +188,4 @@ fn secure_headers(headers: &mut axum::http::HeaderMap, https: bool) {
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-}
-
-/// Connects to the database, loads the tenant, serves until SIGTERM or Ctrl-C.
-pub async fn run(args: Args) -> anyhow::Result<()> {
-    let store = Store::connect(&args.database).await?;
-    let sources = Sources {
-        config: args.config.clone(),
-        keys: args.keys.clone(),
-    };
-    let (tenant, loaded) = sources.load(&store).await?;
-    tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");
-    let state = AppState::new(tenant, store.clone())?;
-    let interval = Duration::from_millis(args.reload_interval_ms.max(100));
-    let watcher = tokio::spawn(watch(
-        sources,
-        loaded,
-        store.clone(),
-        state.tenant.clone(),
-        state.metrics.clone(),
-        interval,
-    ));
-    let purger = tokio::spawn(purge(store, state.clock.clone()));
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    tracing::info!(address = %args.listen, "listening");
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    watcher.abort();
-    purger.abort();
-    Ok(())
-}
-
-async fn purge(store: Store, clock: Arc<dyn Clock>) {
-    let mut ticker = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        ticker.tick().await;
-        if let Err(error) = store.purge_expired(clock.now()).await {
-            tracing::warn!(%error, "purging expired rows failed");
-        }
-    }
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

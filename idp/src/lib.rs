@@ -24,9 +24,11 @@ pub mod ports;
 pub mod random;
 pub mod request_info;
 pub mod risk;
+pub mod server;
 pub mod signing;
 pub mod social;
 pub mod store;
 pub mod telemetry;
 
-pub use app::{AppState, app, run};
+pub use app::{AppState, admin_app, app};
+pub use server::run;

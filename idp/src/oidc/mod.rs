@@ -2,6 +2,7 @@
 
 pub mod authorize;
 mod bearer;
+pub mod bounds;
 pub mod claims;
 mod client_auth;
 mod cors;

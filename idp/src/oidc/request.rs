@@ -9,7 +9,7 @@ use vestibule_crds::config::ClientConfig;
 use vestibule_crds::v1alpha1::GrantType;
 
 use super::mint::ID_TOKEN_TYPE;
-use super::{pkce, redirect};
+use super::{bounds, pkce, redirect};
 use crate::authn::{Acr, Assurance};
 use crate::config::Tenant;
 use crate::error::{OAuthCode, OAuthError};
@@ -82,6 +82,8 @@ pub enum Untrusted {
     RedirectUriUnregistered,
     /// The client of a request in progress was removed.
     ClientGone,
+    /// The `client_id` or `redirect_uri` exceeds its bound.
+    TooLong,
 }
 
 impl Untrusted {
@@ -94,6 +96,7 @@ impl Untrusted {
             Self::NoRedirectUri => t.request_no_redirect_uri.to_owned(),
             Self::RedirectUriUnregistered => t.redirect_uri_unregistered.to_owned(),
             Self::ClientGone => t.client_gone.to_owned(),
+            Self::TooLong => t.request_too_long.to_owned(),
         }
     }
 }
@@ -124,14 +127,22 @@ impl Eq for OAuthError {}
 
 /// Validates request `params` against the tenant's clients.
 pub fn validate(tenant: &Tenant, params: &Params, now: i64) -> Result<AuthorizationRequest, Rejection> {
+    if !bounds::identifiers_fit(params) {
+        return Err(Rejection::Page(Untrusted::TooLong));
+    }
     let client = trusted_client(tenant, params)?;
     let redirect_uri = trusted_redirect(client, params)?;
-    let state = params.get("state").map(str::to_owned);
+    // An oversized state is refused below, and not echoed back with the refusal.
+    let state = params
+        .get("state")
+        .filter(|state| bounds::state_fits(state))
+        .map(str::to_owned);
     let redirect = |error: OAuthError| Rejection::Redirect {
         redirect_uri: redirect_uri.clone(),
         state: state.clone(),
         error,
     };
+    bounds::check(params).map_err(&redirect)?;
     check_protocol(client, params).map_err(&redirect)?;
     let scopes = allowed_scopes(client, params.get("scope")).map_err(&redirect)?;
     let code_challenge = check_pkce(client, params).map_err(&redirect)?;

@@ -23,6 +23,7 @@ macro_rules! on_both_backends {
 
 mod account;
 mod authorize;
+mod bounds;
 mod concurrency;
 mod conformance;
 mod discovery;

@@ -150,7 +150,7 @@ async fn unexpected_failures_answer_500_with_only_a_reference(backend: Backend) 
         !page.body.contains("sqlx") && !page.body.contains("pool"),
         "nothing internal"
     );
-    assert_eq!(idp.browser().get("/readyz").await.status, 503);
+    assert_eq!(idp.admin_get("/readyz").await.0, 503);
 }
 
 on_both_backends!(
