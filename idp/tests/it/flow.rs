@@ -62,6 +62,17 @@ pub async fn sign_in(browser: &Browser, page: Page, email: &str) -> Page {
     after
 }
 
+/// Signs in on the login page `page` and follows on to the next page, consent included.
+pub async fn sign_in_page_only(browser: &Browser, page: Page, email: &str) -> Page {
+    browser
+        .follow(
+            browser
+                .submit(&page, "/login", &[("email", email), ("password", PASSWORD)])
+                .await,
+        )
+        .await
+}
+
 /// The whole front channel: authorize, sign in (and consent), and the code from the redirect.
 pub async fn code(idp: &TestIdp, browser: &Browser, client_id: &str, scope: &str, pkce: &Pkce, email: &str) -> String {
     let first = browser

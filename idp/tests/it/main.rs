@@ -30,6 +30,7 @@ mod capacity;
 mod concurrency;
 mod conformance;
 mod discovery;
+mod errors;
 mod flow;
 mod languages;
 mod lockout;
