@@ -16,6 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{LiveTenant, Tenant};
 use crate::error::InternalErrorMarker;
 use crate::metrics::Metrics;
+use crate::net::TrustedProxies;
 use crate::password::{DEFAULT_QUEUE_PER_THREAD, PasswordHasher};
 use crate::risk::RateLimiter;
 use crate::store::Store;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-address rate limits.
     pub limiter: Arc<RateLimiter>,
+    /// The proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl std::fmt::Debug for dyn Clock {
@@ -48,6 +51,8 @@ impl std::fmt::Debug for dyn Clock {
 pub struct Options {
     /// Password-hashing jobs that may wait for a thread; `None`: a default per thread.
     pub password_queue: Option<usize>,
+    /// The proxies whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {
@@ -67,6 +72,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(RateLimiter::default()),
+            trusted_proxies: Arc::new(options.trusted_proxies.clone()),
         })
     }
 

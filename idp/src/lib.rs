@@ -13,6 +13,7 @@ pub mod health;
 pub mod i18n;
 pub mod login;
 pub mod metrics;
+pub mod net;
 pub mod oidc;
 pub mod password;
 pub mod random;
