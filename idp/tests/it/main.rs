@@ -33,6 +33,7 @@ mod flow;
 mod languages;
 mod logout;
 mod mail;
+mod proxies;
 mod recovery;
 mod registration;
 mod reload;
