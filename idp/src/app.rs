@@ -16,6 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{LiveTenant, Tenant};
 use crate::ids::UnixTime;
 use crate::metrics::Metrics;
+use crate::net::TrustedProxies;
 use crate::password::{DEFAULT_QUEUE_PER_THREAD, PasswordHasher};
 use crate::ports::{CommonPasswords, Limiter, Mailer, OsRng, PasswordScreen, Rng, SmtpMailer};
 use crate::risk::RateLimiter;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub password_screen: Arc<dyn PasswordScreen>,
     /// Randomness for tokens, codes and identifiers.
     pub rng: Arc<dyn Rng>,
+    /// The proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl std::fmt::Debug for dyn Clock {
@@ -55,6 +58,8 @@ impl std::fmt::Debug for dyn Clock {
 pub struct Options {
     /// Password-hashing jobs that may wait for a thread; `None`: a default per thread.
     pub password_queue: Option<usize>,
+    /// The proxies whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {
@@ -78,6 +83,7 @@ impl AppState {
             mailer: Arc::new(SmtpMailer),
             password_screen: Arc::new(CommonPasswords),
             rng: Arc::new(OsRng),
+            trusted_proxies: Arc::new(options.trusted_proxies.clone()),
         })
     }
 

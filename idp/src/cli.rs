@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+use crate::net::Cidr;
+
 /// Vestibule's OpenID Connect provider for one tenant.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "vestibule-idp", version, about)]
@@ -42,6 +44,12 @@ pub struct Args {
     /// loopback, and any other issuer without SMTP is refused.
     #[arg(long, env = "VESTIBULE_DEV")]
     pub dev: bool,
+
+    /// Proxies in front of the IdP (ingress controllers, load balancers) whose
+    /// `X-Forwarded-For` is believed, as addresses or CIDRs, comma-separated (for example
+    /// `10.0.0.0/8,fd00::/8`). Without it the header is ignored and the peer is the client.
+    #[arg(long, env = "VESTIBULE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<Cidr>,
 
     /// Log format.
     #[arg(long, env = "VESTIBULE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

@@ -1,11 +1,13 @@
-//! Who is asking: the client address (behind a proxy, from `X-Forwarded-For`) and browser.
+//! Who is asking: the client address (behind trusted proxies, from `X-Forwarded-For`) and browser.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+
+use crate::app::AppState;
 
 /// The requester's address and user agent, for audit, rate limits and the account page.
 #[derive(Debug, Clone)]
@@ -23,68 +25,28 @@ impl RequestInfo {
     }
 }
 
-fn is_internal(address: IpAddr) -> bool {
-    match address {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
-    }
-}
-
-/// The client address: the peer, unless the peer is an internal proxy (an ingress controller),
-/// in which case the address that proxy saw, the last `X-Forwarded-For` entry. Only internal
-/// peers are believed, so a client cannot pick its own address to dodge rate limits.
-fn client_address(peer: Option<IpAddr>, headers: &HeaderMap) -> IpAddr {
-    let peer = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    if !is_internal(peer) {
-        return peer;
-    }
-    headers
-        .get("x-forwarded-for")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.rsplit(',').next())
-        .and_then(|last| last.trim().parse().ok())
-        .unwrap_or(peer)
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestInfo {
+impl FromRequestParts<AppState> for RequestInfo {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        let forwarded_for: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        // Only the configured proxies are believed (none by default), so a client cannot pick
+        // its own address to dodge rate limits or to write someone else's into the audit log.
+        let ip = state.trusted_proxies.client_address(peer, &forwarded_for);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
             .and_then(|value| value.to_str().ok())
             .map(|agent| agent.chars().take(300).collect());
-        Ok(Self {
-            ip: client_address(peer, &parts.headers),
-            user_agent,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_internal_peers() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "1.2.3.4, 5.6.7.8".parse().unwrap());
-        assert_eq!(
-            client_address(Some("10.0.0.9".parse().unwrap()), &headers),
-            "5.6.7.8".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            client_address(Some("9.9.9.9".parse().unwrap()), &headers),
-            "9.9.9.9".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            client_address(Some("127.0.0.1".parse().unwrap()), &HeaderMap::new()),
-            "127.0.0.1".parse::<IpAddr>().unwrap()
-        );
+        Ok(Self { ip, user_agent })
     }
 }

@@ -12,6 +12,7 @@ use crate::app::{AppState, Options, admin_app, app};
 use crate::cli::Args;
 use crate::clock::Clock;
 use crate::config::watch::{Sources, watch};
+use crate::net::TrustedProxies;
 use crate::store::Store;
 
 /// Connects to the database, loads the tenant, serves until SIGTERM or Ctrl-C.
@@ -25,6 +26,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let (tenant, loaded) = sources.load(&store).await?;
     tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");
     let state = AppState::with_options(tenant, store.clone(), &options(&args))?;
+    if !args.trusted_proxies.is_empty() {
+        let proxies: Vec<String> = args.trusted_proxies.iter().map(ToString::to_string).collect();
+        tracing::info!(proxies = %proxies.join(","), "X-Forwarded-For is believed from these proxies");
+    }
     let interval = Duration::from_millis(args.reload_interval_ms.max(100));
     let watcher = tokio::spawn(watch(
         sources,
@@ -61,6 +66,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 fn options(args: &Args) -> Options {
     Options {
         password_queue: args.password_queue,
+        trusted_proxies: TrustedProxies::new(args.trusted_proxies.clone()),
     }
 }
 

@@ -31,6 +31,9 @@ pub struct OperatorConfig {
     /// Port of the IdP's admin listener in each pod: `/readyz` (read by the readiness check and
     /// the probes) and `/metrics`. No Service or Ingress exposes it.
     pub idp_admin_port: u16,
+    /// Networks of the proxies in front of every IdP (the ingress controller's pods), passed as
+    /// `--trusted-proxies`: only their `X-Forwarded-For` is believed. Empty: none is.
+    pub idp_trusted_proxies: Vec<String>,
     /// Name reported in Events (`reportingController`).
     pub controller_name: String,
     /// This replica's identity (pod name), reported in Events and held in the Lease.
@@ -56,6 +59,7 @@ impl OperatorConfig {
             key_retention_margin: Duration::from_secs(600),
             idp_port: 8080,
             idp_admin_port: 9090,
+            idp_trusted_proxies: Vec::new(),
             controller_name: "vestibule.dev/operator".into(),
             instance: "vestibule-operator".into(),
         }

@@ -21,6 +21,10 @@ struct Args {
     /// Namespaces to watch and act in, comma-separated; empty means all.
     #[arg(long, value_delimiter = ',', default_value = "")]
     namespaces: Vec<String>,
+    /// Networks (CIDRs, comma-separated) of the proxies in front of the IdPs, usually the
+    /// ingress controller's pod network: the IdPs believe `X-Forwarded-For` from them only.
+    #[arg(long, value_delimiter = ',', value_parser = network)]
+    idp_trusted_proxies: Vec<String>,
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -36,6 +40,22 @@ struct Args {
     /// The operator's namespace, where the Lease lives.
     #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
     pod_namespace: String,
+}
+
+/// An address or CIDR (`10.0.0.0/8`, `fd00::/8`), checked here so that a typo stops the
+/// operator rather than every IdP it starts.
+fn network(text: &str) -> Result<String, String> {
+    let (address, prefix) = text.split_once('/').unwrap_or((text, ""));
+    let width = match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => 32,
+        Ok(std::net::IpAddr::V6(_)) => 128,
+        Err(_) => return Err(format!("{text:?} is not an address or CIDR such as 10.0.0.0/8")),
+    };
+    match prefix {
+        "" => Ok(text.to_owned()),
+        bits if bits.parse::<u8>().is_ok_and(|bits| bits <= width) => Ok(text.to_owned()),
+        _ => Err(format!("{text:?}: the prefix length must be 0 to {width}")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -56,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut config = OperatorConfig::new(args.idp_image);
     config.namespaces = args.namespaces.into_iter().filter(|n| !n.is_empty()).collect();
+    config.idp_trusted_proxies = args.idp_trusted_proxies;
     config.listen = Some(args.listen);
     config.instance = args.pod_name;
     config.leader_election = args
@@ -103,5 +124,15 @@ mod tests {
         let all = Args::parse_from(["vestibule-operator"]);
         assert!(all.namespaces.iter().all(String::is_empty));
         assert!(all.leader_elect);
+        assert!(all.idp_trusted_proxies.is_empty());
+        let proxies = Args::parse_from(["vestibule-operator", "--idp-trusted-proxies=10.0.0.0/8,fd00::/8"]);
+        assert_eq!(proxies.idp_trusted_proxies, ["10.0.0.0/8", "fd00::/8"]);
+        for bad in ["10.0.0.0/33", "ingress", "fd00::/200"] {
+            let flag = format!("--idp-trusted-proxies={bad}");
+            assert!(
+                Args::try_parse_from(["vestibule-operator", flag.as_str()]).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

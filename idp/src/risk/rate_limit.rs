@@ -1,4 +1,5 @@
-//! Fixed-window rate limits per client address and action, in memory (per IdP pod).
+//! Fixed-window rate limits per client address and action, in memory (per IdP pod). IPv6
+//! addresses count by their /64 (see [`crate::net::limit_key`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -33,7 +34,9 @@ impl RateLimiter {
             // Bound memory under a flood of addresses: drop every stale window.
             windows.retain(|_, (window, _)| *window == minute);
         }
-        let entry = windows.entry((action, address)).or_insert((minute, 0));
+        let entry = windows
+            .entry((action, crate::net::limit_key(address)))
+            .or_insert((minute, 0));
         if entry.0 != minute {
             *entry = (minute, 0);
         }
@@ -61,5 +64,18 @@ mod tests {
         assert!(limiter.allow(Action::Email, a, 3, 121), "other actions are unaffected");
         assert!(limiter.allow(Action::Login, a, 3, 180), "a new minute starts afresh");
         assert!(limiter.allow(Action::Login, a, 0, 180), "0 disables the limit");
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_64_share_a_limit() {
+        let limiter = RateLimiter::default();
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert!(limiter.allow(Action::Login, ip("2001:db8:1:2::1"), 2, 60));
+        assert!(limiter.allow(Action::Login, ip("2001:db8:1:2::2"), 2, 60));
+        assert!(!limiter.allow(Action::Login, ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), 2, 60));
+        assert!(
+            limiter.allow(Action::Login, ip("2001:db8:1:3::1"), 2, 60),
+            "the next /64 is another"
+        );
     }
 }

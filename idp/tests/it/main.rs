@@ -36,6 +36,7 @@ mod languages;
 mod lockout;
 mod logout;
 mod mail;
+mod proxies;
 mod recovery;
 mod registration;
 mod reload;

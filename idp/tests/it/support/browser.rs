@@ -75,6 +75,8 @@ pub struct Browser {
     http: reqwest::Client,
     jar: Mutex<BTreeMap<String, String>>,
     pub accept_language: Option<String>,
+    /// Sent as `X-Forwarded-For`, as if a proxy (or a client pretending) added it.
+    pub forwarded_for: Option<String>,
 }
 
 impl Browser {
@@ -95,6 +97,7 @@ impl Browser {
             http,
             jar: Mutex::new(BTreeMap::new()),
             accept_language: None,
+            forwarded_for: None,
         }
     }
 
@@ -132,6 +135,9 @@ impl Browser {
         }
         if let Some(language) = &self.accept_language {
             request = request.header("accept-language", language);
+        }
+        if let Some(forwarded) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", forwarded);
         }
         if let Some(form) = form {
             request = request.form(form);

@@ -31,6 +31,8 @@ pub struct BuildInputs {
     pub port: u16,
     /// Port of the IdP's admin listener (`/readyz`, `/metrics`).
     pub admin_port: u16,
+    /// Networks whose `X-Forwarded-For` the IdP believes.
+    pub trusted_proxies: Vec<String>,
     /// Hash of the PostgreSQL URL (postgres only).
     pub database_hash: Option<String>,
     /// Whether the cluster serves `policy/v1`.

@@ -18,6 +18,7 @@ fn inputs() -> BuildInputs {
         image: "ghcr.io/vestibule-dev/vestibule-idp:0.1.0".into(),
         port: 8080,
         admin_port: 9090,
+        trusted_proxies: Vec::new(),
         database_hash: None,
         policy_v1: true,
     }
@@ -97,6 +98,24 @@ fn the_idp_container_is_hardened_and_probed() {
     assert!(args.contains(&"--admin-listen=$(POD_IP):9090".to_owned()));
     assert!(args.contains(&"--config=/etc/vestibule/config/config.yaml".to_owned()));
     assert!(args.contains(&"--database=sqlite:///var/lib/vestibule/idp.db".to_owned()));
+}
+
+#[test]
+fn trusted_proxies_reach_the_idp_only_when_configured() {
+    let args = |inputs: &BuildInputs| {
+        let pod = children(&tenant("issuer: https://id.example.com"), inputs)
+            .deployment
+            .spec
+            .unwrap()
+            .template
+            .spec
+            .unwrap();
+        pod.containers[0].args.clone().unwrap()
+    };
+    assert!(!args(&inputs()).iter().any(|arg| arg.starts_with("--trusted-proxies")));
+    let mut behind_ingress = inputs();
+    behind_ingress.trusted_proxies = vec!["10.0.0.0/8".into(), "fd00::/8".into()];
+    assert!(args(&behind_ingress).contains(&"--trusted-proxies=10.0.0.0/8,fd00::/8".to_owned()));
 }
 
 #[test]

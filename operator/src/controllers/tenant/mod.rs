@@ -177,6 +177,7 @@ pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action,
             .unwrap_or_else(|| ctx.config.idp_image.clone()),
         port: ctx.config.idp_port,
         admin_port: ctx.config.idp_admin_port,
+        trusted_proxies: ctx.config.idp_trusted_proxies.clone(),
         database_hash: valid.database_hash.clone(),
         policy_v1: ctx.capabilities.policy_v1,
     };

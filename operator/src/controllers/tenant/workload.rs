@@ -114,6 +114,9 @@ fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
         // Readiness and metrics on a port of their own, which no Service or Ingress exposes.
         format!("--admin-listen=$(POD_IP):{}", inputs.admin_port),
     ];
+    if !inputs.trusted_proxies.is_empty() {
+        args.push(format!("--trusted-proxies={}", inputs.trusted_proxies.join(",")));
+    }
     let mut env = vec![EnvVar {
         name: "POD_IP".into(),
         value_from: Some(EnvVarSource {
