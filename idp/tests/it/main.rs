@@ -29,6 +29,7 @@ mod concurrency;
 mod conformance;
 mod discovery;
 mod flow;
+mod issuer;
 mod languages;
 mod logout;
 mod mail;
