@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod net;
 pub mod oidc;
 pub mod password;
+pub mod purge;
 pub mod random;
 pub mod request_info;
 pub mod risk;

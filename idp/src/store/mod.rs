@@ -6,6 +6,7 @@ mod audit;
 mod consents;
 mod email_tokens;
 mod grants;
+mod purge;
 mod requests;
 mod sessions;
 mod settings;
@@ -17,6 +18,7 @@ use std::time::Duration;
 pub use audit::{AuditEntry, AuditEvent};
 pub use email_tokens::EmailPurpose;
 pub use grants::{CodeRedemption, Grant, NewGrant, RefreshOutcome};
+pub use purge::{Cutoffs, Purged};
 pub use sessions::{NewSession, Session};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -129,29 +131,6 @@ impl Store {
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
-    }
-
-    /// Deletes expired requests, codes, tokens and revocations. Idempotent; run periodically.
-    pub async fn purge_expired(&self, now: i64) -> StoreResult<()> {
-        const PURGES: [&str; 4] = [
-            "DELETE FROM authorization_requests WHERE expires_at < $1",
-            "DELETE FROM authorization_codes WHERE expires_at < $1",
-            "DELETE FROM email_tokens WHERE expires_at < $1",
-            "DELETE FROM revoked_access_tokens WHERE expires_at < $1",
-        ];
-        for statement in PURGES {
-            sqlx::query(statement)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(query_error("purge_expired"))?;
-        }
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(query_error("purge_expired_sessions"))?;
-        Ok(())
     }
 }
 

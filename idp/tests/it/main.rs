@@ -34,6 +34,7 @@ mod languages;
 mod logout;
 mod mail;
 mod proxies;
+mod purge;
 mod recovery;
 mod registration;
 mod reload;
