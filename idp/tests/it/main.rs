@@ -28,6 +28,7 @@ mod capacity;
 mod concurrency;
 mod conformance;
 mod discovery;
+mod endpoints;
 mod flow;
 mod issuer;
 mod languages;
