@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
+use vestibule_crds::Duration;
 
 use crate::net::Cidr;
 
@@ -51,6 +52,15 @@ pub struct Args {
     #[arg(long, env = "VESTIBULE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<Cidr>,
 
+    /// How often expired rows (codes, tokens, grants, sessions, parked requests) and audit log
+    /// lines past retention are deleted, for example `10m`.
+    #[arg(long, env = "VESTIBULE_PURGE_INTERVAL", default_value = "10m", value_parser = positive)]
+    pub purge_interval: Duration,
+
+    /// How long the audit log keeps its lines, for example `2160h` (90 days).
+    #[arg(long, env = "VESTIBULE_AUDIT_RETENTION", default_value = "2160h", value_parser = positive)]
+    pub audit_retention: Duration,
+
     /// Log format.
     #[arg(long, env = "VESTIBULE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -60,6 +70,15 @@ pub struct Args {
     pub reload_interval_ms: u64,
 }
 
+/// A duration such as `10m`, `720h` or `7d`, not zero.
+fn positive(text: &str) -> Result<Duration, String> {
+    match text.parse::<Duration>() {
+        Ok(duration) if duration.as_secs() > 0 => Ok(duration),
+        Ok(_) => Err("must be longer than zero".into()),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -67,4 +86,41 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn flags_parse_with_their_documented_defaults() {
+        Args::command().debug_assert();
+        let args = Args::try_parse_from(["vestibule-idp", "--config", "tenant.yaml"]).unwrap();
+        assert_eq!(args.admin_listen.to_string(), "127.0.0.1:9090");
+        assert_eq!(args.purge_interval.as_secs(), 600);
+        assert_eq!(args.audit_retention.as_secs(), 90 * 86400);
+        assert!(args.trusted_proxies.is_empty() && !args.dev && args.password_queue.is_none());
+        let args = Args::try_parse_from([
+            "vestibule-idp",
+            "--config=tenant.yaml",
+            "--trusted-proxies=10.0.0.0/8,fd00::/8",
+            "--purge-interval=30s",
+            "--password-queue=4",
+        ])
+        .unwrap();
+        assert_eq!(args.trusted_proxies.len(), 2);
+        assert_eq!((args.purge_interval.as_secs(), args.password_queue), (30, Some(4)));
+        for bad in [
+            "--purge-interval=0s",
+            "--audit-retention=soon",
+            "--trusted-proxies=10.0.0.0/40",
+        ] {
+            assert!(
+                Args::try_parse_from(["vestibule-idp", "--config=t.yaml", bad]).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -22,6 +22,7 @@ pub mod net;
 pub mod oidc;
 pub mod password;
 pub mod ports;
+pub mod purge;
 pub mod random;
 pub mod request_info;
 pub mod risk;

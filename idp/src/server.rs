@@ -2,7 +2,6 @@
 //! listener until SIGTERM or Ctrl-C, with the config watcher and the purge running beside.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -10,9 +9,9 @@ use tokio::sync::watch;
 
 use crate::app::{AppState, Options, admin_app, app};
 use crate::cli::Args;
-use crate::clock::Clock;
 use crate::config::watch::{Sources, watch};
 use crate::net::TrustedProxies;
+use crate::purge::{self, Retention};
 use crate::store::Store;
 
 /// Connects to the database, loads the tenant, serves until SIGTERM or Ctrl-C.
@@ -39,7 +38,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         state.metrics.clone(),
         interval,
     ));
-    let purger = tokio::spawn(purge(store, state.clock.clone()));
+    let retention = Retention {
+        audit: Duration::from_secs(args.audit_retention.as_secs()),
+    };
+    let purger = tokio::spawn(purge::every(
+        Duration::from_secs(args.purge_interval.as_secs()),
+        store,
+        state.tenant.clone(),
+        state.clock.clone(),
+        retention,
+    ));
     let public = bind(args.listen, "public").await?;
     let admin = bind(args.admin_listen, "admin").await?;
     let (stop, stopped) = watch::channel(false);
@@ -81,16 +89,6 @@ async fn bind(address: SocketAddr, which: &'static str) -> anyhow::Result<TcpLis
 /// Resolves once `stopped` turns true (or its sender is gone).
 async fn until(mut stopped: watch::Receiver<bool>) {
     let _ = stopped.wait_for(|stop| *stop).await;
-}
-
-async fn purge(store: Store, clock: Arc<dyn Clock>) {
-    let mut ticker = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        ticker.tick().await;
-        if let Err(error) = store.purge_expired(clock.now()).await {
-            tracing::warn!(%error, "purging expired rows failed");
-        }
-    }
 }
 
 async fn shutdown_signal() {

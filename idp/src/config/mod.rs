@@ -46,6 +46,19 @@ pub enum LoadError {
     /// The shipped texts are broken (a defect of the build).
     #[error(transparent)]
     Languages(#[from] I18nError),
+    /// The database belongs to another issuer.
+    #[error(
+        "issuer: the database belongs to issuer {recorded}, not {configured}; one issuer's customers, \
+         sessions and grants are never served under another. Point --database at this issuer's database, \
+         or, to move the issuer to a new URL on purpose, update the record first: \
+         UPDATE settings SET value = '<new issuer>' WHERE key = 'issuer'"
+    )]
+    ForeignDatabase {
+        /// The issuer recorded in the database.
+        recorded: String,
+        /// The issuer of the config.
+        configured: String,
+    },
     /// No SMTP server, outside development: emails could be neither sent nor safely logged.
     #[error(
         "email: no SMTP server is configured for issuer {0}, so verification and reset emails cannot be sent \

@@ -71,6 +71,15 @@ impl Sources {
 
     async fn build(&self, snapshot: &Snapshot, store: &Store) -> Result<Tenant, LoadError> {
         let config = TenantConfig::from_yaml(&snapshot.config)?;
+        // Tokens, sessions and accounts belong to one issuer: a database recorded for another
+        // (a copied volume, a wrong URL Secret) is never served, at start or on reload.
+        let recorded = store.claim_issuer(&config.issuer).await?;
+        if recorded != config.issuer {
+            return Err(LoadError::ForeignDatabase {
+                recorded,
+                configured: config.issuer,
+            });
+        }
         let keys: SigningKeySet = match &snapshot.keys {
             Some(text) => serde_json::from_str(text).map_err(|error| LoadError::KeysParse(error.to_string()))?,
             None => standalone_keys(store, &config.signing_algorithms).await?,

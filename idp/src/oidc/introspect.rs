@@ -3,11 +3,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use vestibule_crds::v1alpha1::TokenEndpointAuthMethod;
 
 use super::bearer;
 use super::client_auth::authenticate;
+use super::no_store;
 use super::params::Params;
 use crate::app::AppState;
 use crate::error::{Error, OAuthError};
@@ -17,7 +19,7 @@ pub async fn post_introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: String,
-) -> Result<Json<Value>, Error> {
+) -> Result<Response, Error> {
     let params = Params::parse(&body)?;
     let tenant = state.tenant.get();
     let client = authenticate(&tenant, &headers, &params, state.now())?;
@@ -38,7 +40,8 @@ pub async fn post_introspect(
             None => refresh(&state, token, &client.client_id).await?,
         }
     };
-    Ok(Json(found.unwrap_or_else(|| json!({ "active": false }))))
+    let answer = Json(found.unwrap_or_else(|| json!({ "active": false })));
+    Ok(no_store(answer.into_response()))
 }
 
 async fn access(state: &AppState, token: &str) -> Result<Option<Value>, Error> {

@@ -19,12 +19,23 @@ mod token;
 mod userinfo;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
 // The OAuth parameter rules (each at most once) are shared with the hosted pages' forms.
 use crate::http::{errors, params};
+
+/// Marks a response with claims or token details as not to be stored by any cache (RFC 6749
+/// 5.1, OIDC Core 5.3.2, RFC 7662 2.2 read the same way); `Pragma` for HTTP/1.0 caches.
+pub(crate) fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
 
 /// Discovery, keys, authorization, token, userinfo, introspection, revocation, logout.
 pub fn router(state: AppState) -> Router<AppState> {

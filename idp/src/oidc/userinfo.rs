@@ -3,19 +3,18 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::bearer;
 use super::claims::user_claims;
+use super::no_store;
 use super::params::Params;
 use crate::app::AppState;
 use crate::error::{Error, OAuthCode, OAuthError};
 
 /// `GET /userinfo`: the token in the `Authorization` header.
-pub async fn get_userinfo(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Map<String, Value>>, Error> {
+pub async fn get_userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
     let token = bearer::from_header(&headers)
         .ok_or_else(OAuthError::missing_token)?
         .to_owned();
@@ -23,11 +22,7 @@ pub async fn get_userinfo(
 }
 
 /// `POST /userinfo`: the token in the header or, form-encoded, in the body (RFC 6750 2.2).
-pub async fn post_userinfo(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: String,
-) -> Result<Json<Map<String, Value>>, Error> {
+pub async fn post_userinfo(State(state): State<AppState>, headers: HeaderMap, body: String) -> Result<Response, Error> {
     let params = Params::parse(&body)?;
     let token = match (bearer::from_header(&headers), params.get("access_token")) {
         (Some(_), Some(_)) => return Err(OAuthError::invalid_request("send the access token once, not twice").into()),
@@ -37,7 +32,7 @@ pub async fn post_userinfo(
     userinfo(&state, &token).await
 }
 
-async fn userinfo(state: &AppState, token: &str) -> Result<Json<Map<String, Value>>, Error> {
+async fn userinfo(state: &AppState, token: &str) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let claims = bearer::verify(state, &tenant, token)
         .await?
@@ -58,5 +53,5 @@ async fn userinfo(state: &AppState, token: &str) -> Result<Json<Map<String, Valu
     let mut body = Map::new();
     body.insert("sub".to_owned(), Value::from(user.id.clone()));
     body.extend(user_claims(&user, claims.scope.split(' ')));
-    Ok(Json(body))
+    Ok(no_store(Json(body).into_response()))
 }

@@ -130,13 +130,13 @@ impl Store {
     }
 
     /// Forgets addresses whose last failure is older than `before` and that are not blocked.
-    pub(super) async fn purge_sign_in_throttle(&self, now: i64, before: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sign_in_throttle WHERE blocked_until < $1 AND last_failed_at < $2")
+    pub(super) async fn purge_sign_in_throttle(&self, now: i64, before: i64) -> StoreResult<u64> {
+        let result = sqlx::query("DELETE FROM sign_in_throttle WHERE blocked_until < $1 AND last_failed_at < $2")
             .bind(now)
             .bind(before)
             .execute(self.pool())
             .await
             .map_err(query_error("purge_sign_in_throttle"))?;
-        Ok(())
+        Ok(result.rows_affected())
     }
 }

@@ -7,6 +7,7 @@ mod consents;
 mod email_tokens;
 mod grants;
 mod lockout;
+mod purge;
 mod sessions;
 mod settings;
 mod sign_ins;
@@ -19,6 +20,7 @@ pub use audit::{AuditEntry, AuditEvent};
 pub use email_tokens::EmailPurpose;
 pub use grants::{CodeRedemption, Grant, NewGrant, RefreshOutcome};
 pub use lockout::{Limit, Reserved};
+pub use purge::{Cutoffs, Purged};
 pub use sessions::{NewSession, Session};
 pub use sign_ins::{NewSignIn, SignInRow};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
@@ -132,31 +134,6 @@ impl Store {
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
-    }
-
-    /// Deletes expired sign-ins, codes, tokens and revocations. Idempotent; run periodically.
-    pub async fn purge_expired(&self, now: i64) -> StoreResult<()> {
-        const PURGES: [&str; 4] = [
-            "DELETE FROM sign_ins WHERE expires_at < $1",
-            "DELETE FROM authorization_codes WHERE expires_at < $1",
-            "DELETE FROM email_tokens WHERE expires_at < $1",
-            "DELETE FROM revoked_access_tokens WHERE expires_at < $1",
-        ];
-        for statement in PURGES {
-            sqlx::query(statement)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(query_error("purge_expired"))?;
-        }
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(query_error("purge_expired_sessions"))?;
-        // An address's block backoff is remembered for a day after its last failure.
-        self.purge_sign_in_throttle(now, now.saturating_sub(86_400)).await?;
-        Ok(())
     }
 }
 

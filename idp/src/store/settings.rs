@@ -1,6 +1,10 @@
-//! Small values the IdP keeps for itself, such as standalone signing keys.
+//! Small values the IdP keeps for itself: the issuer the database belongs to, standalone
+//! signing keys.
 
 use super::{Store, StoreResult, query_error};
+
+/// The key of the issuer recorded at first start.
+const ISSUER: &str = "issuer";
 
 impl Store {
     /// The value stored under `key`.
@@ -26,6 +30,12 @@ impl Store {
 }
 
 impl Store {
+    /// Records `issuer` as the owner of this database unless an issuer is recorded already;
+    /// returns the issuer recorded (the first to start wins, as with replicas starting together).
+    pub async fn claim_issuer(&self, issuer: &str) -> StoreResult<String> {
+        self.setting_or_insert(ISSUER, issuer).await
+    }
+
     /// Stores `value` under `key`, replacing any value.
     pub async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         sqlx::query(

@@ -1,0 +1,90 @@
+//! Purging what has expired, so the tables that grow with traffic stay the size of what is live.
+
+use super::{Store, StoreResult, query_error};
+
+/// The moments before which rows go, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cutoffs {
+    /// Now: parked requests, codes, refresh tokens, grants, email tokens, deny-listed access
+    /// tokens and sessions that expired before it go.
+    pub now: i64,
+    /// Sessions unused since before this go (the idle timeout).
+    pub idle_before: i64,
+    /// Grants revoked before this go, with their codes and refresh tokens (kept a while so a
+    /// reused refresh token of a just-revoked grant is still recognised as reuse).
+    pub revoked_before: i64,
+    /// Audit log lines older than this go (the retention).
+    pub audit_before: i64,
+}
+
+/// Rows purged, by table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Purged(pub Vec<(&'static str, u64)>);
+
+impl Purged {
+    /// Rows purged in all.
+    pub fn total(&self) -> u64 {
+        self.0.iter().map(|(_, rows)| rows).sum()
+    }
+}
+
+impl Store {
+    /// Deletes every row past its cutoff; idempotent. One statement per table, so a purge never
+    /// holds one lock across all of them; each is served by an index on its cutoff column.
+    pub async fn purge(&self, cutoffs: &Cutoffs) -> StoreResult<Purged> {
+        let Cutoffs {
+            now,
+            idle_before,
+            revoked_before,
+            audit_before,
+        } = *cutoffs;
+        // Grants first: their codes and refresh tokens go with them (ON DELETE CASCADE).
+        let purges: [(&'static str, &'static str, &[i64]); 8] = [
+            (
+                "grants",
+                "DELETE FROM grants WHERE expires_at < $1 OR revoked_at < $2",
+                &[now, revoked_before],
+            ),
+            (
+                "authorization_codes",
+                "DELETE FROM authorization_codes WHERE expires_at < $1",
+                &[now],
+            ),
+            (
+                "refresh_tokens",
+                "DELETE FROM refresh_tokens WHERE expires_at < $1",
+                &[now],
+            ),
+            (
+                "authorization_requests",
+                "DELETE FROM authorization_requests WHERE expires_at < $1",
+                &[now],
+            ),
+            ("email_tokens", "DELETE FROM email_tokens WHERE expires_at < $1", &[now]),
+            (
+                "revoked_access_tokens",
+                "DELETE FROM revoked_access_tokens WHERE expires_at < $1",
+                &[now],
+            ),
+            (
+                "sessions",
+                "DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2",
+                &[now, idle_before],
+            ),
+            ("audit_log", "DELETE FROM audit_log WHERE at < $1", &[audit_before]),
+        ];
+        let mut purged = Purged::default();
+        for (table, statement, cutoffs) in purges {
+            let mut query = sqlx::query(statement);
+            for cutoff in cutoffs {
+                query = query.bind(*cutoff);
+            }
+            let result = query.execute(self.pool()).await.map_err(query_error("purge"))?;
+            purged.0.push((table, result.rows_affected()));
+        }
+        // An address's block backoff is remembered for a day after its last failure.
+        let throttled = self.purge_sign_in_throttle(now, now.saturating_sub(86_400)).await?;
+        purged.0.push(("sign_in_throttle", throttled));
+        Ok(purged)
+    }
+}

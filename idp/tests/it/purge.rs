@@ -1,0 +1,180 @@
+//! The periodic purge: every table that grows loses its expired rows, the audit log its lines
+//! past retention; live rows stay.
+
+use std::time::Duration;
+
+use vestibule_idp::purge::{self, Retention};
+use vestibule_idp::store::{AuditEntry, AuditEvent, EmailPurpose, NewGrant, NewSession, NewSignIn, Store};
+
+use crate::support::{Backend, TestIdp};
+
+const DAY: i64 = 86400;
+
+async fn column(store: &Store, query: &str) -> Vec<String> {
+    let mut values: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(query.to_owned()))
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    values.sort();
+    values
+}
+
+async fn session(store: &Store, user_id: &str, token: &str, started: i64, expires_at: i64) -> String {
+    let new = NewSession {
+        token_hash: token,
+        user_id,
+        amr: "pwd",
+        now: started,
+        expires_at,
+        ip: None,
+        user_agent: None,
+    };
+    store.create_session(new).await.unwrap().id
+}
+
+async fn grant(
+    store: &Store,
+    user_id: &str,
+    session_id: &str,
+    code: &str,
+    (now, expires_at, code_expires_at): (i64, i64, i64),
+) -> String {
+    let new = NewGrant {
+        client_id: "web",
+        user_id,
+        session_id,
+        scope: "openid",
+        nonce: None,
+        auth_time: now,
+        amr: "pwd",
+        now,
+        expires_at,
+    };
+    store
+        .create_grant_with_code(new, code, "https://app.example.com/callback", None, code_expires_at)
+        .await
+        .unwrap()
+}
+
+async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let store = &idp.state.store;
+    let now = idp.state.now();
+    let ada = idp.user("ada@example.com").await;
+
+    let live_session = session(store, &ada.id, "s-live", now, now + 7 * DAY).await;
+    session(store, &ada.id, "s-expired", now - 8 * DAY, now - 1).await;
+    session(store, &ada.id, "s-idle", now - 2 * DAY, now + 5 * DAY).await;
+
+    let expired = grant(
+        store,
+        &ada.id,
+        &live_session,
+        "c-expired-grant",
+        (now - DAY, now - 1, now - 600),
+    )
+    .await;
+    let live = grant(store, &ada.id, &live_session, "c-expired", (now, now + DAY, now - 1)).await;
+    let live_with_code = grant(store, &ada.id, &live_session, "c-live", (now, now + DAY, now + 60)).await;
+    let revoked_long_ago = grant(
+        store,
+        &ada.id,
+        &live_session,
+        "c-revoked-old",
+        (now, now + DAY, now + 60),
+    )
+    .await;
+    let revoked_now = grant(
+        store,
+        &ada.id,
+        &live_session,
+        "c-revoked-new",
+        (now, now + DAY, now + 60),
+    )
+    .await;
+    store.revoke_grant(&revoked_long_ago, now - 2 * DAY).await.unwrap();
+    store.revoke_grant(&revoked_now, now).await.unwrap();
+    store.create_refresh_token(&live, "rt-expired", now - 1).await.unwrap();
+    store.create_refresh_token(&live, "rt-live", now + 3600).await.unwrap();
+    store
+        .create_refresh_token(&expired, "rt-of-expired-grant", now + 3600)
+        .await
+        .unwrap();
+
+    for (id, expires_at) in [("si-expired", now - 1), ("si-live", now + 600)] {
+        let sign_in = NewSignIn {
+            id,
+            browser_hash: id,
+            network: "192.0.2.1",
+            user_id: None,
+            state: "{}",
+            now,
+            expires_at,
+        };
+        assert!(store.create_sign_in(sign_in, 10).await.unwrap());
+    }
+    store
+        .create_email_token(&ada.id, EmailPurpose::Verify, "et-expired", now - 1)
+        .await
+        .unwrap();
+    store
+        .create_email_token(&ada.id, EmailPurpose::Reset, "et-live", now + 3600)
+        .await
+        .unwrap();
+    store.revoke_access_token("jti-expired", now - 1).await.unwrap();
+    store.revoke_access_token("jti-live", now + 60).await.unwrap();
+    for (at, detail) in [(now - 91 * DAY, "old"), (now - DAY, "recent")] {
+        let entry = AuditEntry {
+            at,
+            event: String::new(),
+            user_id: Some(ada.id.clone()),
+            client_id: None,
+            ip: None,
+            user_agent: None,
+            detail: Some(detail.into()),
+        };
+        store.audit(AuditEvent::LoginFailed, &entry).await.unwrap();
+    }
+
+    let retention = Retention {
+        audit: Duration::from_secs(90 * 86400),
+    };
+    let purged = purge::once(store, &idp.state.tenant, idp.clock.as_ref(), retention)
+        .await
+        .unwrap();
+    assert!(purged.total() >= 10, "{purged:?}");
+
+    assert_eq!(column(store, "SELECT token_hash FROM sessions").await, ["s-live"]);
+    let mut grants = vec![live, live_with_code, revoked_now];
+    grants.sort();
+    assert_eq!(column(store, "SELECT id FROM grants").await, grants);
+    assert_eq!(
+        column(store, "SELECT code_hash FROM authorization_codes").await,
+        ["c-live", "c-revoked-new"]
+    );
+    assert_eq!(
+        column(store, "SELECT token_hash FROM refresh_tokens").await,
+        ["rt-live"]
+    );
+    assert_eq!(column(store, "SELECT id FROM sign_ins").await, ["si-live"]);
+    assert_eq!(column(store, "SELECT token_hash FROM email_tokens").await, ["et-live"]);
+    assert_eq!(
+        column(store, "SELECT jti FROM revoked_access_tokens").await,
+        ["jti-live"]
+    );
+    assert_eq!(column(store, "SELECT detail FROM audit_log").await, ["recent"]);
+
+    let again = purge::once(store, &idp.state.tenant, idp.clock.as_ref(), retention)
+        .await
+        .unwrap();
+    assert_eq!(again.total(), 0, "idempotent: {again:?}");
+    // Time moves on: what was live expires too.
+    idp.clock.advance(2 * DAY);
+    purge::once(store, &idp.state.tenant, idp.clock.as_ref(), retention)
+        .await
+        .unwrap();
+    assert!(column(store, "SELECT id FROM grants").await.is_empty());
+    assert!(column(store, "SELECT token_hash FROM sessions").await.is_empty());
+}
+
+on_both_backends!(expired_rows_are_purged_and_live_ones_stay);
