@@ -4,7 +4,9 @@
 use kube::CustomResourceExt;
 use kube::core::cel::Validator;
 use serde_json::{Value, json};
-use vestibule_crds::v1alpha1::{Client, ClientSpec, SocialProvider, SocialProviderSpec, Tenant, TenantSpec};
+use vestibule_crds::v1alpha1::{
+    Client, ClientSpec, ConsentPolicy, ConsentPolicySpec, SocialProvider, SocialProviderSpec, Tenant, TenantSpec,
+};
 
 fn schema<K: CustomResourceExt>() -> Value {
     let crd = K::crd();
@@ -248,6 +250,44 @@ fn social_provider_endpoint_rules_agree() {
     )));
 }
 
+fn consent_verdict(purposes: Value) -> bool {
+    let spec = json!({"tenantRef": {"name": "demo"}, "version": "1", "purposes": purposes});
+    let cel = Validator::new().validate(&schema::<ConsentPolicy>(), &object("ConsentPolicy", spec.clone()), None);
+    let rust = serde_json::from_value::<ConsentPolicySpec>(spec.clone())
+        .unwrap()
+        .validate();
+    assert_eq!(
+        cel.is_ok(),
+        rust.is_ok(),
+        "CEL and Rust disagree on {spec}: {cel:?} / {rust:?}"
+    );
+    cel.is_ok()
+}
+
+#[test]
+fn consent_purpose_rules_agree() {
+    let purpose = |id: &str, title: Value, required: bool, basis: &str| json!({"id": id, "title": title, "required": required, "legalBasis": basis});
+    let en = json!({"en": "Newsletter"});
+    assert!(consent_verdict(json!([purpose("news", en.clone(), false, "consent")])));
+    assert!(consent_verdict(json!([purpose(
+        "orders",
+        en.clone(),
+        true,
+        "contract"
+    )])));
+    assert!(!consent_verdict(json!([purpose("news", en.clone(), true, "consent")])));
+    assert!(!consent_verdict(json!([purpose(
+        "news",
+        json!({"de": "Newsletter"}),
+        false,
+        "consent"
+    )])));
+    assert!(!consent_verdict(json!([
+        purpose("news", en.clone(), false, "consent"),
+        purpose("news", en, false, "consent"),
+    ])));
+}
+
 /// Every list a CEL rule walks has a bound: a server that evaluates CEL refuses a CRD whose
 /// rules may cost more than its budget.
 #[test]
@@ -255,6 +295,7 @@ fn every_rule_fits_the_api_servers_cost_budget() {
     for (kind, schema) in [
         ("Client", schema::<Client>()),
         ("SocialProvider", schema::<SocialProvider>()),
+        ("ConsentPolicy", schema::<ConsentPolicy>()),
         ("Tenant", schema::<Tenant>()),
     ] {
         let mut checked = 0;
