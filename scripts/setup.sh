@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares this machine for `make test` and `make demo`, idempotently: the Debian packages the tests use
-# (Node.js, PostgreSQL, Chromium), the npm packages (openid-client, smtp-server, playwright-core),
+# (Node.js, PostgreSQL, Chromium), the npm packages (openid-client, oidc-provider, smtp-server, playwright-core),
 # a running PostgreSQL the tests can reach, and the local Kubernetes control plane binaries.
 # Writes the environment the tests need to .vestibule/test.env.
 # With --bench, what `make bench` needs instead of Chromium: wrk and the peer's npm packages (bench/peer).

@@ -125,7 +125,7 @@ async fn ready_endpoint(client: &kube::Client, namespace: &str, service: &str) -
     let candidates: Vec<String> = listed
         .items
         .iter()
-        .filter_map(|pod| address(pod, target.as_ref()))
+        .filter_map(|pod| ready_address(pod, target.as_ref()))
         .collect();
     if candidates.is_empty() {
         return None;
@@ -135,7 +135,7 @@ async fn ready_endpoint(client: &kube::Client, namespace: &str, service: &str) -
 }
 
 /// `ip:port` of a ready pod, resolving a named target port against its containers.
-fn address(pod: &Pod, target: Option<&IntOrString>) -> Option<String> {
+pub fn ready_address(pod: &Pod, target: Option<&IntOrString>) -> Option<String> {
     let status = pod.status.as_ref()?;
     let ready = status
         .conditions

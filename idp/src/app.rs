@@ -1,25 +1,23 @@
-//! The application: shared state, the router with its middleware, and the server.
+//! The application: shared state, and the routers of the public and the admin listener.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, Uri, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::cli::Args;
 use crate::clock::{Clock, SystemClock};
-use crate::config::watch::{Sources, watch};
 use crate::config::{LiveTenant, Tenant};
-use crate::error::InternalErrorMarker;
+use crate::ids::UnixTime;
 use crate::metrics::Metrics;
 use crate::password::PasswordHasher;
+use crate::ports::{CommonPasswords, Limiter, Mailer, OsRng, PasswordScreen, Rng, SmtpMailer};
 use crate::risk::RateLimiter;
 use crate::store::Store;
 
@@ -37,7 +35,13 @@ pub struct AppState {
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Per-address rate limits.
-    pub limiter: Arc<RateLimiter>,
+    pub limiter: Arc<dyn Limiter>,
+    /// Outgoing mail.
+    pub mailer: Arc<dyn Mailer>,
+    /// Screening of new passwords.
+    pub password_screen: Arc<dyn PasswordScreen>,
+    /// Randomness for tokens, codes and identifiers.
+    pub rng: Arc<dyn Rng>,
 }
 
 impl std::fmt::Debug for dyn Clock {
@@ -47,7 +51,8 @@ impl std::fmt::Debug for dyn Clock {
 }
 
 impl AppState {
-    /// State for `tenant` on `store`, with the system clock.
+    /// State for `tenant` on `store`, with the system clock, in-memory rate limits, SMTP, the
+    /// shipped common-password list and the system's randomness.
     pub fn new(tenant: Tenant, store: Store) -> anyhow::Result<Self> {
         let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
@@ -57,6 +62,9 @@ impl AppState {
             clock: Arc::new(SystemClock),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(RateLimiter::default()),
+            mailer: Arc::new(SmtpMailer),
+            password_screen: Arc::new(CommonPasswords),
+            rng: Arc::new(OsRng),
         })
     }
 
@@ -64,14 +72,31 @@ impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
+
+    /// The current instant from the state's clock.
+    pub fn time(&self) -> UnixTime {
+        UnixTime::from_seconds(self.clock.now())
+    }
 }
 
-/// The whole HTTP application.
+/// The admin listener's application: health, readiness and metrics, for the kubelet, the
+/// operator and Prometheus. No Ingress routes it.
+pub fn admin_app(state: AppState) -> Router {
+    crate::health::admin_router().with_state(state)
+}
+
+/// The public application: the issuer's routes and pages, and `/healthz`.
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(crate::health::router())
         .merge(crate::oidc::router(state.clone()))
         .merge(crate::login::router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::errors::render,
+        ))
+        // Every body here is a small form: a bound keeps a flood of large ones from costing memory.
+        .layer(DefaultBodyLimit::max(crate::oidc::bounds::BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state.clone());
     let request_id = HeaderName::from_static("x-request-id");
@@ -122,7 +147,7 @@ async fn strip_base_path(State(state): State<AppState>, mut request: Request, ne
     next.run(request).await
 }
 
-/// Metrics, security headers, and the reference in 500 answers.
+/// Metrics and security headers.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request
@@ -130,14 +155,8 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
-    let request_id = request.headers().get("x-request-id").cloned();
     let https = state.tenant.get().issuer.scheme() == "https";
     let mut response = next.run(request).await;
-    if response.extensions().get::<InternalErrorMarker>().is_some() {
-        let reference = request_id.as_ref().and_then(|id| id.to_str().ok()).unwrap_or("-");
-        let body = format!("Something went wrong on our side. Reference: {reference}");
-        response = (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
-    }
     secure_headers(response.headers_mut(), https);
     state
         .metrics
@@ -169,64 +188,4 @@ fn secure_headers(headers: &mut axum::http::HeaderMap, https: bool) {
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-}
-
-/// Connects to the database, loads the tenant, serves until SIGTERM or Ctrl-C.
-pub async fn run(args: Args) -> anyhow::Result<()> {
-    let store = Store::connect(&args.database).await?;
-    let sources = Sources {
-        config: args.config.clone(),
-        keys: args.keys.clone(),
-    };
-    let (tenant, loaded) = sources.load(&store).await?;
-    tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");
-    let state = AppState::new(tenant, store.clone())?;
-    let interval = Duration::from_millis(args.reload_interval_ms.max(100));
-    let watcher = tokio::spawn(watch(
-        sources,
-        loaded,
-        store.clone(),
-        state.tenant.clone(),
-        state.metrics.clone(),
-        interval,
-    ));
-    let purger = tokio::spawn(purge(store, state.clock.clone()));
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    tracing::info!(address = %args.listen, "listening");
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    watcher.abort();
-    purger.abort();
-    Ok(())
-}
-
-async fn purge(store: Store, clock: Arc<dyn Clock>) {
-    let mut ticker = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        ticker.tick().await;
-        if let Err(error) = store.purge_expired(clock.now()).await {
-            tracing::warn!(%error, "purging expired rows failed");
-        }
-    }
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -18,9 +18,14 @@ pub struct Args {
     #[arg(long, env = "VESTIBULE_KEYS")]
     pub keys: Option<PathBuf>,
 
-    /// Address to serve HTTP on.
+    /// Address to serve the issuer's routes and pages on.
     #[arg(long, env = "VESTIBULE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    /// Address of the admin listener: `/readyz` (with the config generation being served),
+    /// `/metrics` and `/healthz`, for probes and Prometheus. Never expose it through an Ingress.
+    #[arg(long, env = "VESTIBULE_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
+    pub admin_listen: SocketAddr,
 
     /// Database URL: `sqlite://PATH` (created if missing) or `postgres://...`.
     #[arg(long, env = "VESTIBULE_DATABASE_URL", default_value = "sqlite://vestibule-idp.db")]

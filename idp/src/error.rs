@@ -1,7 +1,8 @@
 //! The one HTTP error type, with its status table.
 //!
-//! OAuth endpoints answer with RFC 6749 5.2 / RFC 6750 3.1 JSON errors; everything else that
-//! fails unexpectedly answers 500 with only a reference, the details going to the log.
+//! OAuth endpoints answer with RFC 6749 5.2 / RFC 6750 3.1 JSON errors; everything else leaves a
+//! [`Notice`] that `http::errors` writes as a page, a problem document or an OAuth error.
+//! Whatever fails unexpectedly answers 500 with only a reference, the details going to the log.
 
 use std::borrow::Cow;
 
@@ -10,6 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::http::errors::{Notice, unrendered};
 use crate::store::StoreError;
 
 /// An OAuth 2 error code (RFC 6749 4.1.2.1, 5.2; RFC 6750 3.1; RFC 7009; OIDC Core 3.1.2.6).
@@ -44,6 +46,9 @@ pub enum OAuthCode {
     ConsentRequired,
     /// `prompt=none` and the customer must interact.
     InteractionRequired,
+    /// The essential authentication requirements cannot be met (OpenID Connect EAP ACR Values
+    /// 1.0, 4).
+    UnmetAuthenticationRequirements,
     /// `request` parameter not supported.
     RequestNotSupported,
     /// `request_uri` parameter not supported.
@@ -72,6 +77,7 @@ impl OAuthCode {
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
             Self::InteractionRequired => "interaction_required",
+            Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::ServerError => "server_error",
@@ -179,6 +185,9 @@ pub enum Error {
     /// An OAuth protocol error, answered as JSON.
     #[error("{}: {}", .0.code.as_str(), .0.description)]
     OAuth(OAuthError),
+    /// Told to the customer on a page (to a program, in a problem document).
+    #[error("refused ({0}): {1:?}")]
+    Refused(StatusCode, Notice),
     /// No such page.
     #[error("not found")]
     NotFound,
@@ -199,15 +208,12 @@ impl From<OAuthError> for Error {
     }
 }
 
-/// Marks a 500 answer so the request-id layer can add the reference to the body.
-#[derive(Debug, Clone, Copy)]
-pub struct InternalErrorMarker;
-
 impl Error {
     /// The status table.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::OAuth(error) => error.status(),
+            Self::Refused(status, _) => *status,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -219,13 +225,10 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self {
             Self::OAuth(error) => error.into_response(),
-            Self::NotFound => (StatusCode::NOT_FOUND, "Not found").into_response(),
+            Self::Refused(status, notice) => unrendered(status, notice),
+            Self::NotFound => unrendered(StatusCode::NOT_FOUND, Notice::NotFound),
             Self::TooManyRequests => {
-                let mut response = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many attempts. Please wait a minute.",
-                )
-                    .into_response();
+                let mut response = unrendered(StatusCode::TOO_MANY_REQUESTS, Notice::TooManyAttempts);
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
@@ -234,9 +237,7 @@ impl IntoResponse for Error {
             Self::Store(_) | Self::Internal(_) => {
                 // 5xx bodies say nothing internal; the details go to the log with the request id.
                 tracing::error!(error = %self, "request failed");
-                let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-                response.extensions_mut().insert(InternalErrorMarker);
-                response
+                unrendered(StatusCode::INTERNAL_SERVER_ERROR, Notice::ServerError)
             }
         }
     }

@@ -1,4 +1,7 @@
 //! Liveness, readiness (with the config generation being served) and metrics.
+//!
+//! Readiness and metrics live on the admin listener only, which no Ingress routes: they tell
+//! the world which config generation runs and how many sign-ins fail. Liveness is on both.
 
 use axum::Router;
 use axum::extract::State;
@@ -9,8 +12,13 @@ use serde_json::json;
 
 use crate::app::AppState;
 
-/// `/healthz`, `/readyz`, `/metrics`.
+/// The public listener's share: `/healthz`.
 pub fn router() -> Router<AppState> {
+    Router::new().route("/healthz", get(get_healthz))
+}
+
+/// The admin listener: `/healthz`, `/readyz`, `/metrics`.
+pub fn admin_router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(get_healthz))
         .route("/readyz", get(get_readyz))

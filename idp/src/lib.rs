@@ -4,22 +4,31 @@
 
 pub mod app;
 pub mod audit;
+pub mod authn;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod email;
 pub mod error;
 pub mod health;
+pub mod http;
 pub mod i18n;
+pub mod ids;
+#[cfg(test)]
+mod layering;
 pub mod login;
 pub mod metrics;
 pub mod oidc;
 pub mod password;
+pub mod ports;
 pub mod random;
 pub mod request_info;
 pub mod risk;
+pub mod server;
 pub mod signing;
+pub mod social;
 pub mod store;
 pub mod telemetry;
 
-pub use app::{AppState, app, run};
+pub use app::{AppState, admin_app, app};
+pub use server::run;

@@ -12,6 +12,8 @@ use tokio::sync::oneshot;
 use vestibule_crds::SecretString;
 use vestibule_crds::v1alpha1::PasswordPolicy;
 
+use crate::ports::PasswordScreen;
+
 /// OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
 const MEMORY_KIB: u64 = 19 * 1024;
 const PASSES: u32 = 2;
@@ -167,8 +169,14 @@ pub enum PolicyViolation {
     ContainsEmail,
 }
 
-/// Checks a new password against the policy; `email` guards against the obvious choice.
-pub fn check_policy(policy: &PasswordPolicy, password: &str, email: &str) -> Vec<PolicyViolation> {
+/// Checks a new password against the policy and, when the policy rejects common passwords, the
+/// `screen`; `email` guards against the obvious choice.
+pub fn check_policy(
+    policy: &PasswordPolicy,
+    screen: &dyn PasswordScreen,
+    password: &str,
+    email: &str,
+) -> Vec<PolicyViolation> {
     let length = u32::try_from(password.chars().count()).unwrap_or(u32::MAX);
     let mut violations = Vec::new();
     let mut require = |ok: bool, violation| {
@@ -197,7 +205,10 @@ pub fn check_policy(policy: &PasswordPolicy, password: &str, email: &str) -> Vec
         !policy.require_symbol || password.chars().any(|c| !c.is_alphanumeric()),
         PolicyViolation::NeedsSymbol,
     );
-    require(!policy.reject_common || !is_common(password), PolicyViolation::Common);
+    require(
+        !policy.reject_common || !screen.is_known(password),
+        PolicyViolation::Common,
+    );
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
     require(
         local.len() < 4 || !password.to_lowercase().contains(&local),
@@ -214,6 +225,7 @@ pub fn is_common(password: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::CommonPasswords;
 
     #[tokio::test]
     async fn hashes_verify_and_wrong_passwords_do_not() {
@@ -270,7 +282,7 @@ mod tests {
             require_lowercase: true,
             ..PasswordPolicy::default()
         };
-        let violations = check_policy(&policy, "abc", "x@example.com");
+        let violations = check_policy(&policy, &CommonPasswords, "abc", "x@example.com");
         for expected in [
             PolicyViolation::TooShort(10),
             PolicyViolation::NeedsUppercase,
@@ -279,21 +291,26 @@ mod tests {
         ] {
             assert!(violations.contains(&expected), "{violations:?}");
         }
-        assert!(check_policy(&policy, "Tr0ub4dor&3-horse", "x@example.com").is_empty());
+        assert!(check_policy(&policy, &CommonPasswords, "Tr0ub4dor&3-horse", "x@example.com").is_empty());
     }
 
     #[test]
     fn common_passwords_and_the_email_are_refused() {
         let policy = PasswordPolicy::default();
         assert_eq!(
-            check_policy(&policy, "password1234", "a@example.com"),
+            check_policy(&policy, &CommonPasswords, "password1234", "a@example.com"),
             vec![PolicyViolation::Common]
         );
         assert!(is_common("Password"));
         assert!(COMMON.len() >= 10_000);
         assert!(
-            check_policy(&policy, "myname-is-johnsmith", "johnsmith@example.com")
-                .contains(&PolicyViolation::ContainsEmail)
+            check_policy(
+                &policy,
+                &CommonPasswords,
+                "myname-is-johnsmith",
+                "johnsmith@example.com"
+            )
+            .contains(&PolicyViolation::ContainsEmail)
         );
     }
 }

@@ -26,8 +26,11 @@ pub struct OperatorConfig {
     /// How long a retired signing key stays published beyond the longest token lifetime: the
     /// time a new config takes to reach every pod, plus the JWKS cache lifetime.
     pub key_retention_margin: Duration,
-    /// Port the IdP listens on in each pod (its `/readyz` is read there).
+    /// Port the IdP serves the issuer's routes on in each pod (the Service's target).
     pub idp_port: u16,
+    /// Port of the IdP's admin listener in each pod: `/readyz` (read by the readiness check and
+    /// the probes) and `/metrics`. No Service or Ingress exposes it.
+    pub idp_admin_port: u16,
     /// Name reported in Events (`reportingController`).
     pub controller_name: String,
     /// This replica's identity (pod name), reported in Events and held in the Lease.
@@ -52,6 +55,7 @@ impl OperatorConfig {
             // Ten minutes covers both with room to spare.
             key_retention_margin: Duration::from_secs(600),
             idp_port: 8080,
+            idp_admin_port: 9090,
             controller_name: "vestibule.dev/operator".into(),
             instance: "vestibule-operator".into(),
         }

@@ -47,16 +47,19 @@ pub struct SocialProviderSpec {
     pub client_id: String,
     /// Secret key holding the client secret registered at the provider.
     pub client_secret_ref: SecretKeyRef,
-    /// Issuer of an `oidc` provider; its discovery document supplies the endpoints.
+    /// Issuer of an `oidc` provider; its discovery document supplies the endpoints. For `google`,
+    /// `microsoft` and `apple` it overrides the public issuer (a sovereign cloud, a test server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-    /// Authorization endpoint of an `oauth2` provider.
+    /// Authorization endpoint of an `oauth2` provider; for `github` and `facebook` an override
+    /// (GitHub Enterprise: `https://HOST/login/oauth/authorize`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_url: Option<String>,
-    /// Token endpoint of an `oauth2` provider.
+    /// Token endpoint of an `oauth2` provider; for `github` and `facebook` an override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
-    /// Userinfo endpoint of an `oauth2` provider.
+    /// Userinfo endpoint of an `oauth2` provider; for `github` and `facebook` an override
+    /// (GitHub Enterprise: `https://HOST/api/v3/user`, its emails are read from `…/user/emails`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_url: Option<String>,
     /// Scopes to request. Default: the provider's sign-in scopes (`openid email profile`).
@@ -113,7 +116,8 @@ pub enum AccountLinking {
 }
 
 impl SocialProviderSpec {
-    /// Checks that each type has the endpoints it needs and that URLs are https.
+    /// Checks that each type has the endpoints it needs, that overrides fit the type's protocol,
+    /// and that URLs are https (http only on the local machine).
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
         self.tenant_ref.check(&mut checker, "spec.tenantRef");
@@ -128,24 +132,37 @@ impl SocialProviderSpec {
             ("tokenUrl", &self.token_url),
             ("userinfoUrl", &self.userinfo_url),
         ];
-        match self.provider_type {
-            SocialProviderType::Oidc => match &self.issuer {
-                Some(issuer) => checker.merge_reason(rules::issuer(issuer), "spec.issuer"),
-                None => checker.fail("spec.issuer", "is required for type oidc"),
-            },
-            SocialProviderType::Oauth2 => {
-                for (field, url) in endpoints {
-                    match url {
-                        Some(url) => checker.merge_reason(rules::web_url(url), format!("spec.{field}")),
-                        None => checker.fail(format!("spec.{field}"), "is required for type oauth2"),
-                    }
-                }
-            }
-            _ => {
-                checker.require(self.issuer.is_none(), "spec.issuer", "is only for type oidc");
-                for (field, url) in endpoints {
-                    checker.require(url.is_none(), format!("spec.{field}"), "is only for type oauth2");
-                }
+        let openid = matches!(
+            self.provider_type,
+            SocialProviderType::Oidc
+                | SocialProviderType::Google
+                | SocialProviderType::Microsoft
+                | SocialProviderType::Apple
+        );
+        match &self.issuer {
+            Some(issuer) if openid => checker.merge_reason(rules::issuer(issuer), "spec.issuer"),
+            Some(_) => checker.fail(
+                "spec.issuer",
+                "is only for the OpenID Connect types (oidc, google, microsoft, apple)",
+            ),
+            None => checker.require(
+                self.provider_type != SocialProviderType::Oidc,
+                "spec.issuer",
+                "is required for type oidc",
+            ),
+        }
+        for (field, url) in endpoints {
+            match url {
+                Some(url) if !openid => checker.merge_reason(rules::web_url(url), format!("spec.{field}")),
+                Some(_) => checker.fail(
+                    format!("spec.{field}"),
+                    "is only for the OAuth 2 types (oauth2, github, facebook)",
+                ),
+                None => checker.require(
+                    self.provider_type != SocialProviderType::Oauth2,
+                    format!("spec.{field}"),
+                    "is required for type oauth2",
+                ),
             }
         }
         checker.require(

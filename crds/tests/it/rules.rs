@@ -291,7 +291,24 @@ fn social_provider_rules_name_the_field() {
             "spec.issuer",
         ),
         (edit(SOCIAL, "type: google", "type: oauth2"), "spec.authorizationUrl"),
-        (format!("{SOCIAL}issuer: https://accounts.google.com\n"), "spec.issuer"),
+        (
+            format!(
+                "{}issuer: https://github.com\n",
+                edit(SOCIAL, "type: google", "type: github")
+            ),
+            "spec.issuer",
+        ),
+        (
+            format!("{SOCIAL}tokenUrl: https://oauth2.googleapis.com/token\n"),
+            "spec.tokenUrl",
+        ),
+        (
+            format!(
+                "{}tokenUrl: http://ghe.example.com/token\n",
+                edit(SOCIAL, "type: google", "type: github")
+            ),
+            "spec.tokenUrl",
+        ),
         (edit(SOCIAL, "clientId: abc", "clientId: ''"), "spec.clientId"),
         (edit(SOCIAL, "key: secret", "key: ''"), "spec.clientSecretRef.key"),
         (format!("{SOCIAL}scopes: ['a b']\n"), "spec.scopes[0]"),
@@ -299,6 +316,18 @@ fn social_provider_rules_name_the_field() {
     for (yaml, path) in cases {
         assert_rejects(parse::<SocialProviderSpec>(&yaml).validate(), path);
     }
+}
+
+#[test]
+fn presets_accept_endpoint_overrides_of_their_protocol() {
+    parse::<SocialProviderSpec>(&format!("{SOCIAL}issuer: http://127.0.0.1:8080\n"))
+        .validate()
+        .unwrap();
+    let enterprise = format!(
+        "{}tokenUrl: https://ghe.example.com/login/oauth/access_token\nuserinfoUrl: https://ghe.example.com/api/v3/user\n",
+        edit(SOCIAL, "type: google", "type: github")
+    );
+    parse::<SocialProviderSpec>(&enterprise).validate().unwrap();
 }
 
 const CONSENT: &str =

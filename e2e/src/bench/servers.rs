@@ -89,6 +89,8 @@ pub struct Server {
     pub target: Target,
     /// `http://127.0.0.1:<port>`, also its issuer.
     pub base: String,
+    /// Vestibule's admin listener (`/readyz`, `/metrics`), `http://127.0.0.1:<port>`.
+    pub admin: Option<String>,
     /// Its process id.
     pub pid: u32,
     /// The PostgreSQL database it uses, if any.
@@ -130,6 +132,8 @@ pub async fn start(
 ) -> Result<Server, BenchError> {
     let port = free_port().map_err(|e| BenchError::setup("a free port", e))?;
     let base = format!("http://127.0.0.1:{port}");
+    let admin_port = free_port().map_err(|e| BenchError::setup("a free port", e))?;
+    let admin = format!("127.0.0.1:{admin_port}");
     let log = fixture.dir.join(format!("{target:?}.log").to_lowercase());
     let (command, database) = match target {
         Target::Peer => (peer_command(fixture, &base)?, None),
@@ -137,12 +141,15 @@ pub async fn start(
             let url = format!("sqlite://{}", fixture.dir.join("bench-idp.db").display());
             let _ = std::fs::remove_file(fixture.dir.join("bench-idp.db"));
             super::seed::users(&url, fixture).await?;
-            (vestibule_command(fixture, &base, &url)?, None)
+            (vestibule_command(fixture, &base, &admin, &url)?, None)
         }
         Target::Postgres => {
             let database = create_database(postgres_admin).await?;
             super::seed::users(&database.url, fixture).await?;
-            (vestibule_command(fixture, &base, &database.url)?, Some(database))
+            (
+                vestibule_command(fixture, &base, &admin, &database.url)?,
+                Some(database),
+            )
         }
     };
     let child = spawn(command, &log, supervisor)?;
@@ -152,6 +159,7 @@ pub async fn start(
     let server = Server {
         target,
         base,
+        admin: (!target.is_peer()).then(|| format!("http://{admin}")),
         pid,
         database,
         log,
@@ -161,7 +169,7 @@ pub async fn start(
     Ok(server)
 }
 
-fn vestibule_command(fixture: &Fixture, base: &str, database: &str) -> Result<Command, BenchError> {
+fn vestibule_command(fixture: &Fixture, base: &str, admin: &str, database: &str) -> Result<Command, BenchError> {
     let binary = workspace_binary("vestibule-idp").map_err(|e| BenchError::setup("the IdP binary", e))?;
     let (config, keys) = fixture.write_vestibule("vestibule", base)?;
     let mut command = Command::new(binary);
@@ -171,6 +179,7 @@ fn vestibule_command(fixture: &Fixture, base: &str, database: &str) -> Result<Co
         .arg("--keys")
         .arg(keys)
         .args(["--listen", base.trim_start_matches("http://")])
+        .args(["--admin-listen", admin])
         .args(["--database", database]);
     Ok(command)
 }
@@ -212,11 +221,11 @@ fn spawn(mut command: Command, log: &Path, supervisor: &Supervisor) -> Result<Ch
 }
 
 async fn wait_ready(server: &Server) -> Result<(), BenchError> {
-    let path = match server.target {
-        Target::Peer => "/.well-known/openid-configuration",
-        Target::Sqlite | Target::Postgres => "/readyz",
+    // Vestibule's readiness is on its admin listener; the peer has none, its discovery will do.
+    let url = match &server.admin {
+        Some(admin) => format!("{admin}/readyz"),
+        None => format!("{}/.well-known/openid-configuration", server.base),
     };
-    let url = format!("{}{path}", server.base);
     let client = reqwest::Client::new();
     let ready = wait_for(Duration::from_secs(60), || {
         let (client, url) = (client.clone(), url.clone());

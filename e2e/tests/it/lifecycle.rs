@@ -206,7 +206,7 @@ async fn a_rotated_client_secret_and_its_predecessor_both_work_during_the_grace_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleting_the_tenant_garbage_collects_every_child() {
+async fn deleting_the_tenant_collects_its_children_and_keeps_its_data() {
     let setup = ready_demo(&["tenant-minimal.yaml", "client-webapp.yaml"]).await;
     assert!(!idp_pods(&setup).await.is_empty());
     setup
@@ -218,55 +218,38 @@ async fn deleting_the_tenant_garbage_collects_every_child() {
     let gone = wait_for(Duration::from_secs(180), || {
         let (client, namespace, labels) = (setup.client.clone(), setup.namespace.clone(), labels.clone());
         async move {
-            let count = |items: usize| items;
-            let deployments = count(
-                Api::<Deployment>::namespaced(client.clone(), &namespace)
-                    .list(&labels)
-                    .await
-                    .ok()?
-                    .items
-                    .len(),
-            );
-            let services = count(
-                Api::<Service>::namespaced(client.clone(), &namespace)
-                    .list(&labels)
-                    .await
-                    .ok()?
-                    .items
-                    .len(),
-            );
-            let secrets = count(
-                Api::<Secret>::namespaced(client.clone(), &namespace)
-                    .list(&labels)
-                    .await
-                    .ok()?
-                    .items
-                    .len(),
-            );
-            let claims = count(
-                Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace)
-                    .list(&labels)
-                    .await
-                    .ok()?
-                    .items
-                    .len(),
-            );
-            let pods = count(
-                Api::<Pod>::namespaced(client, &namespace)
-                    .list(&labels)
-                    .await
-                    .ok()?
-                    .items
-                    .len(),
-            );
-            (deployments + services + secrets + claims + pods == 0).then_some(())
+            let deployments = Api::<Deployment>::namespaced(client.clone(), &namespace)
+                .list(&labels)
+                .await
+                .ok()?
+                .items
+                .len();
+            let services = Api::<Service>::namespaced(client.clone(), &namespace)
+                .list(&labels)
+                .await
+                .ok()?
+                .items
+                .len();
+            let secrets = Api::<Secret>::namespaced(client.clone(), &namespace)
+                .list(&labels)
+                .await
+                .ok()?
+                .items
+                .len();
+            let pods = Api::<Pod>::namespaced(client, &namespace)
+                .list(&labels)
+                .await
+                .ok()?
+                .items
+                .len();
+            (deployments + services + secrets + pods == 0).then_some(())
         }
     })
     .await;
     if gone.is_none() {
         let remaining = setup.kubectl(&[
             "get",
-            "deployments,services,secrets,pvc,pods",
+            "deployments,services,secrets,pods",
             "-l",
             "vestibule.dev/tenant=demo",
             "-o",
@@ -274,6 +257,12 @@ async fn deleting_the_tenant_garbage_collects_every_child() {
         ]);
         panic!("children of the deleted Tenant remain:\n{remaining}");
     }
+    // The customer database outlives its Tenant (retainPolicy: Retain by default), released
+    // from the Tenant so that nothing collects it.
+    let claims = setup.api::<PersistentVolumeClaim>().list(&labels).await.unwrap().items;
+    assert_eq!(claims.len(), 1, "the database claim is kept");
+    let owners = claims[0].metadata.owner_references.clone().unwrap_or_default();
+    assert!(owners.is_empty(), "the kept claim has no owner: {owners:?}");
     assert!(
         reqwest::get(format!("{}/login", setup.issuer("demo")))
             .await

@@ -72,6 +72,8 @@ pub struct CookieNames {
     pub session: String,
     /// The CSRF double-submit token.
     pub csrf: String,
+    /// Binds sign-ins in progress to the browser that started them.
+    pub sign_in: String,
 }
 
 impl Tenant {
@@ -94,6 +96,7 @@ impl Tenant {
         let cookies = CookieNames {
             session: format!("__Host-vestibule-{tag}-session"),
             csrf: format!("__Host-vestibule-{tag}-csrf"),
+            sign_in: format!("__Host-vestibule-{tag}-signin"),
         };
         Ok(Self {
             config,

@@ -84,7 +84,7 @@ messages! {
         account_title, profile, saved, change_password, password_changed, sessions, this_device,
         revoke, sign_out, signed_out_title, signed_out_body, sign_out_confirm,
         client_gone, request_no_client, client_not_allowed, request_no_redirect_uri,
-        redirect_uri_unregistered, logout_hint_invalid, logout_client_mismatch,
+        redirect_uri_unregistered, request_too_long, logout_hint_invalid, logout_client_mismatch,
         logout_redirect_unidentified, logout_redirect_unregistered,
         verify_subject, verify_email_body, verify_button, reset_subject, reset_email_body,
         reset_button, already_registered_subject, already_registered_body, locked_subject,

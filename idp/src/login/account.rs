@@ -17,7 +17,7 @@ use super::session::{self, SignedIn};
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
-use crate::oidc::params::Params;
+use crate::http::params::Params;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, Session};
@@ -64,11 +64,12 @@ pub struct AccountQuery {
 pub async fn account_get(
     State(state): State<AppState>,
     headers: HeaderMap,
+    info: RequestInfo,
     Query(query): Query<AccountQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let Some(signed_in) = session::current(&state, &tenant, &headers).await? else {
-        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+        return super::resume::start(&state, &tenant, &headers, &info).await;
     };
     let page = Page::new(&tenant, &headers, &[], None);
     let notice = match query.saved.as_deref() {
@@ -229,7 +230,12 @@ pub async fn password_post(
         return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
     }
     let new_password = SecretString::new(form.get("new_password").unwrap_or_default());
-    let violations = check_policy(&tenant.config.password_policy, new_password.expose(), &user.email);
+    let violations = check_policy(
+        &tenant.config.password_policy,
+        state.password_screen.as_ref(),
+        new_password.expose(),
+        &user.email,
+    );
     if !violations.is_empty() {
         let outcome = Outcome {
             password_errors: policy_messages(t, &violations),
@@ -296,7 +302,7 @@ pub async fn logout_post(
     let form = Params::parse(&body).unwrap_or_default();
     let page = Page::new(&tenant, &headers, &[], None);
     if let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? {
-        end(&state, &signed_in, &info).await?;
+        session::end(&state, &signed_in, &info).await?;
     }
     let t = page.t;
     let link = page.link("/login");
@@ -311,14 +317,4 @@ pub async fn logout_post(
         .headers_mut()
         .append(axum::http::header::SET_COOKIE, cookies::clear(&tenant.cookies.session));
     Ok(response)
-}
-
-/// Ends a session (sign-out), with its audit entry.
-pub async fn end(state: &AppState, signed_in: &SignedIn, info: &RequestInfo) -> Result<(), Error> {
-    state
-        .store
-        .delete_session(&signed_in.user.id, &signed_in.session.id)
-        .await?;
-    crate::audit::record(state, AuditEvent::Logout, Some(&signed_in.user.id), None, info).await;
-    Ok(())
 }

@@ -1,4 +1,5 @@
-//! The OAuth consent page for third-party clients: what the client asks for, allow or deny.
+//! The OAuth consent page: what the application asks for, allow or deny. The decision belongs
+//! to the sign-in it was made on, in this browser, for the customer signed in here.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -6,13 +7,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::flow::{self, parked};
-use super::page::{self, Page, render};
-use super::session;
+use super::flow;
+use super::page::{Page, render};
+use super::session::{self, SignedIn};
 use crate::app::AppState;
+use crate::authn::{SignIn, StepKind, transaction};
+use crate::config::Tenant;
 use crate::error::Error;
-use crate::oidc::authorize;
-use crate::oidc::params::Params;
+use crate::http::errors::Notice;
+use crate::http::extract::CsrfForm;
 use crate::request_info::RequestInfo;
 use crate::store::AuditEvent;
 
@@ -32,6 +35,33 @@ pub struct ConsentQuery {
     request: Option<String>,
 }
 
+/// The sign-in `id` of this browser, at its consent step for the customer signed in here.
+enum Found {
+    /// At consent.
+    AtConsent(SignIn, Box<SignedIn>),
+    /// Somewhere else: let it decide where the customer goes.
+    Elsewhere(SignIn),
+    /// No such sign-in in this browser.
+    Missing,
+}
+
+async fn find(state: &AppState, tenant: &Tenant, headers: &HeaderMap, id: Option<&str>) -> Result<Found, Error> {
+    let Some(mut sign_in) = flow::sign_in(state, tenant, headers, id).await? else {
+        return Ok(Found::Missing);
+    };
+    let Some(signed_in) = session::current(state, tenant, headers).await? else {
+        return Ok(Found::Elsewhere(sign_in));
+    };
+    sign_in.observe(Some(&signed_in));
+    // Only the customer the sign-in identified may decide, and only when it asks them to.
+    let theirs = sign_in.is_for(&signed_in.user.id);
+    if theirs && sign_in.is_at(StepKind::Consent) && sign_in.parked().is_some() {
+        Ok(Found::AtConsent(sign_in, Box::new(signed_in)))
+    } else {
+        Ok(Found::Elsewhere(sign_in))
+    }
+}
+
 /// `GET /consent?request=…`.
 pub async fn consent_get(
     State(state): State<AppState>,
@@ -39,89 +69,82 @@ pub async fn consent_get(
     Query(query): Query<ConsentQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let id = query.request.unwrap_or_default();
-    let Some(request) = parked(&state, Some(&id)).await? else {
-        return Ok(page::error(
-            &tenant,
-            &headers,
-            StatusCode::BAD_REQUEST,
-            "This sign-in request has expired. Please start again from the application.",
-        ));
+    let (sign_in, signed_in) = match find(&state, &tenant, &headers, query.request.as_deref()).await? {
+        Found::AtConsent(sign_in, signed_in) => (sign_in, signed_in),
+        Found::Elsewhere(sign_in) => return Ok(flow::next(&tenant, Some(&sign_in), &[])),
+        Found::Missing => return Err(expired()),
     };
-    let Some(signed_in) = session::current(&state, &tenant, &headers).await? else {
-        return Ok(flow::see_other(
-            &format!("{}?request={}", tenant.path("/login"), flow::url_encode(&id)),
-            &[],
-        ));
+    let (client_id, scopes) = match sign_in.parked() {
+        Some(parked) => (parked.client_id.as_str(), &parked.scopes),
+        None => return Err(expired()),
     };
-    let Some(client) = tenant.config.client(&request.client_id) else {
-        return Ok(page::error(
-            &tenant,
-            &headers,
-            StatusCode::BAD_REQUEST,
-            "The application is no longer registered.",
-        ));
+    let Some(client) = tenant.config.client(client_id) else {
+        // Driving on reports the vanished client.
+        return Ok(flow::next(&tenant, Some(&sign_in), &[]));
     };
-    let page = Page::new(&tenant, &headers, &request.ui_locales, Some(id.clone()));
+    let page = Page::new(&tenant, &headers, sign_in.ui_locales(), Some(sign_in.id.clone()));
     let page = page.clone().titled(page.t.consent_title);
-    let mut scopes: Vec<&'static str> = request.scopes.iter().map(|scope| page.t.scope(scope)).collect();
-    scopes.dedup();
+    let mut shown: Vec<&'static str> = scopes.iter().map(|scope| page.t.scope(scope)).collect();
+    shown.dedup();
     let template = ConsentPage {
         page: &page,
         client_name: &client.display_name,
-        scopes,
+        scopes: shown,
         user_email: &signed_in.user.email,
-        request_id: &id,
+        request_id: &sign_in.id,
     };
     Ok(render(&template, &page, StatusCode::OK, &[]))
 }
 
-/// `POST /consent`: records the decision and continues the authorization request.
+/// The consent form.
+#[derive(Debug, Deserialize)]
+pub struct ConsentForm {
+    request: Option<String>,
+    decision: Option<String>,
+}
+
+/// `POST /consent`: records the decision in the sign-in and drives it on.
 pub async fn consent_post(
     State(state): State<AppState>,
     headers: HeaderMap,
     info: RequestInfo,
-    body: String,
+    CsrfForm(form): CsrfForm<ConsentForm>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let id = form.get("request").unwrap_or_default().to_owned();
-    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
-        return Ok(page::error(
-            &tenant,
-            &headers,
-            StatusCode::FORBIDDEN,
-            Page::new(&tenant, &headers, &[], None).t.form_expired,
-        ));
-    }
-    let (Some(request), Some(signed_in)) = (
-        parked(&state, Some(&id)).await?,
-        session::current(&state, &tenant, &headers).await?,
-    ) else {
-        return Ok(page::error(
-            &tenant,
-            &headers,
-            StatusCode::BAD_REQUEST,
-            "This sign-in request has expired. Please start again from the application.",
-        ));
+    let (mut sign_in, signed_in) = match find(&state, &tenant, &headers, form.request.as_deref()).await? {
+        Found::AtConsent(sign_in, signed_in) => (sign_in, signed_in),
+        Found::Elsewhere(sign_in) => return Ok(flow::next(&tenant, Some(&sign_in), &[])),
+        Found::Missing => return Err(expired()),
     };
-    if form.get("decision") != Some("allow") {
-        state.store.drop_request(&id).await?;
-        return Ok(authorize::deny(&tenant, &request));
+    let Some(parked) = sign_in.parked().cloned() else {
+        return Err(expired());
+    };
+    if form.decision.as_deref() == Some("allow") {
+        let scope = parked.scopes.to_string();
+        state
+            .store
+            .record_consent(&signed_in.user.id, &parked.client_id, &scope, state.now())
+            .await?;
+        sign_in.progress.consented = true;
+        crate::audit::record_detail(
+            &state,
+            AuditEvent::ConsentGranted,
+            Some(&signed_in.user.id),
+            Some(&parked.client_id),
+            &info,
+            Some(scope),
+        )
+        .await;
+    } else {
+        sign_in.progress.denied = true;
     }
-    state
-        .store
-        .record_consent(&signed_in.user.id, &request.client_id, &request.scope(), state.now())
-        .await?;
-    flow::mark(&state, Some(&id), |request| request.consented = true).await?;
-    crate::audit::record_detail(
-        &state,
-        AuditEvent::ConsentGranted,
-        Some(&signed_in.user.id),
-        Some(&request.client_id),
-        &info,
-        Some(request.scope()),
-    )
-    .await;
-    Ok(flow::next(&tenant, Some(&id), &[]))
+    if !transaction::save(&state, &sign_in).await? {
+        return Err(expired());
+    }
+    Ok(flow::next(&tenant, Some(&sign_in), &[]))
+}
+
+/// A sign-in that lapsed, was finished, or belongs to another browser.
+fn expired() -> Error {
+    Error::Refused(StatusCode::BAD_REQUEST, Notice::SignInExpired)
 }

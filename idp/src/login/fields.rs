@@ -2,8 +2,8 @@
 
 use vestibule_crds::v1alpha1::ProfileAttribute;
 
+use crate::http::params::Params;
 use crate::i18n::Messages;
-use crate::oidc::params::Params;
 use crate::store::ProfileUpdate;
 
 /// One input of a profile form.

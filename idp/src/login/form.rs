@@ -1,5 +1,5 @@
-//! A submitted hosted-page form: its fields, the parked request it belongs to, the page to
-//! answer with, and whether it passed the CSRF check.
+//! A submitted hosted-page form: its fields, the sign-in it belongs to, the page to answer
+//! with, and whether it passed the CSRF check.
 
 use std::sync::Arc;
 
@@ -9,9 +9,10 @@ use axum::response::Response;
 use super::page::{Page, message};
 use super::{csrf, flow};
 use crate::app::AppState;
+use crate::authn::SignIn;
 use crate::config::Tenant;
 use crate::error::Error;
-use crate::oidc::params::Params;
+use crate::http::params::Params;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
 
@@ -21,8 +22,10 @@ pub struct Submission {
     pub tenant: Arc<Tenant>,
     /// The fields.
     pub form: Params,
-    /// The parked authorization request the customer is on the way to.
+    /// The id of the sign-in the form belongs to, if this browser started it.
     pub request: Option<String>,
+    /// That sign-in.
+    pub sign_in: Option<SignIn>,
     /// The page to answer with, in the request's language.
     pub page: Page,
     genuine: bool,
@@ -34,14 +37,16 @@ impl Submission {
         let tenant = state.tenant.get();
         // A malformed body is treated as empty: the CSRF check then refuses it.
         let form = Params::parse(body).unwrap_or_default();
-        let request = form.get("request").map(str::to_owned);
-        let locales = flow::ui_locales(state, request.as_deref()).await?;
+        let sign_in = flow::sign_in(state, &tenant, headers, form.get("request")).await?;
+        let request = sign_in.as_ref().map(|sign_in| sign_in.id.clone());
+        let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
         let page = Page::new(&tenant, headers, &locales, request.clone());
         let genuine = csrf::verify(&tenant, headers, form.get("csrf"));
         Ok(Self {
             tenant,
             form,
             request,
+            sign_in,
             page,
             genuine,
         })
@@ -64,9 +69,9 @@ impl Submission {
     }
 
     /// Counts an email-sending attempt from `info`; the answer to send when over the limit.
-    pub fn email_limited(&self, state: &AppState, info: &RequestInfo) -> Option<Response> {
+    pub async fn email_limited(&self, state: &AppState, info: &RequestInfo) -> Option<Response> {
         let limit = self.tenant.config.attack_protection.rate_limits.emails_per_minute;
-        if state.limiter.allow(Action::Email, info.ip, limit, state.now()) {
+        if state.limiter.allow(Action::Email, info.ip, limit, state.now()).await {
             return None;
         }
         let t = self.page.t;

@@ -3,16 +3,13 @@
 
 pub mod account;
 mod consent;
-pub mod cookies;
-pub mod csrf;
 mod fields;
 pub mod flow;
 mod form;
-pub mod page;
-pub mod profile;
+mod profile;
 mod recovery;
 mod register;
-pub mod session;
+mod resume;
 mod signin;
 mod verify;
 
@@ -22,6 +19,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+// What every page builds on: the plumbing of `http` and the customer's session.
+use crate::authn::session;
+use crate::http::{cookies, csrf, page};
 
 /// Every hosted page.
 pub fn router() -> Router<AppState> {
@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/consent", get(consent::consent_get).post(consent::consent_post))
         .route("/profile", get(profile::profile_get).post(profile::profile_post))
         .route("/account", get(account::account_get))
+        .route("/account/continue", get(resume::account_continue))
         .route("/account/profile", post(account::profile_post))
         .route("/account/password", post(account::password_post))
         .route("/account/sessions/revoke", post(account::revoke_post))

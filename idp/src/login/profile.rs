@@ -5,17 +5,18 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
-use vestibule_crds::config::TenantConfig;
 
 use super::fields::{self, Field};
-use super::flow::{self, parked};
-use super::page::{self, Page, render};
+use super::flow;
+use super::page::{Page, render};
 use super::session;
 use crate::app::AppState;
+use crate::authn::steps::profile::due_step;
 use crate::error::Error;
-use crate::oidc::params::Params;
+use crate::http::extract::CsrfForm;
+use crate::http::params::Params;
 use crate::request_info::RequestInfo;
-use crate::store::{AuditEvent, User};
+use crate::store::AuditEvent;
 
 #[derive(Template)]
 #[template(path = "profile.html")]
@@ -25,24 +26,6 @@ struct ProfilePage<'a> {
     step: usize,
     fields: Vec<Field>,
     skippable: bool,
-}
-
-/// The first profiling step due for `user`: reached its sign-in count, not skipped, and
-/// something in it still missing.
-pub fn due_step(config: &TenantConfig, user: &User) -> Option<usize> {
-    config
-        .registration
-        .progressive_profiling
-        .iter()
-        .enumerate()
-        .find_map(|(index, step)| {
-            let reached = user.login_count > i64::from(step.after_logins);
-            let missing = step
-                .attributes
-                .iter()
-                .any(|attribute| user.attribute(*attribute).is_none());
-            (reached && missing && !user.skipped_step(index)).then_some(index)
-        })
 }
 
 /// Query of the profile page.
@@ -58,17 +41,17 @@ pub async fn profile_get(
     Query(query): Query<ProfileQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let id = query.request.unwrap_or_default();
-    let (Some(request), Some(signed_in)) = (
-        parked(&state, Some(&id)).await?,
+    let (Some(sign_in), Some(signed_in)) = (
+        flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?,
         session::current(&state, &tenant, &headers).await?,
     ) else {
         return Ok(flow::next(&tenant, None, &[]));
     };
     let Some(step) = due_step(&tenant.config, &signed_in.user) else {
-        return Ok(flow::next(&tenant, Some(&id), &[]));
+        return Ok(flow::next(&tenant, Some(&sign_in), &[]));
     };
-    let page = Page::new(&tenant, &headers, &request.ui_locales, Some(id.clone()));
+    let id = sign_in.id.clone();
+    let page = Page::new(&tenant, &headers, sign_in.ui_locales(), Some(id.clone()));
     let t = page.t;
     let attributes = &tenant.config.registration.progressive_profiling[step].attributes;
     let fields = attributes
@@ -113,34 +96,25 @@ pub async fn profile_post(
     State(state): State<AppState>,
     headers: HeaderMap,
     info: RequestInfo,
-    body: String,
+    CsrfForm(form): CsrfForm<Params>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let id = form.get("request").unwrap_or_default().to_owned();
-    if !super::csrf::verify(&tenant, &headers, form.get("csrf")) {
-        return Ok(page::error(
-            &tenant,
-            &headers,
-            StatusCode::FORBIDDEN,
-            Page::new(&tenant, &headers, &[], None).t.form_expired,
-        ));
-    }
-    let (Some(request), Some(signed_in)) = (
-        parked(&state, Some(&id)).await?,
+    let (Some(sign_in), Some(signed_in)) = (
+        flow::sign_in(&state, &tenant, &headers, form.get("request")).await?,
         session::current(&state, &tenant, &headers).await?,
     ) else {
         return Ok(flow::next(&tenant, None, &[]));
     };
     let Some(step) = due_step(&tenant.config, &signed_in.user) else {
-        return Ok(flow::next(&tenant, Some(&id), &[]));
+        return Ok(flow::next(&tenant, Some(&sign_in), &[]));
     };
     let settings = &tenant.config.registration.progressive_profiling[step];
     if form.get("action") == Some("skip") && settings.skippable {
         state.store.skip_profiling_step(&signed_in.user, step).await?;
-        return Ok(flow::next(&tenant, Some(&id), &[]));
+        return Ok(flow::next(&tenant, Some(&sign_in), &[]));
     }
-    let page = Page::new(&tenant, &headers, &request.ui_locales, Some(id.clone()));
+    let id = sign_in.id.clone();
+    let page = Page::new(&tenant, &headers, sign_in.ui_locales(), Some(id.clone()));
     let missing = settings
         .attributes
         .iter()
@@ -166,5 +140,5 @@ pub async fn profile_post(
         &info,
     )
     .await;
-    Ok(flow::next(&tenant, Some(&id), &[]))
+    Ok(flow::next(&tenant, Some(&sign_in), &[]))
 }

@@ -53,7 +53,7 @@ pub async fn forgot_get(
     Query(query): Query<RecoveryQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let locales = flow::ui_locales(&state, query.request.as_deref()).await?;
+    let locales = flow::ui_locales(&state, &tenant, &headers, query.request.as_deref()).await?;
     let page = Page::new(&tenant, &headers, &locales, query.request.clone());
     let page = page.clone().titled(page.t.forgot_title);
     Ok(render(
@@ -79,7 +79,7 @@ pub async fn forgot_post(
     if submission.forged() {
         return Ok(submission.refuse());
     }
-    if let Some(limited) = submission.email_limited(&state, &info) {
+    if let Some(limited) = submission.email_limited(&state, &info).await {
         return Ok(limited);
     }
     let Submission { tenant, form, page, .. } = submission;
@@ -104,7 +104,7 @@ pub async fn forgot_post(
         let link = format!("{}?token={token}", tenant.url("/reset"));
         let mail =
             email::compose(&tenant, t, Kind::Reset, &user.email, &link).map_err(|e| Error::Internal(e.to_string()))?;
-        email::send_later(tenant.clone(), mail);
+        state.mailer.send(tenant.clone(), mail);
         crate::audit::record(&state, AuditEvent::PasswordResetRequested, Some(&user.id), None, &info).await;
     }
     Ok(message(
@@ -200,7 +200,12 @@ pub async fn reset_post(
         ));
     };
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    let violations = check_policy(&tenant.config.password_policy, password.expose(), &user.email);
+    let violations = check_policy(
+        &tenant.config.password_policy,
+        state.password_screen.as_ref(),
+        password.expose(),
+        &user.email,
+    );
     if !violations.is_empty() {
         return Ok(reset_form(
             &page,

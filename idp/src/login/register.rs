@@ -8,11 +8,12 @@ use serde::Deserialize;
 use vestibule_crds::SecretString;
 
 use super::fields::{self, Field};
-use super::flow::{self, parked};
+use super::flow;
 use super::form::Submission;
 use super::page::{Page, message, render};
 use super::session;
 use crate::app::AppState;
+use crate::authn::{Amr, Method};
 use crate::config::Tenant;
 use crate::email::{self, Kind};
 use crate::error::Error;
@@ -48,14 +49,14 @@ pub async fn register_get(
     Query(query): Query<RegisterQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let request = parked(&state, query.request.as_deref()).await?;
-    let locales = request.as_ref().map(|r| r.ui_locales.clone()).unwrap_or_default();
-    let page = Page::new(
-        &tenant,
-        &headers,
-        &locales,
-        request.map(|_| query.request.unwrap_or_default()),
-    );
+    let sign_in = flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?;
+    let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
+    let email = sign_in
+        .as_ref()
+        .and_then(|s| s.login_hint())
+        .unwrap_or_default()
+        .to_owned();
+    let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
     if !tenant.config.registration.enabled {
         let t = page.t;
         return Ok(message(
@@ -66,16 +67,8 @@ pub async fn register_get(
             StatusCode::NOT_FOUND,
         ));
     }
-    let email = request_hint(&state, &page).await?;
     let fields = empty_fields(&tenant, page.t);
     Ok(show(&tenant, &page, &email, None, fields, Vec::new(), StatusCode::OK))
-}
-
-async fn request_hint(state: &AppState, page: &Page) -> Result<String, Error> {
-    Ok(parked(state, page.request.as_deref())
-        .await?
-        .and_then(|request| request.login_hint)
-        .unwrap_or_default())
 }
 
 fn empty_fields(tenant: &Tenant, t: &'static Messages) -> Vec<Field> {
@@ -138,13 +131,14 @@ pub async fn register_post(
     if submission.forged() || !submission.tenant.config.registration.enabled {
         return Ok(submission.refuse());
     }
-    if let Some(limited) = submission.email_limited(&state, &info) {
+    if let Some(limited) = submission.email_limited(&state, &info).await {
         return Ok(limited);
     }
     let Submission {
         tenant,
         form,
         request,
+        mut sign_in,
         page,
         ..
     } = submission;
@@ -154,7 +148,12 @@ pub async fn register_post(
     let attributes = tenant.config.registration.required_attributes.iter().copied();
     let submitted = fields::read(t, attributes, &form, false);
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    let violations = check_policy(&tenant.config.password_policy, password.expose(), raw_email);
+    let violations = check_policy(
+        &tenant.config.password_policy,
+        state.password_screen.as_ref(),
+        password.expose(),
+        raw_email,
+    );
     let (Ok(email), true, true) = (&email, submitted.valid, violations.is_empty()) else {
         let errors = policy_messages(t, &violations);
         return Ok(show(
@@ -182,17 +181,14 @@ pub async fn register_post(
         locale: Some(t.lang.to_owned()),
     };
     let Some(user) = state.store.create_user(new_user, state.now()).await? else {
-        return already_registered(&tenant, page, email, verify);
+        return already_registered(&state, &tenant, page, email, verify);
     };
     crate::audit::record(&state, AuditEvent::Registered, Some(&user.id), None, &info).await;
     if !verify {
-        let (session, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
-        flow::mark(&state, request.as_deref(), |parked| {
-            parked.fresh_session = Some(session.id.clone())
-        })
-        .await?;
+        let (session, cookie) = session::start(&state, &tenant, &user, &Amr::of(Method::Pwd), &info).await?;
+        flow::authenticated(&state, sign_in.as_mut(), &session).await?;
         let cookies: Vec<_> = std::iter::once(cookie).chain(page.csrf_cookie.clone()).collect();
-        return Ok(flow::next(&tenant, request.as_deref(), &cookies));
+        return Ok(flow::next(&tenant, sign_in.as_ref(), &cookies));
     }
     send_verification(&state, &tenant, t, &user.id, &user.email, request.as_deref()).await?;
     Ok(message(
@@ -207,6 +203,7 @@ pub async fn register_post(
 /// The address has an account. With verification on, the answer is the same as for a new
 /// account (no enumeration) and the owner gets an email; otherwise we must say so.
 fn already_registered(
+    state: &AppState,
     tenant: &std::sync::Arc<Tenant>,
     page: Page,
     email: &str,
@@ -219,7 +216,7 @@ fn already_registered(
         return Ok(show(tenant, &page, email, None, fields, taken, StatusCode::CONFLICT));
     }
     let link = format!("{}{}", tenant.url("/forgot"), page.query);
-    email::send_later(
+    state.mailer.send(
         tenant.clone(),
         email::compose(tenant, t, Kind::AlreadyRegistered, email, &link).map_err(|e| Error::Internal(e.to_string()))?,
     );
@@ -252,6 +249,6 @@ pub async fn send_verification(
         link.push_str(&format!("&request={}", flow::url_encode(request)));
     }
     let email = email::compose(tenant, t, Kind::Verify, address, &link).map_err(|e| Error::Internal(e.to_string()))?;
-    email::send_later(tenant.clone(), email);
+    state.mailer.send(tenant.clone(), email);
     Ok(())
 }

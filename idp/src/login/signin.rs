@@ -7,11 +7,12 @@ use axum::response::Response;
 use serde::Deserialize;
 use vestibule_crds::SecretString;
 
-use super::flow::{self, parked};
+use super::flow;
 use super::form::Submission;
 use super::page::{Page, render};
 use super::session;
 use crate::app::AppState;
+use crate::authn::{Amr, Method};
 use crate::error::Error;
 use crate::metrics::LoginOutcome;
 use crate::request_info::RequestInfo;
@@ -41,15 +42,14 @@ pub async fn login_get(
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let request = parked(&state, query.request.as_deref()).await?;
-    let locales = request.as_ref().map(|r| r.ui_locales.clone()).unwrap_or_default();
-    let email = request.as_ref().and_then(|r| r.login_hint.clone()).unwrap_or_default();
-    let page = Page::new(
-        &tenant,
-        &headers,
-        &locales,
-        request.map(|_| query.request.unwrap_or_default()),
-    );
+    let sign_in = flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?;
+    let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
+    let email = sign_in
+        .as_ref()
+        .and_then(|s| s.login_hint())
+        .unwrap_or_default()
+        .to_owned();
+    let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
     Ok(show(&tenant, page, &email, None, false, StatusCode::OK))
 }
 
@@ -90,7 +90,7 @@ pub async fn login_post(
     let Submission {
         tenant,
         form,
-        request: request_id,
+        mut sign_in,
         page,
         ..
     } = submission;
@@ -110,6 +110,7 @@ pub async fn login_post(
     if !state
         .limiter
         .allow(Action::Login, info.ip, limits.rate_limits.logins_per_minute, now)
+        .await
     {
         state.metrics.observe_login(LoginOutcome::RateLimited);
         return Ok(show(
@@ -140,14 +141,11 @@ pub async fn login_post(
     };
     state.store.record_login_success(&user.id).await?;
     crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;
-    let (session, cookie) = session::start(&state, &tenant, &user, "pwd", &info).await?;
-    flow::mark(&state, request_id.as_deref(), |request| {
-        request.fresh_session = Some(session.id.clone())
-    })
-    .await?;
+    let (session, cookie) = session::start(&state, &tenant, &user, &Amr::of(Method::Pwd), &info).await?;
+    flow::authenticated(&state, sign_in.as_mut(), &session).await?;
     let mut cookies = vec![cookie];
     cookies.extend(page.csrf_cookie.clone());
-    Ok(flow::next(&tenant, request_id.as_deref(), &cookies))
+    Ok(flow::next(&tenant, sign_in.as_ref(), &cookies))
 }
 
 /// Decides a sign-in attempt and records failures (lockout, audit).

@@ -29,14 +29,9 @@ pub async fn verify_get(
     Query(query): Query<VerifyQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let request = flow::parked(&state, query.request.as_deref()).await?;
-    let locales = request.as_ref().map(|r| r.ui_locales.clone()).unwrap_or_default();
-    let page = Page::new(
-        &tenant,
-        &headers,
-        &locales,
-        request.map(|_| query.request.clone().unwrap_or_default()),
-    );
+    let sign_in = flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?;
+    let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
+    let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
     let t = page.t;
     let token_hash = crate::random::hash(query.token.as_deref().unwrap_or_default());
     let now = state.now();
@@ -76,7 +71,7 @@ pub async fn resend_post(
     if submission.forged() {
         return Ok(submission.refuse());
     }
-    if let Some(limited) = submission.email_limited(&state, &info) {
+    if let Some(limited) = submission.email_limited(&state, &info).await {
         return Ok(limited);
     }
     let email = submission.field("email").trim().to_lowercase();

@@ -1,46 +1,49 @@
-//! The authorization endpoint (RFC 6749 4.1, OIDC Core 3.1.2): validates the request, sends
-//! the customer through sign-in, profiling and consent as needed, then issues the code.
+//! The authorization endpoint (RFC 6749 4.1, OIDC Core 3.1.2): validates the request, hands it
+//! to a sign-in (`authn`), and answers the client once the sign-in finishes.
 
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
-use vestibule_crds::config::ClientConfig;
 
 use super::mint::lifetimes;
-use super::params::Params;
 use super::redirect;
-use super::request::{AuthorizationRequest, Rejection, validate};
+use super::request::{AuthorizationRequest, Rejection, recheck, validate};
 use crate::app::AppState;
+use crate::authn::{self, Authentication, Failure, Outcome, Parked, Purpose, SignIn};
 use crate::config::Tenant;
 use crate::error::{Error, OAuthCode, OAuthError};
-use crate::login::flow::{see_other, url_encode};
-use crate::login::session::{self, SignedIn};
-use crate::login::{page, profile};
+use crate::http::errors::Notice;
+use crate::http::page;
+use crate::http::params::Params;
+use crate::http::redirect::see_other;
+use crate::request_info::RequestInfo;
 use crate::store::NewGrant;
 
-/// A parked request waits this long for the customer to sign in.
-const PARK_LIFETIME: i64 = 30 * 60;
+/// Where the hosted pages send the customer back to: it drives the sign-in on.
+const RESUME: &str = "/authorize/continue";
 
 /// `GET /authorize`.
 pub async fn get_authorize(
     State(state): State<AppState>,
     headers: HeaderMap,
+    info: RequestInfo,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
-    authorize(&state, &headers, query.as_deref().unwrap_or_default()).await
+    authorize(&state, &headers, &info, query.as_deref().unwrap_or_default()).await
 }
 
 /// `POST /authorize` (OIDC Core 3.1.2.1: the endpoint must accept POST too).
 pub async fn post_authorize(
     State(state): State<AppState>,
     headers: HeaderMap,
+    info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    authorize(&state, &headers, &body).await
+    authorize(&state, &headers, &info, &body).await
 }
 
-async fn authorize(state: &AppState, headers: &HeaderMap, text: &str) -> Result<Response, Error> {
+async fn authorize(state: &AppState, headers: &HeaderMap, info: &RequestInfo, text: &str) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let params = match Params::parse(text) {
         Ok(params) => params,
@@ -54,14 +57,32 @@ async fn authorize(state: &AppState, headers: &HeaderMap, text: &str) -> Result<
         }
     };
     match validate(&tenant, &params, state.now()) {
-        Ok(request) => proceed(state, &tenant, headers, request, None).await,
-        Err(Rejection::Page(reason)) => Ok(page::error(&tenant, headers, StatusCode::BAD_REQUEST, &reason)),
-        Err(Rejection::Redirect {
-            redirect_uri,
-            state: client_state,
-            error,
-        }) => Ok(error_redirect(&tenant, &redirect_uri, client_state.as_deref(), &error)),
+        Ok(request) => {
+            let sign_in = start(state, &request)?;
+            proceed(state, &tenant, headers, info, &request, sign_in).await
+        }
+        Err(rejection) => Ok(reject(&tenant, headers, rejection)),
     }
+}
+
+/// A sign-in for `request`.
+fn start(state: &AppState, request: &AuthorizationRequest) -> Result<SignIn, Error> {
+    let parked = Parked {
+        client_id: request.client_id.clone(),
+        scopes: request.scopes.clone(),
+        silent: request.prompt.none,
+        ask_consent: request.prompt.consent,
+        login_hint: request.login_hint.clone(),
+        ui_locales: request.ui_locales.clone(),
+        protocol: serde_json::to_value(request).map_err(|error| Error::Internal(error.to_string()))?,
+    };
+    Ok(SignIn::start(
+        state.rng.as_ref(),
+        Purpose::Authorization(parked),
+        RESUME,
+        request.assurance(),
+        state.time(),
+    ))
 }
 
 /// Query of `/authorize/continue`.
@@ -70,70 +91,60 @@ pub struct ContinueQuery {
     request: Option<String>,
 }
 
-/// `GET /authorize/continue?request=…`: resumes a parked request after a hosted page.
+/// `GET /authorize/continue?request=…`: drives a sign-in of this browser on after a page.
 pub async fn get_continue(
     State(state): State<AppState>,
     headers: HeaderMap,
+    info: RequestInfo,
     Query(query): Query<ContinueQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let id = query.request.unwrap_or_default();
-    let Some(request) = crate::login::flow::parked(&state, Some(&id)).await? else {
-        let reason = "This sign-in request has expired. Please start again from the application.";
-        return Ok(page::error(&tenant, &headers, StatusCode::BAD_REQUEST, reason));
+    let sign_in = authn::transaction::find(&state, &tenant, &headers, query.request.as_deref()).await?;
+    let Some((sign_in, request)) = sign_in.and_then(|sign_in| {
+        let request: AuthorizationRequest = serde_json::from_value(sign_in.parked()?.protocol.clone()).ok()?;
+        Some((sign_in, request))
+    }) else {
+        return Err(expired());
     };
-    proceed(&state, &tenant, &headers, request, Some(id)).await
+    // The config may have changed while the customer was on our pages.
+    if let Err(rejection) = recheck(&tenant, &request) {
+        authn::transaction::end(&state, &sign_in).await?;
+        return Ok(reject(&tenant, &headers, rejection));
+    }
+    proceed(&state, &tenant, &headers, &info, &request, sign_in).await
 }
 
-/// Takes the request as far as it can go: a page the customer must see, or the response.
+/// Takes the sign-in as far as it goes: a page the customer must see, or the response.
 async fn proceed(
     state: &AppState,
     tenant: &Tenant,
     headers: &HeaderMap,
-    request: AuthorizationRequest,
-    parked: Option<String>,
+    info: &RequestInfo,
+    request: &AuthorizationRequest,
+    sign_in: SignIn,
 ) -> Result<Response, Error> {
-    let Some(client) = tenant.config.client(&request.client_id) else {
-        return Ok(page::error(
+    match authn::drive(state, tenant, headers, info.ip, sign_in).await? {
+        Outcome::Detour { location, cookie } => Ok(see_other(&location, cookie.as_slice())),
+        Outcome::Finished(authentication) => respond(state, tenant, request, &authentication).await,
+        Outcome::Failed(failure) => Ok(error_redirect(
             tenant,
-            headers,
-            StatusCode::BAD_REQUEST,
-            "The application is no longer registered.",
-        ));
-    };
-    let now = state.now();
-    let signed_in = session::current(state, tenant, headers)
-        .await?
-        .filter(|s| fresh_enough(&request, s, now));
-    let Some(signed_in) = signed_in else {
-        if request.prompt.none {
-            return Ok(error_redirect(
-                tenant,
-                &request.redirect_uri,
-                request.state.as_deref(),
-                &OAuthError::new(OAuthCode::LoginRequired, "the customer must sign in"),
-            ));
-        }
-        return detour(state, tenant, "/login", &request, parked).await;
-    };
-    if !request.prompt.none && profile::due_step(&tenant.config, &signed_in.user).is_some() {
-        return detour(state, tenant, "/profile", &request, parked).await;
+            &request.redirect_uri,
+            request.state.as_deref(),
+            &oauth_error(failure),
+        )),
+        Outcome::Busy => Err(Error::Refused(StatusCode::TOO_MANY_REQUESTS, Notice::TooManySignIns)),
+        Outcome::Gone => Err(expired()),
     }
-    if needs_consent(state, client, &request, &signed_in).await? {
-        if request.prompt.none {
-            return Ok(error_redirect(
-                tenant,
-                &request.redirect_uri,
-                request.state.as_deref(),
-                &OAuthError::new(OAuthCode::ConsentRequired, "the customer must consent"),
-            ));
-        }
-        return detour(state, tenant, "/consent", &request, parked).await;
-    }
-    let code = issue_code(state, tenant, client, &request, &signed_in, now).await?;
-    if let Some(id) = parked {
-        state.store.drop_request(&id).await?;
-    }
+}
+
+/// The authorization response: a code for the finished authentication.
+async fn respond(
+    state: &AppState,
+    tenant: &Tenant,
+    request: &AuthorizationRequest,
+    authentication: &Authentication,
+) -> Result<Response, Error> {
+    let code = issue_code(state, tenant, request, authentication).await?;
     let mut params = vec![("code", code.as_str())];
     params.extend(request.state.as_deref().map(|value| ("state", value)));
     // RFC 9207: the issuer in the response defends against mix-up attacks.
@@ -141,78 +152,45 @@ async fn proceed(
     Ok(see_other(&redirect::with_params(&request.redirect_uri, &params), &[]))
 }
 
-/// `prompt=login` wants a sign-in for this very request; `max_age` bounds the sign-in's age.
-fn fresh_enough(request: &AuthorizationRequest, signed_in: &SignedIn, now: i64) -> bool {
-    if request.fresh_session.as_deref() == Some(signed_in.session.id.as_str()) {
-        return true;
+/// How a failed sign-in is reported to the client (OIDC Core 3.1.2.6).
+fn oauth_error(failure: Failure) -> OAuthError {
+    match failure {
+        Failure::LoginRequired => OAuthError::new(OAuthCode::LoginRequired, "the customer must sign in"),
+        Failure::ConsentRequired => OAuthError::new(OAuthCode::ConsentRequired, "the customer must consent"),
+        Failure::InteractionRequired => OAuthError::new(
+            OAuthCode::InteractionRequired,
+            "the customer must interact with the sign-in",
+        ),
+        Failure::AccessDenied => OAuthError::new(OAuthCode::AccessDenied, "the customer denied the request"),
+        Failure::UnmetAssurance => OAuthError::new(
+            OAuthCode::UnmetAuthenticationRequirements,
+            "the essential acr cannot be met here",
+        ),
     }
-    let young_enough = request
-        .max_age
-        .is_none_or(|age| now - signed_in.session.auth_time <= age);
-    !request.prompt.login && young_enough
-}
-
-async fn needs_consent(
-    state: &AppState,
-    client: &ClientConfig,
-    request: &AuthorizationRequest,
-    signed_in: &SignedIn,
-) -> Result<bool, Error> {
-    if client.skip_consent || request.consented {
-        return Ok(false);
-    }
-    if request.prompt.consent {
-        return Ok(true);
-    }
-    let Some((scope, _)) = state.store.consent(&signed_in.user.id, &client.client_id).await? else {
-        return Ok(true);
-    };
-    let covered = request
-        .scopes
-        .iter()
-        .all(|wanted| scope.split(' ').any(|granted| granted == wanted));
-    Ok(!covered)
-}
-
-/// Parks the request (once) and sends the customer to a hosted page.
-async fn detour(
-    state: &AppState,
-    tenant: &Tenant,
-    route: &str,
-    request: &AuthorizationRequest,
-    parked: Option<String>,
-) -> Result<Response, Error> {
-    let id = match parked {
-        Some(id) => id,
-        None => {
-            let json = serde_json::to_string(request).map_err(|error| Error::Internal(error.to_string()))?;
-            state.store.park_request(&json, state.now() + PARK_LIFETIME).await?
-        }
-    };
-    Ok(see_other(
-        &format!("{}?request={}", tenant.path(route), url_encode(&id)),
-        &[],
-    ))
 }
 
 async fn issue_code(
     state: &AppState,
     tenant: &Tenant,
-    client: &ClientConfig,
     request: &AuthorizationRequest,
-    signed_in: &SignedIn,
-    now: i64,
+    authentication: &Authentication,
 ) -> Result<String, Error> {
-    let code = crate::random::token();
+    let client = tenant
+        .config
+        .client(&request.client_id)
+        .ok_or_else(|| Error::Internal("a checked client vanished".into()))?;
+    let now = state.now();
+    let code = state.rng.token();
     let code_lifetime = i64::try_from(tenant.config.tokens.authorization_code_lifetime.as_secs()).unwrap_or(60);
     let grant = NewGrant {
         client_id: &client.client_id,
-        user_id: &signed_in.user.id,
-        session_id: &signed_in.session.id,
+        user_id: &authentication.user.id,
+        session_id: &authentication.session.id,
         scope: &request.scope(),
         nonce: request.nonce.as_deref(),
-        auth_time: signed_in.session.auth_time,
-        amr: &signed_in.session.amr,
+        auth_time: authentication.auth_time,
+        amr: &authentication.methods.to_string(),
+        acr: authentication.acr.uri(),
         now,
         expires_at: now.saturating_add(lifetimes(tenant, client).refresh),
     };
@@ -229,10 +207,24 @@ async fn issue_code(
     Ok(code)
 }
 
-/// The customer refused: `access_denied` to the client.
-pub fn deny(tenant: &Tenant, request: &AuthorizationRequest) -> Response {
-    let error = OAuthError::new(OAuthCode::AccessDenied, "the customer denied the request");
-    error_redirect(tenant, &request.redirect_uri, request.state.as_deref(), &error)
+/// A refused request: a page when the client cannot be trusted, else an error to the client.
+fn reject(tenant: &Tenant, headers: &HeaderMap, rejection: Rejection) -> Response {
+    match rejection {
+        Rejection::Page(untrusted) => {
+            let t = page::Page::language(tenant, headers, &[]);
+            page::error(tenant, headers, StatusCode::BAD_REQUEST, &untrusted.message(t))
+        }
+        Rejection::Redirect {
+            redirect_uri,
+            state,
+            error,
+        } => error_redirect(tenant, &redirect_uri, state.as_deref(), &error),
+    }
+}
+
+/// A sign-in that lapsed, was finished, or belongs to another browser.
+fn expired() -> Error {
+    Error::Refused(StatusCode::BAD_REQUEST, Notice::SignInExpired)
 }
 
 /// An error response to the client's verified redirect URI (RFC 6749 4.1.2.1).

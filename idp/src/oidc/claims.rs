@@ -9,9 +9,6 @@ use vestibule_crds::v1alpha1::SigningAlgorithm;
 
 use crate::store::User;
 
-/// The authentication context class of a password sign-in.
-pub const ACR_PASSWORD: &str = "urn:vestibule:acr:password";
-
 /// Claims of an ID token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdTokenClaims {

@@ -5,9 +5,9 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::claims::ACR_PASSWORD;
 use super::request::OIDC_SCOPES;
 use crate::app::AppState;
+use crate::authn::Acr;
 
 /// Relying parties may cache metadata and keys this long; a new key is published well before
 /// it signs, so caches always know it in time.
@@ -20,6 +20,7 @@ pub async fn get_discovery(State(state): State<AppState>) -> Response {
     let algorithms: Vec<&str> = config.signing_algorithms.iter().map(|alg| alg.as_str()).collect();
     let locales: Vec<&str> = config.branding.locales.iter().map(|locale| locale.tag()).collect();
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
+    let classes: Vec<&str> = Acr::offered().iter().map(|acr| acr.uri()).collect();
     let document = json!({
         "issuer": config.issuer,
         "authorization_endpoint": tenant.url("/authorize"),
@@ -40,14 +41,15 @@ pub async fn get_discovery(State(state): State<AppState>) -> Response {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
-        "acr_values_supported": [ACR_PASSWORD],
+        "acr_values_supported": classes,
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash",
             "name", "given_name", "family_name", "nickname", "birthdate", "locale", "updated_at",
             "email", "email_verified", "phone_number", "phone_number_verified"
         ],
         "ui_locales_supported": locales,
-        "claims_parameter_supported": false,
+        // Only an essential `acr` is acted on; other claims requests are ignored (OIDC Core 5.5).
+        "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,

@@ -10,10 +10,12 @@ use super::mint::ID_TOKEN_TYPE;
 use super::params::Params;
 use super::redirect;
 use crate::app::AppState;
+use crate::authn::session;
 use crate::config::Tenant;
 use crate::error::Error;
-use crate::login::page::{self, Page, message, render};
-use crate::login::{account, cookies, flow, session};
+use crate::http::page::{self, Page, message, render};
+use crate::http::redirect::see_other;
+use crate::http::{cookies, csrf};
 use crate::request_info::RequestInfo;
 
 #[derive(Template)]
@@ -85,9 +87,7 @@ async fn end_session(
         Err(reason) => return Ok(page::error(&tenant, headers, StatusCode::BAD_REQUEST, reason)),
     };
     let signed_in = session::current(state, &tenant, headers).await?;
-    let confirmed = post
-        && params.get("confirm") == Some("yes")
-        && crate::login::csrf::verify(&tenant, headers, params.get("csrf"));
+    let confirmed = post && params.get("confirm") == Some("yes") && csrf::verify(&tenant, headers, params.get("csrf"));
     // Without a hint naming this customer, a logout link on any site could sign them out:
     // ask first (RP-Initiated Logout 2).
     let hinted = match (&logout.hint, &signed_in) {
@@ -101,13 +101,13 @@ async fn end_session(
         return Ok(confirmation(&tenant, headers, &logout));
     }
     if let Some(signed_in) = &signed_in {
-        account::end(state, signed_in, info).await?;
+        session::end(state, signed_in, info).await?;
     }
     let clear = [cookies::clear(&tenant.cookies.session)];
     if let Some(uri) = &logout.redirect {
         let mut params = Vec::new();
         params.extend(logout.state.as_deref().map(|value| ("state", value)));
-        return Ok(flow::see_other(&redirect::with_params(uri, &params), &clear));
+        return Ok(see_other(&redirect::with_params(uri, &params), &clear));
     }
     let page = Page::new(&tenant, headers, &[], None);
     let t = page.t;

@@ -2,7 +2,8 @@
 
 use vestibule_crds::config::ClientConfig;
 
-use super::claims::{ACR_PASSWORD, AccessTokenClaims, IdTokenClaims, at_hash, user_claims};
+use super::claims::{AccessTokenClaims, IdTokenClaims, at_hash, user_claims};
+use crate::authn::Acr;
 use crate::config::Tenant;
 use crate::error::Error;
 use crate::store::{Grant, User};
@@ -42,6 +43,11 @@ pub fn lifetimes(tenant: &Tenant, client: &ClientConfig) -> Lifetimes {
     }
 }
 
+/// The class a grant reached; grants made before classes were kept had one factor.
+fn grant_acr(grant: &Grant) -> String {
+    grant.acr.clone().unwrap_or_else(|| Acr::Password.uri().to_owned())
+}
+
 fn sign_error(error: crate::signing::SigningError) -> Error {
     Error::Internal(error.to_string())
 }
@@ -65,7 +71,7 @@ pub fn user_access_token(
         client_id: client.client_id.clone(),
         scope: scope.to_owned(),
         auth_time: Some(grant.auth_time),
-        acr: Some(ACR_PASSWORD.to_owned()),
+        acr: Some(grant_acr(grant)),
         amr: Some(grant.amr.split(' ').map(str::to_owned).collect()),
         sid: Some(grant.session_id.clone()),
     };
@@ -124,7 +130,7 @@ pub fn id_token(
         iat: now,
         auth_time: grant.auth_time,
         nonce: grant.nonce.clone(),
-        acr: ACR_PASSWORD.to_owned(),
+        acr: grant_acr(grant),
         amr: grant.amr.split(' ').map(str::to_owned).collect(),
         at_hash: Some(at_hash(access_token, alg)),
         sid: grant.session_id.clone(),

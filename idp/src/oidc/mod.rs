@@ -2,6 +2,7 @@
 
 pub mod authorize;
 mod bearer;
+pub mod bounds;
 pub mod claims;
 mod client_auth;
 mod cors;
@@ -9,7 +10,6 @@ mod discovery;
 mod end_session;
 mod introspect;
 pub mod mint;
-pub mod params;
 pub mod pkce;
 pub mod redirect;
 pub mod request;
@@ -22,6 +22,8 @@ use axum::middleware;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+// The OAuth parameter rules (each at most once) are shared with the hosted pages' forms.
+use crate::http::{errors, params};
 
 /// Discovery, keys, authorization, token, userinfo, introspection, revocation, logout.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -38,6 +40,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .options(|| async {}),
         )
         .route("/revoke", post(revoke::post_revoke).options(|| async {}))
+        .layer(middleware::from_fn(errors::as_oauth))
         .layer(middleware::from_fn_with_state(state, cors::registered_origins));
     Router::new()
         .merge(public)
@@ -47,7 +50,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(authorize::get_authorize).post(authorize::post_authorize),
         )
         .route("/authorize/continue", get(authorize::get_continue))
-        .route("/introspect", post(introspect::post_introspect))
+        .route(
+            "/introspect",
+            post(introspect::post_introspect).layer(middleware::from_fn(errors::as_oauth)),
+        )
         .route(
             "/end_session",
             get(end_session::get_end_session).post(end_session::post_end_session),

@@ -149,7 +149,7 @@ async fn refresh_token(
     require_grant(client, GrantType::RefreshToken)?;
     let presented = crate::random::hash(params.require("refresh_token")?);
     let rotation = tenant.config.tokens.refresh_token_rotation;
-    let replacement = rotation.then(crate::random::token);
+    let replacement = rotation.then(|| state.rng.token());
     let replacement_hash = replacement.as_deref().map(crate::random::hash);
     let requested = params.get("scope");
     let accept = |grant: &Grant| grant.client_id == client.client_id && narrowed_scope(grant, requested).is_ok();
@@ -244,7 +244,7 @@ async fn issue_for_grant(
     };
     let offline = grant.scopes().any(|s| s == "offline_access") && client.allows_grant(GrantType::RefreshToken);
     let refresh_token = if first && offline {
-        let token = crate::random::token();
+        let token = state.rng.token();
         let expires = grant.expires_at.min(now + lifetimes(tenant, client).refresh);
         state
             .store

@@ -24,6 +24,8 @@ pub struct Grant {
     pub auth_time: i64,
     /// How the customer authenticated, space-separated.
     pub amr: String,
+    /// The authentication context class reached (`acr`); absent on grants made before it was kept.
+    pub acr: Option<String>,
     /// When granted.
     pub created_at: i64,
     /// When the grant (and its refresh tokens) end.
@@ -61,6 +63,8 @@ pub struct NewGrant<'a> {
     pub auth_time: i64,
     /// How, space-separated.
     pub amr: &'a str,
+    /// The authentication context class reached.
+    pub acr: &'a str,
     /// Now.
     pub now: i64,
     /// When the grant ends (the refresh token lifetime).
@@ -113,7 +117,7 @@ pub enum RefreshOutcome {
 
 macro_rules! select_grant {
     () => {
-        "SELECT g.id, g.client_id, g.user_id, g.session_id, g.scope, g.nonce, g.auth_time, g.amr, g.created_at, g.expires_at, g.revoked_at \
+        "SELECT g.id, g.client_id, g.user_id, g.session_id, g.scope, g.nonce, g.auth_time, g.amr, g.acr, g.created_at, g.expires_at, g.revoked_at \
          FROM grants g WHERE g.id = $1"
     };
 }
@@ -134,8 +138,8 @@ impl Store {
         let id = crate::random::id();
         let mut tx = self.begin_write().await.map_err(query_error("create_grant"))?;
         sqlx::query(
-            "INSERT INTO grants (id, client_id, user_id, session_id, scope, nonce, auth_time, amr, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO grants (id, client_id, user_id, session_id, scope, nonce, auth_time, amr, acr, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&id)
         .bind(grant.client_id)
@@ -145,6 +149,7 @@ impl Store {
         .bind(grant.nonce)
         .bind(grant.auth_time)
         .bind(grant.amr)
+        .bind(grant.acr)
         .bind(grant.now)
         .bind(grant.expires_at)
         .execute(&mut *tx)

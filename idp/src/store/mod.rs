@@ -6,9 +6,9 @@ mod audit;
 mod consents;
 mod email_tokens;
 mod grants;
-mod requests;
 mod sessions;
 mod settings;
+mod sign_ins;
 mod users;
 
 use std::str::FromStr;
@@ -18,6 +18,7 @@ pub use audit::{AuditEntry, AuditEvent};
 pub use email_tokens::EmailPurpose;
 pub use grants::{CodeRedemption, Grant, NewGrant, RefreshOutcome};
 pub use sessions::{NewSession, Session};
+pub use sign_ins::{NewSignIn, SignInRow};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 pub use users::{NewUser, ProfileUpdate, User};
@@ -131,10 +132,10 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
-    /// Deletes expired requests, codes, tokens and revocations. Idempotent; run periodically.
+    /// Deletes expired sign-ins, codes, tokens and revocations. Idempotent; run periodically.
     pub async fn purge_expired(&self, now: i64) -> StoreResult<()> {
         const PURGES: [&str; 4] = [
-            "DELETE FROM authorization_requests WHERE expires_at < $1",
+            "DELETE FROM sign_ins WHERE expires_at < $1",
             "DELETE FROM authorization_codes WHERE expires_at < $1",
             "DELETE FROM email_tokens WHERE expires_at < $1",
             "DELETE FROM revoked_access_tokens WHERE expires_at < $1",

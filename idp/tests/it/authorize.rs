@@ -1,6 +1,6 @@
 //! The authorization endpoint: validation order, PKCE, prompt, max_age, consent, locales.
 
-use crate::flow::{authorize_url, code, pkce, sign_in};
+use crate::flow::{authorize_url, claims, code, exchange_web, pkce, sign_in, tokens_for};
 use crate::support::browser::query_param;
 use crate::support::idp::REDIRECT;
 use crate::support::{Backend, TestIdp};
@@ -277,6 +277,142 @@ async fn pages_follow_ui_locales_then_accept_language(backend: Backend) {
     assert!(browser.get("/login").await.body.contains("Forgot your password?"));
 }
 
+fn id_token(idp_tokens: &serde_json::Value) -> String {
+    idp_tokens["id_token"].as_str().unwrap().to_owned()
+}
+
+async fn an_id_token_hint_naming_someone_else_does_not_reuse_the_session(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    idp.user("ada@example.com").await;
+    idp.user("eve@example.com").await;
+    let eve = id_token(&tokens_for(&idp, "eve@example.com", "openid").await);
+    let ada = id_token(&tokens_for(&idp, "ada@example.com", "openid").await);
+    let browser = idp.browser();
+    code(&idp, &browser, "web", "openid", &pkce(), "ada@example.com").await;
+    let hinted = |hint: &str, extra: &[(&'static str, &'static str)]| {
+        let mut params = vec![("id_token_hint", hint.to_owned())];
+        params.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        authorize_url(&idp, "web", "openid", &pkce(), &params)
+    };
+    let silent = browser.get(&hinted(&eve, &[("prompt", "none")])).await;
+    assert_eq!(
+        error_of(&silent.location()),
+        "login_required",
+        "Ada's session is not Eve's"
+    );
+    let own = browser.get(&hinted(&ada, &[("prompt", "none")])).await;
+    assert!(query_param(&own.location(), "code").is_some(), "{}", own.location());
+
+    let login = browser.follow(browser.get(&hinted(&eve, &[])).await).await;
+    assert!(login.body.contains(r#"action="/login""#), "Eve must sign in");
+    let wrong = browser
+        .follow(
+            browser
+                .submit(
+                    &login,
+                    "/login",
+                    &[
+                        ("email", "ada@example.com"),
+                        ("password", crate::support::idp::PASSWORD),
+                    ],
+                )
+                .await,
+        )
+        .await;
+    assert_eq!(
+        error_of(&wrong.location()),
+        "login_required",
+        "signed in as someone else"
+    );
+    let login = browser.follow(browser.get(&hinted(&eve, &[])).await).await;
+    let right = sign_in(&browser, login, "eve@example.com").await;
+    assert!(query_param(&right.location(), "code").is_some(), "{}", right.location());
+}
+
+async fn an_id_token_hint_not_issued_here_is_refused(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    idp.user("ada@example.com").await;
+    let tokens = tokens_for(&idp, "ada@example.com", "openid").await;
+    let access_token = tokens["access_token"].as_str().unwrap().to_owned();
+    let id = id_token(&tokens);
+    let other = id_token(&tokens_for(&idp, "ada@example.com", "openid").await);
+    let (parts, other_parts): (Vec<&str>, Vec<&str>) = (id.split('.').collect(), other.split('.').collect());
+    assert_ne!(parts[1], other_parts[1]);
+    // Another token's claims under this token's signature.
+    let tampered = format!("{}.{}.{}", parts[0], other_parts[1], parts[2]);
+    for hint in ["not-a-token", access_token.as_str(), tampered.as_str()] {
+        let page = idp
+            .browser()
+            .get(&authorize_url(
+                &idp,
+                "web",
+                "openid",
+                &pkce(),
+                &[("id_token_hint", hint)],
+            ))
+            .await;
+        assert_eq!(error_of(&page.location()), "invalid_request", "{hint}");
+    }
+}
+
+async fn acr_values_are_met_where_possible_and_reported(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    idp.user("ada@example.com").await;
+    let browser = idp.browser();
+    let pkce = pkce();
+    let wanted = [("acr_values", "urn:vestibule:acr:mfa urn:vestibule:acr:password")];
+    let login = browser
+        .follow(browser.get(&authorize_url(&idp, "web", "openid", &pkce, &wanted)).await)
+        .await;
+    let done = sign_in(&browser, login, "ada@example.com").await;
+    let code = query_param(&done.location(), "code").unwrap();
+    let tokens = exchange_web(&idp, &code, &pkce.verifier).await.json();
+    let id_token = claims(&id_token(&tokens));
+    assert_eq!(id_token["acr"], "urn:vestibule:acr:password", "the preferred class met");
+    assert_eq!(id_token["amr"], serde_json::json!(["pwd"]));
+}
+
+async fn an_essential_acr_that_cannot_be_met_fails_the_request(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    idp.user("ada@example.com").await;
+    let essential = |value: &str| format!(r#"{{"id_token":{{"acr":{{"essential":true,"values":["{value}"]}}}}}}"#);
+    let browser = idp.browser();
+    let mfa = essential("urn:vestibule:acr:mfa");
+    let page = browser
+        .get(&authorize_url(&idp, "web", "openid", &pkce(), &[("claims", &mfa)]))
+        .await;
+    assert_eq!(error_of(&page.location()), "unmet_authentication_requirements");
+    assert_eq!(query_param(&page.location(), "state").as_deref(), Some("st4te"));
+    let unknown = essential("urn:example:loa:4");
+    let page = browser
+        .get(&authorize_url(&idp, "web", "openid", &pkce(), &[("claims", &unknown)]))
+        .await;
+    assert_eq!(error_of(&page.location()), "unmet_authentication_requirements");
+    let page = browser
+        .get(&authorize_url(&idp, "web", "openid", &pkce(), &[("claims", "[1]")]))
+        .await;
+    assert_eq!(
+        error_of(&page.location()),
+        "invalid_request",
+        "claims must be an object"
+    );
+
+    let pkce = pkce();
+    let password = essential("urn:vestibule:acr:password");
+    let login = browser
+        .follow(
+            browser
+                .get(&authorize_url(&idp, "web", "openid", &pkce, &[("claims", &password)]))
+                .await,
+        )
+        .await;
+    let done = sign_in(&browser, login, "ada@example.com").await;
+    let code = query_param(&done.location(), "code").unwrap();
+    let tokens = exchange_web(&idp, &code, &pkce.verifier).await.json();
+    assert_eq!(claims(&id_token(&tokens))["acr"], "urn:vestibule:acr:password");
+}
+
 on_both_backends!(
     unknown_client_gets_an_error_page_and_no_redirect,
     unregistered_redirect_uri_gets_an_error_page_and_no_redirect,
@@ -290,4 +426,8 @@ on_both_backends!(
     state_comes_back_exactly_as_sent,
     loopback_redirect_uris_match_on_any_port,
     pages_follow_ui_locales_then_accept_language,
+    an_id_token_hint_naming_someone_else_does_not_reuse_the_session,
+    an_id_token_hint_not_issued_here_is_refused,
+    acr_values_are_met_where_possible_and_reported,
+    an_essential_acr_that_cannot_be_met_fails_the_request,
 );

@@ -37,6 +37,7 @@ async fn grants_with_codes(idp: &TestIdp) -> Vec<String> {
             nonce: None,
             auth_time: now,
             amr: "pwd",
+            acr: "urn:vestibule:acr:password",
             now,
             expires_at: now + 3600,
         };

@@ -31,7 +31,7 @@ async fn free_port() -> u16 {
 }
 
 async fn start_binary(backend: Backend) -> (Idp, String) {
-    let port = free_port().await;
+    let (port, admin_port) = (free_port().await, free_port().await);
     let issuer = format!("http://127.0.0.1:{port}");
     let mut config = test_config(&issuer, 25);
     config.email = None;
@@ -47,13 +47,14 @@ async fn start_binary(backend: Backend) -> (Idp, String) {
         .args(["--config", &dir.join("config.yaml").display().to_string()])
         .args(["--keys", &dir.join("jwks.json").display().to_string()])
         .args(["--listen", &format!("127.0.0.1:{port}"), "--database", &database])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin_port}")])
         .env("RUST_LOG", "warn")
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let idp = Idp { _child: child };
     for _ in 0..200 {
-        if reqwest::get(format!("{issuer}/readyz"))
+        if reqwest::get(format!("http://127.0.0.1:{admin_port}/readyz"))
             .await
             .is_ok_and(|r| r.status() == 200)
         {

@@ -50,22 +50,40 @@ async fn jwks_publishes_every_key_without_private_parameters(backend: Backend) {
 
 async fn health_and_readiness_report_the_generation(backend: Backend) {
     let idp = TestIdp::start(backend).await;
+    let (status, body) = idp.admin_get("/readyz").await;
+    assert_eq!(status, 200);
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ready["generation"], 1);
+    assert_eq!(idp.admin_get("/healthz").await.0, 200);
+}
+
+async fn the_admin_listener_serves_metrics_and_the_public_listener_answers_404(backend: Backend) {
+    let idp = TestIdp::start_with(backend, |config| {
+        config.issuer = format!("{}/acme", config.issuer);
+    })
+    .await;
     let browser = idp.browser();
-    assert_eq!(browser.get("/healthz").await.status, 200);
-    let ready = browser.get("/readyz").await;
-    assert_eq!(ready.status, 200);
-    assert_eq!(ready.json()["generation"], 1);
-    let metrics = browser.get("/metrics").await;
+    assert_eq!(browser.get("/acme/.well-known/openid-configuration").await.status, 200);
+    assert_eq!(browser.get("/healthz").await.status, 200, "liveness stays on both");
+    for path in ["/metrics", "/readyz", "/acme/metrics", "/acme/readyz"] {
+        assert_eq!(browser.get(path).await.status, 404, "{path} on the public listener");
+    }
+    let (status, metrics) = idp.admin_get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("vestibule_idp_http_requests_total"), "{metrics}");
     assert!(
-        metrics.body.contains("vestibule_idp_http_requests_total"),
-        "{}",
-        metrics.body
+        metrics.contains(r#"route="/.well-known/openid-configuration""#),
+        "public requests are counted: {metrics}"
     );
-    assert!(metrics.body.contains(r#"route="/readyz""#));
+    assert!(
+        !metrics.contains(r#"route="/readyz""#),
+        "probes are not counted: {metrics}"
+    );
 }
 
 on_both_backends!(
     discovery_names_every_endpoint_under_the_issuer,
     jwks_publishes_every_key_without_private_parameters,
     health_and_readiness_report_the_generation,
+    the_admin_listener_serves_metrics_and_the_public_listener_answers_404,
 );

@@ -23,6 +23,7 @@ macro_rules! on_both_backends {
 
 mod account;
 mod authorize;
+mod bounds;
 mod concurrency;
 mod conformance;
 mod discovery;
@@ -33,5 +34,7 @@ mod recovery;
 mod registration;
 mod reload;
 mod security;
+mod signin;
+mod social;
 mod support;
 mod token;

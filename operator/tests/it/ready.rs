@@ -1,7 +1,7 @@
 //! A Tenant is Ready only when its Deployment's rollout is complete and every ready pod serves
 //! the current config generation. No kubelet runs pods here, so the test plays its part:
 //! it marks the Deployment's pod Running and Ready on its own loopback address, where a tiny
-//! HTTP server answers `/readyz` with a generation the test controls.
+//! HTTP server on the admin port answers `/readyz` with a generation the test controls.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -17,11 +17,12 @@ use vestibule_crds::v1alpha1::{Client, Tenant};
 
 use crate::support::*;
 
-/// Serves `GET /readyz` with `{"status":"ready","generation":<served>}` on a random 127.x.y.z:8080.
-async fn fake_idp(served: Arc<AtomicI64>) -> Ipv4Addr {
+/// Serves `GET /readyz` with `{"status":"ready","generation":<served>}` on a random
+/// 127.x.y.z at the IdP's admin port (and nothing on its public port).
+async fn fake_idp(served: Arc<AtomicI64>, admin_port: u16) -> Ipv4Addr {
     let listener = loop {
         let ip = Ipv4Addr::new(127, 10 + rand_byte() % 200, rand_byte(), 1 + rand_byte() % 250);
-        if let Ok(listener) = TcpListener::bind(SocketAddr::from((ip, 8080))).await {
+        if let Ok(listener) = TcpListener::bind(SocketAddr::from((ip, admin_port))).await {
             break listener;
         }
     };
@@ -70,7 +71,9 @@ async fn reason(client: &kube::Client, ns: &str, want: &str) -> Tenant {
 #[tokio::test]
 async fn a_tenant_is_ready_only_when_its_pods_serve_the_current_generation() {
     let (client, ns) = namespace().await;
-    let operator = start(config(&[&ns])).await;
+    let config = config(&[&ns]);
+    let admin_port = config.idp_admin_port;
+    let operator = start(config).await;
     create::<Tenant>(&client, &ns, &tenant_yaml("demo")).await;
     let pods = Api::<Pod>::namespaced(client.clone(), &ns);
     let pod = eventually("the Deployment's pod", || async {
@@ -83,7 +86,7 @@ async fn a_tenant_is_ready_only_when_its_pods_serve_the_current_generation() {
     .await;
 
     let served = Arc::new(AtomicI64::new(0));
-    let ip = fake_idp(served.clone()).await;
+    let ip = fake_idp(served.clone(), admin_port).await;
     let now = k8s_openapi::jiff::Timestamp::now().to_string();
     let status = json!({"status": {
         "phase": "Running", "podIP": ip.to_string(), "podIPs": [{"ip": ip.to_string()}],

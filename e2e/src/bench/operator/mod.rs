@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
 use kube::Api;
 use kube::api::PostParams;
 use vestibule_crds::v1alpha1::{Client, Tenant};
@@ -131,9 +131,10 @@ pub struct Scale {
 pub async fn scale(cluster: &Cluster, count: usize, timeout: Duration) -> Result<Scale, BenchError> {
     let clients: Api<Client> = cluster.api();
     let secrets: Api<Secret> = cluster.api();
+    let pods: Api<Pod> = cluster.api();
     let started = Instant::now();
     let submit = scale::create_clients(&clients, count).await?;
-    let outcome = scale::wait_all_served(&clients, &secrets, &cluster.issuer, count, timeout).await;
+    let outcome = scale::wait_all_served(&clients, &secrets, &pods, count, timeout).await;
     let served_seconds = outcome.is_ok().then(|| started.elapsed().as_secs_f64());
     Ok(Scale {
         clients: count,

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Pod, Secret};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::Api;
 use kube::api::{ListParams, PostParams};
 use serde_json::json;
@@ -13,6 +14,7 @@ use vestibule_crds::config::TenantConfig;
 use vestibule_crds::v1alpha1::{Client, Tenant};
 
 use crate::bench::BenchError;
+use crate::gateway::ready_address;
 use crate::wait::wait_for;
 
 /// The Tenant's name.
@@ -86,11 +88,20 @@ pub async fn served_config(secrets: &Api<Secret>) -> Option<TenantConfig> {
     serde_yaml::from_slice(bytes).ok()
 }
 
-/// The config generation the IdP behind `issuer` reports on `/readyz`.
-pub async fn idp_generation(http: &reqwest::Client, issuer: &str) -> Option<i64> {
-    let response = http.get(format!("{issuer}/readyz")).send().await.ok()?;
-    let body: serde_json::Value = response.json().await.ok()?;
-    body["generation"].as_i64()
+/// The lowest config generation the Tenant's ready IdP pods report on `/readyz` of their admin
+/// listener (which the gateway, like an Ingress, does not route); `None` without a ready pod.
+pub async fn idp_generation(http: &reqwest::Client, pods: &Api<Pod>) -> Option<i64> {
+    let selector = format!("app.kubernetes.io/instance={TENANT}");
+    let listed = pods.list(&ListParams::default().labels(&selector)).await.ok()?;
+    let admin = IntOrString::String("admin".into());
+    let mut lowest: Option<i64> = None;
+    for address in listed.items.iter().filter_map(|pod| ready_address(pod, Some(&admin))) {
+        let response = http.get(format!("http://{address}/readyz")).send().await.ok()?;
+        let body: serde_json::Value = response.json().await.ok()?;
+        let generation = body["generation"].as_i64()?;
+        lowest = Some(lowest.map_or(generation, |seen| seen.min(generation)));
+    }
+    lowest
 }
 
 /// What waiting for the Clients saw at the end.
@@ -109,7 +120,7 @@ pub struct Settled {
 pub async fn wait_all_served(
     clients: &Api<Client>,
     secrets: &Api<Secret>,
-    issuer: &str,
+    pods: &Api<Pod>,
     count: usize,
     timeout: Duration,
 ) -> Result<Settled, Settled> {
@@ -117,7 +128,7 @@ pub async fn wait_all_served(
     let deadline = Instant::now() + timeout;
     let mut last = Settled::default();
     loop {
-        if observe(clients, secrets, &http, issuer, &mut last).await && last.ready == count && last.served == count {
+        if observe(clients, secrets, &http, pods, &mut last).await && last.ready == count && last.served == count {
             return Ok(last);
         }
         if Instant::now() >= deadline {
@@ -132,7 +143,7 @@ async fn observe(
     clients: &Api<Client>,
     secrets: &Api<Secret>,
     http: &reqwest::Client,
-    issuer: &str,
+    pods: &Api<Pod>,
     seen: &mut Settled,
 ) -> bool {
     if let Ok(list) = clients.list(&ListParams::default()).await {
@@ -143,7 +154,7 @@ async fn observe(
     };
     let ids: BTreeSet<&str> = config.clients.iter().map(|c| c.client_id.as_str()).collect();
     seen.served = ids.len();
-    let Some(generation) = idp_generation(http, issuer).await else {
+    let Some(generation) = idp_generation(http, pods).await else {
         return false;
     };
     seen.generation = generation;

@@ -133,6 +133,7 @@ unknown-client = Die Anwendung „{ $client }“ ist hier nicht registriert.
 client-not-allowed = Diese Anwendung darf hier keine Kunden anmelden.
 request-no-redirect-uri = Diesem Anmeldelink fehlt die redirect_uri.
 redirect-uri-unregistered = Die redirect_uri ist für diese Anwendung nicht registriert.
+request-too-long = client_id oder redirect_uri der Anfrage ist zu lang.
 # $name: der Name des Parameters.
 request-parameter-repeated = Dieser Link ist fehlerhaft: Der Parameter „{ $name }“ kommt mehrfach vor.
 logout-hint-invalid = Der id_token_hint ist kein hier ausgestelltes ID-Token.

@@ -146,6 +146,7 @@ unknown-client = The application “{ $client }” is not registered here.
 client-not-allowed = This application may not sign customers in here.
 request-no-redirect-uri = This sign-in link has no redirect_uri.
 redirect-uri-unregistered = The redirect_uri is not registered for this application.
+request-too-long = The request's client_id or redirect_uri is too long.
 # $name: the parameter's name.
 request-parameter-repeated = This link is malformed: the parameter “{ $name }” appears more than once.
 logout-hint-invalid = The id_token_hint is not an ID token issued here.

@@ -10,7 +10,7 @@ use vestibule_crds::v1alpha1::{ClientType, GrantType, SigningAlgorithm, SmtpSecu
 use vestibule_idp::clock::OffsetClock;
 use vestibule_idp::config::Tenant;
 use vestibule_idp::store::{NewUser, ProfileUpdate, Store, User};
-use vestibule_idp::{AppState, app};
+use vestibule_idp::{AppState, admin_app, app};
 
 use super::browser::Browser;
 use super::smtp::{SmtpCapture, tempfile_dir};
@@ -36,16 +36,20 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// The IdP under test.
 pub struct TestIdp {
     pub base: String,
+    /// The admin listener (`/readyz`, `/metrics`).
+    pub admin: String,
     pub state: AppState,
     pub clock: Arc<OffsetClock>,
     pub smtp: SmtpCapture,
     pub keys: SigningKeySet,
-    server: tokio::task::JoinHandle<()>,
+    servers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestIdp {
     fn drop(&mut self) {
-        self.server.abort();
+        for server in &self.servers {
+            server.abort();
+        }
     }
 }
 
@@ -188,22 +192,37 @@ impl TestIdp {
         let clock = OffsetClock::new();
         state.clock = clock.clone();
         let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
-        });
+        let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin = format!("http://{}", admin_listener.local_addr().unwrap());
+        let admin_router = admin_app(state.clone());
+        let servers = vec![
+            tokio::spawn(async move {
+                axum::serve(listener, router).await.unwrap();
+            }),
+            tokio::spawn(async move {
+                axum::serve(admin_listener, admin_router).await.unwrap();
+            }),
+        ];
         Self {
             base,
+            admin,
             state,
             clock,
             smtp,
             keys,
-            server,
+            servers,
         }
     }
 
     /// A browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
+    }
+
+    /// `GET` on the admin listener: status and body.
+    pub async fn admin_get(&self, path: &str) -> (u16, String) {
+        let response = reqwest::get(format!("{}{path}", self.admin)).await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
     }
 
     /// An absolute URL.

@@ -27,8 +27,10 @@ pub struct BuildInputs {
     pub keys_json: String,
     /// The IdP image (the Tenant's `spec.image` or the operator's default).
     pub image: String,
-    /// Port the IdP listens on.
+    /// Port the IdP serves the issuer's routes on.
     pub port: u16,
+    /// Port of the IdP's admin listener (`/readyz`, `/metrics`).
+    pub admin_port: u16,
     /// Hash of the PostgreSQL URL (postgres only).
     pub database_hash: Option<String>,
     /// Whether the cluster serves `policy/v1`.

@@ -1,5 +1,7 @@
 //! The desired children: hardening, what triggers a rollout, optional children.
 
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
 use super::*;
 
 fn tenant(yaml: &str) -> Tenant {
@@ -15,6 +17,7 @@ fn inputs() -> BuildInputs {
         keys_json: "{\"keys\":[]}".into(),
         image: "ghcr.io/vestibule-dev/vestibule-idp:0.1.0".into(),
         port: 8080,
+        admin_port: 9090,
         database_hash: None,
         policy_v1: true,
     }
@@ -79,8 +82,19 @@ fn the_idp_container_is_hardened_and_probed() {
     assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
     let readiness = container.readiness_probe.as_ref().unwrap().http_get.as_ref().unwrap();
     assert_eq!(readiness.path.as_deref(), Some("/readyz"));
+    assert_eq!(readiness.port, IntOrString::String("admin".into()));
+    let liveness = container.liveness_probe.as_ref().unwrap().http_get.as_ref().unwrap();
+    assert_eq!(liveness.port, IntOrString::String("admin".into()));
+    let ports: Vec<_> = container
+        .ports
+        .iter()
+        .flatten()
+        .map(|port| (port.name.as_deref().unwrap(), port.container_port))
+        .collect();
+    assert_eq!(ports, [("http", 8080), ("admin", 9090)]);
     let args = container.args.as_ref().unwrap();
     assert!(args.contains(&"--listen=$(POD_IP):8080".to_owned()));
+    assert!(args.contains(&"--admin-listen=$(POD_IP):9090".to_owned()));
     assert!(args.contains(&"--config=/etc/vestibule/config/config.yaml".to_owned()));
     assert!(args.contains(&"--database=sqlite:///var/lib/vestibule/idp.db".to_owned()));
 }

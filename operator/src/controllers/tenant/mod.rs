@@ -242,6 +242,7 @@ pub async fn reconcile(
             .clone()
             .unwrap_or_else(|| ctx.config.idp_image.clone()),
         port: ctx.config.idp_port,
+        admin_port: ctx.config.idp_admin_port,
         database_hash: valid.database_hash.clone(),
         policy_v1: ctx.capabilities.policy_v1,
     };

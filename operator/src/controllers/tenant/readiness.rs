@@ -1,5 +1,5 @@
 //! Whether a Tenant's change is live: the Deployment's rollout is complete and every ready IdP
-//! pod reports the current config generation on `/readyz`.
+//! pod reports the current config generation on `/readyz` of its admin listener.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -127,7 +127,7 @@ pub async fn observe(
     let ips: Vec<String> = pods.items.iter().filter_map(ready_ip).collect();
     let mut serving = 0;
     for ip in &ips {
-        if served_generation(ip, ctx.config.idp_port).await == Some(generation) {
+        if served_generation(ip, ctx.config.idp_admin_port).await == Some(generation) {
             serving += 1;
         }
     }
@@ -157,7 +157,7 @@ fn ready_ip(pod: &Pod) -> Option<String> {
     ready.then(|| status.pod_ip.clone())?
 }
 
-/// The generation a pod's IdP serves, from `GET http://<ip>:<port>/readyz`; `None` if it does
+/// The generation a pod's IdP serves, from `GET http://<ip>:<admin port>/readyz`; `None` if it does
 /// not answer 200 with a generation within two seconds.
 pub async fn served_generation(ip: &str, port: u16) -> Option<i64> {
     let ip: IpAddr = ip.parse().ok()?;

@@ -111,6 +111,8 @@ fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
         format!("--config=/etc/vestibule/config/{CONFIG_KEY}"),
         format!("--keys=/etc/vestibule/keys/{KEYS_KEY}"),
         format!("--listen=$(POD_IP):{}", inputs.port),
+        // Readiness and metrics on a port of their own, which no Service or Ingress exposes.
+        format!("--admin-listen=$(POD_IP):{}", inputs.admin_port),
     ];
     let mut env = vec![EnvVar {
         name: "POD_IP".into(),
@@ -151,12 +153,7 @@ fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
         image: Some(inputs.image.clone()),
         args: Some(args),
         env: Some(env),
-        ports: Some(vec![ContainerPort {
-            name: Some("http".into()),
-            container_port: i32::from(inputs.port),
-            protocol: Some("TCP".into()),
-            ..ContainerPort::default()
-        }]),
+        ports: Some(vec![port("http", inputs.port), port("admin", inputs.admin_port)]),
         readiness_probe: Some(probe("/readyz", 5)),
         liveness_probe: Some(probe("/healthz", 10)),
         resources: Some(tenant.spec.resources.clone().unwrap_or_else(default_resources)),
@@ -175,11 +172,21 @@ fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
     }
 }
 
+fn port(name: &str, number: u16) -> ContainerPort {
+    ContainerPort {
+        name: Some(name.into()),
+        container_port: i32::from(number),
+        protocol: Some("TCP".into()),
+        ..ContainerPort::default()
+    }
+}
+
+/// A probe of the admin listener, so probes work whatever the public listener is busy with.
 fn probe(path: &str, period: i32) -> Probe {
     Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.into()),
-            port: IntOrString::String("http".into()),
+            port: IntOrString::String("admin".into()),
             ..HTTPGetAction::default()
         }),
         period_seconds: Some(period),

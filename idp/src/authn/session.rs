@@ -3,12 +3,13 @@
 
 use axum::http::{HeaderMap, HeaderValue};
 
-use super::cookies;
+use super::amr::Amr;
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
+use crate::http::cookies;
 use crate::request_info::RequestInfo;
-use crate::store::{NewSession, Session, User};
+use crate::store::{AuditEvent, NewSession, Session, User};
 
 /// A valid session and its customer.
 #[derive(Debug, Clone)]
@@ -50,10 +51,10 @@ pub async fn start(
     state: &AppState,
     tenant: &Tenant,
     user: &User,
-    amr: &str,
+    amr: &Amr,
     info: &RequestInfo,
 ) -> Result<(Session, HeaderValue), Error> {
-    let token = crate::random::token();
+    let token = state.rng.token();
     let now = state.now();
     let lifetime = i64::try_from(tenant.config.sessions.absolute_timeout.as_secs()).unwrap_or(i64::MAX);
     let ip = info.ip_text();
@@ -62,7 +63,7 @@ pub async fn start(
         .create_session(NewSession {
             token_hash: &crate::random::hash(&token),
             user_id: &user.id,
-            amr,
+            amr: &amr.to_string(),
             now,
             expires_at: now.saturating_add(lifetime),
             ip: Some(&ip),
@@ -70,4 +71,14 @@ pub async fn start(
         })
         .await?;
     Ok((session, cookies::set(&tenant.cookies.session, &token, Some(lifetime))))
+}
+
+/// Ends a session (sign-out), with its audit entry.
+pub async fn end(state: &AppState, signed_in: &SignedIn, info: &RequestInfo) -> Result<(), Error> {
+    state
+        .store
+        .delete_session(&signed_in.user.id, &signed_in.session.id)
+        .await?;
+    crate::audit::record(state, AuditEvent::Logout, Some(&signed_in.user.id), None, info).await;
+    Ok(())
 }

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use crate::error::OAuthError;
 
 /// Request parameters by name, with empty values treated as absent (RFC 6749 3.1).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Params(HashMap<String, String>);
 
 impl Params {
@@ -34,6 +35,15 @@ impl Params {
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)
             .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
+    }
+}
+
+impl IntoIterator for Params {
+    type Item = (String, String);
+    type IntoIter = std::collections::hash_map::IntoIter<String, String>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
     }
 }
 

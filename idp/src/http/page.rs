@@ -49,14 +49,11 @@ pub struct Page {
 impl Page {
     /// A page in the language of `ui_locales` or the browser.
     pub fn new(tenant: &Tenant, headers: &HeaderMap, ui_locales: &[String], request: Option<String>) -> Self {
-        let accept = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|value| value.to_str().ok());
         let branding = &tenant.config.branding;
         let (csrf, csrf_cookie) = csrf::token(tenant, headers);
         let query = request.as_ref().map(|id| format!("?request={id}")).unwrap_or_default();
         Self {
-            t: tenant.languages.negotiate(ui_locales, accept),
+            t: Self::language(tenant, headers, ui_locales),
             title: String::new(),
             brand: Brand {
                 name: tenant.config.display_name.clone(),
@@ -72,6 +69,14 @@ impl Page {
             query,
             csrf_cookie,
         }
+    }
+
+    /// The language of a page for `ui_locales` and the browser's `Accept-Language`.
+    pub fn language(tenant: &Tenant, headers: &HeaderMap, ui_locales: &[String]) -> &'static Messages {
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok());
+        tenant.languages.negotiate(ui_locales, accept)
     }
 
     /// The same page with a title.

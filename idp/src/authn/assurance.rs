@@ -1,0 +1,87 @@
+//! What a sign-in must achieve before it may finish: how fresh, how strong, and for whom.
+
+use serde::{Deserialize, Serialize};
+
+use super::amr::Acr;
+use crate::ids::UserId;
+
+/// The assurance a sign-in requires, gathered from the request that started it (`prompt=login`,
+/// `max_age`, `acr_values`, an essential `acr`, `id_token_hint`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assurance {
+    /// Only an authentication completed within this sign-in counts (`prompt=login`).
+    pub fresh: bool,
+    /// The authentication may be at most this many seconds old (`max_age`).
+    pub max_age: Option<i64>,
+    /// Classes of which one must be met (an essential `acr`); empty when nothing is essential.
+    pub essential: Vec<Acr>,
+    /// Classes asked for in order of preference (`acr_values`), met when possible.
+    pub preferred: Vec<Acr>,
+    /// The customer the client expects (the `sub` of `id_token_hint`).
+    pub subject: Option<UserId>,
+}
+
+impl Assurance {
+    /// The least class that meets the essential demand, if there is one.
+    pub fn minimum(&self) -> Option<Acr> {
+        self.essential.iter().min().copied()
+    }
+
+    /// Whether the essential demand can be met by a sign-in here.
+    pub fn is_satisfiable(&self) -> bool {
+        self.minimum()
+            .is_none_or(|minimum| Acr::offered().iter().any(|offered| *offered >= minimum))
+    }
+
+    /// The class to report in the ID token for an authentication that `achieved` a class: the
+    /// strongest essential class met, else the first preferred one met, else what was achieved
+    /// (OIDC Core 5.5.1.1: the `acr` must be one of the requested values when it can be).
+    pub fn reported(&self, achieved: Acr) -> Acr {
+        let met = |acr: &&Acr| **acr <= achieved;
+        if !self.essential.is_empty() {
+            return self.essential.iter().filter(met).max().copied().unwrap_or(achieved);
+        }
+        self.preferred.iter().find(met).copied().unwrap_or(achieved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_essential_class_beyond_what_is_offered_cannot_be_met() {
+        let mfa = Assurance {
+            essential: vec![Acr::Mfa],
+            ..Assurance::default()
+        };
+        assert!(!mfa.is_satisfiable());
+        let either = Assurance {
+            essential: vec![Acr::Mfa, Acr::Password],
+            ..Assurance::default()
+        };
+        assert!(either.is_satisfiable());
+        assert_eq!(either.minimum(), Some(Acr::Password));
+        assert!(Assurance::default().is_satisfiable());
+    }
+
+    #[test]
+    fn the_reported_class_is_a_requested_one_when_met() {
+        let preferred = Assurance {
+            preferred: vec![Acr::Mfa, Acr::Password],
+            ..Assurance::default()
+        };
+        assert_eq!(preferred.reported(Acr::Password), Acr::Password);
+        assert_eq!(preferred.reported(Acr::Mfa), Acr::Mfa);
+        let essential = Assurance {
+            essential: vec![Acr::Password],
+            ..Assurance::default()
+        };
+        assert_eq!(
+            essential.reported(Acr::Mfa),
+            Acr::Password,
+            "mfa meets a password request"
+        );
+        assert_eq!(Assurance::default().reported(Acr::Password), Acr::Password);
+    }
+}

@@ -1,0 +1,8 @@
+//! The steps of a sign-in, one module each, in the order of [`super::pipeline::PIPELINE`].
+
+pub mod consent;
+pub mod finish;
+pub mod first_factor;
+pub mod identify;
+pub mod profile;
+pub mod second_factor;

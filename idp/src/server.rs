@@ -1,0 +1,100 @@
+//! The server: connects to the database, loads the tenant, and serves the public and the admin
+//! listener until SIGTERM or Ctrl-C, with the config watcher and the purge running beside.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::app::{AppState, admin_app, app};
+use crate::cli::Args;
+use crate::clock::Clock;
+use crate::config::watch::{Sources, watch};
+use crate::store::Store;
+
+/// Connects to the database, loads the tenant, serves until SIGTERM or Ctrl-C.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let store = Store::connect(&args.database).await?;
+    let sources = Sources {
+        config: args.config.clone(),
+        keys: args.keys.clone(),
+    };
+    let (tenant, loaded) = sources.load(&store).await?;
+    tracing::info!(issuer = %tenant.config.issuer, generation = tenant.config.generation, backend = ?store.backend(), "serving");
+    let state = AppState::new(tenant, store.clone())?;
+    let interval = Duration::from_millis(args.reload_interval_ms.max(100));
+    let watcher = tokio::spawn(watch(
+        sources,
+        loaded,
+        store.clone(),
+        state.tenant.clone(),
+        state.metrics.clone(),
+        interval,
+    ));
+    let purger = tokio::spawn(purge(store, state.clock.clone()));
+    let public = bind(args.listen, "public").await?;
+    let admin = bind(args.admin_listen, "admin").await?;
+    let (stop, stopped) = watch::channel(false);
+    let signal = tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let served = tokio::try_join!(
+        axum::serve(
+            public,
+            app(state.clone()).into_make_service_with_connect_info::<SocketAddr>()
+        )
+        .with_graceful_shutdown(until(stopped.clone())),
+        axum::serve(admin, admin_app(state)).with_graceful_shutdown(until(stopped)),
+    );
+    watcher.abort();
+    purger.abort();
+    signal.abort();
+    served?;
+    Ok(())
+}
+
+async fn bind(address: SocketAddr, which: &'static str) -> anyhow::Result<TcpListener> {
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot listen on {address} ({which} listener): {error}"))?;
+    tracing::info!(%address, listener = which, "listening");
+    Ok(listener)
+}
+
+/// Resolves once `stopped` turns true (or its sender is gone).
+async fn until(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+async fn purge(store: Store, clock: Arc<dyn Clock>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        ticker.tick().await;
+        if let Err(error) = store.purge_expired(clock.now()).await {
+            tracing::warn!(%error, "purging expired rows failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
