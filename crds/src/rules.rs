@@ -103,6 +103,11 @@ pub fn dns_label(value: &str) -> Result<(), String> {
     }
 }
 
+/// [`dns_label`] as a schema pattern.
+pub const DNS_LABEL_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+/// [`dns_subdomain`] as a schema pattern.
+pub const DNS_SUBDOMAIN_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
 /// An RFC 1123 subdomain: what Kubernetes accepts as most object names.
 pub fn dns_subdomain(value: &str) -> Result<(), String> {
     if value.len() <= 253 && value.split('.').all(|label| dns_label(label).is_ok()) {

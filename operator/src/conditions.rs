@@ -33,6 +33,8 @@ pub enum Reason {
     SecretNotFound,
     /// Valid and attached, but the IdP does not serve this kind yet.
     NotYetServed,
+    /// Another attachment of the same Tenant claimed the identifier first.
+    ClientIdConflict,
     /// The PodDisruptionBudget is applied.
     Applied,
     /// The cluster does not serve `policy/v1`, so no PodDisruptionBudget was made.
@@ -73,6 +75,7 @@ impl Reason {
             Self::NamespaceNotAllowed => "NamespaceNotAllowed",
             Self::SecretNotFound => "SecretNotFound",
             Self::NotYetServed => "NotYetServed",
+            Self::ClientIdConflict => "ClientIdConflict",
             Self::Applied => "Applied",
             Self::PolicyV1Unavailable => "PolicyV1Unavailable",
             Self::NameConflict => "NameConflict",
@@ -94,6 +97,7 @@ impl Reason {
             | Self::NamespaceNotAllowed
             | Self::SecretNotFound
             | Self::NotYetServed
+            | Self::ClientIdConflict
             | Self::PolicyV1Unavailable
             | Self::NameConflict
             | Self::SigningKeysLost
@@ -111,6 +115,7 @@ impl Reason {
                 | Self::TenantNotFound
                 | Self::NamespaceNotAllowed
                 | Self::SecretNotFound
+                | Self::ClientIdConflict
                 | Self::PolicyV1Unavailable
                 | Self::NameConflict
                 | Self::SigningKeysLost

@@ -32,14 +32,30 @@ use crate::validation::{Checker, ValidationErrors};
 #[x_kube(validation = Rule::new(
     "self.type != 'public' || !has(self.tokenEndpointAuthMethod) || self.tokenEndpointAuthMethod == 'none'"
 ).message("public clients use tokenEndpointAuthMethod: none"))]
+#[x_kube(validation = Rule::new(
+    "self.type == 'public' || !has(self.tokenEndpointAuthMethod) || self.tokenEndpointAuthMethod != 'none'"
+).message("confidential clients must authenticate; use type: public for none"))]
+#[x_kube(validation = Rule::new("self.type != 'public' || self.requirePkce")
+    .message("public clients must use PKCE (RFC 9700 2.1.1)"))]
+#[x_kube(validation = Rule::new(
+    "!self.grantTypes.exists(g, g == 'authorization_code') || (has(self.redirectUris) && self.redirectUris.size() > 0)"
+).message("redirectUris must list at least one URI for the authorization_code grant"))]
+#[x_kube(validation = Rule::new(
+    "!self.grantTypes.exists(g, g == 'refresh_token') || self.grantTypes.exists(g, g == 'authorization_code')"
+).message("grantTypes: refresh_token needs authorization_code"))]
+#[x_kube(validation = Rule::new("self.type != 'public' || !self.grantTypes.exists(g, g == 'client_credentials')")
+    .message("grantTypes: public clients cannot use client_credentials"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientSpec {
     /// The Tenant this Client belongs to. Immutable.
     #[x_kube(validation = Rule::new("self == oldSelf").message("tenantRef is immutable"))]
     pub tenant_ref: TenantRef,
 
-    /// OAuth `client_id`. Immutable. Default `<namespace>.<name>`.
+    /// OAuth `client_id`: 1 to 128 characters of a-z, A-Z, 0-9, `.`, `_`, `-`, `:`. Immutable.
+    /// Default `<namespace>.<name>`. A Client in another namespace than its Tenant may only use
+    /// ids that start with `<namespace>.`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 128), pattern(r"^[A-Za-z0-9._:-]+$"))]
     pub client_id: Option<String>,
 
     /// Name shown to customers on the consent page. Default: the Client's name.
@@ -54,22 +70,34 @@ pub struct ClientSpec {
     /// Exact redirect URIs the authorization endpoint may send codes to (loopback URIs match on
     /// any port, RFC 8252 7.3). Required for the `authorization_code` grant.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_URIS), inner(length(max = MAX_URI_LENGTH)))]
+    #[x_kube(validation = Rule::new(REDIRECT_URI_RULE).message(REDIRECT_URI_MESSAGE))]
     pub redirect_uris: Vec<String>,
 
     /// Exact URIs the logout endpoint may return customers to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_URIS), inner(length(max = MAX_URI_LENGTH)))]
+    #[x_kube(validation = Rule::new(REDIRECT_URI_RULE).message(REDIRECT_URI_MESSAGE))]
     pub post_logout_redirect_uris: Vec<String>,
 
     /// Browser origins allowed to call the token, userinfo and revocation endpoints (CORS).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(
+        length(max = MAX_URIS),
+        inner(length(max = MAX_URI_LENGTH), pattern(r"^(https://[^/?#\s]+|http://(localhost|127[.]0[.]0[.]1|\[::1\])(:[0-9]+)?)$"))
+    )]
     pub allowed_cors_origins: Vec<String>,
 
     /// Grants the Client may use. Default `[authorization_code, refresh_token]`.
     #[serde(default = "default_grant_types")]
+    #[schemars(length(min = 1, max = 3))]
+    #[x_kube(validation = Rule::new("self.all(g, self.exists_one(h, h == g))").message("must not repeat a grant type"))]
     pub grant_types: Vec<GrantType>,
 
     /// Scopes the Client may request. Default `[openid, profile, email, offline_access]`.
     #[serde(default = "default_scopes")]
+    #[schemars(length(max = MAX_SCOPES), inner(length(min = 1, max = MAX_SCOPE_LENGTH), pattern(SCOPE_PATTERN)))]
+    #[x_kube(validation = Rule::new("self.all(s, self.exists_one(t, t == s))").message("must not repeat a scope"))]
     pub scopes: Vec<String>,
 
     /// How the Client authenticates at the token endpoint. Default `client_secret_basic` for
@@ -94,6 +122,7 @@ pub struct ClientSpec {
     /// Secret, in this namespace, where the operator writes `clientId`, `clientSecret`
     /// (confidential clients), `issuer` and `discoveryUrl`. Default `<name>-oidc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 253), pattern(crate::rules::DNS_SUBDOMAIN_PATTERN))]
     pub secret_name: Option<String>,
 
     /// After a rotation (annotation `vestibule.dev/rotate-secret` set to a new value), how long
@@ -105,6 +134,24 @@ pub struct ClientSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<ClientTokenLifetimes>,
 }
+
+/// The most URIs a Client lists in each of `redirectUris`, `postLogoutRedirectUris` and
+/// `allowedCorsOrigins`.
+pub const MAX_URIS: usize = 50;
+/// The longest URI a Client lists.
+pub const MAX_URI_LENGTH: usize = 1024;
+/// The most scopes a Client lists.
+pub const MAX_SCOPES: usize = 50;
+/// The longest scope.
+pub const MAX_SCOPE_LENGTH: usize = 128;
+/// An OAuth scope token (RFC 6749 3.3), as a schema pattern.
+pub const SCOPE_PATTERN: &str = r"^[\x21\x23-\x5B\x5D-\x7E]+$";
+
+/// [`crate::rules::redirect_uri`] as CEL: https with a host, loopback http, or a reverse-domain
+/// private-use scheme (RFC 8252 7.1); never a fragment.
+const REDIRECT_URI_RULE: &str = r"self.all(u, !u.contains('#') && (u.matches('^https://[^/?#]+') || u.matches('^http://(localhost|127[.]0[.]0[.]1|\\[::1\\])([:/?]|$)') || u.matches('^[A-Za-z][A-Za-z0-9+.-]*[.][A-Za-z0-9+.-]*:')))";
+const REDIRECT_URI_MESSAGE: &str =
+    "URIs must be https, loopback http, or a reverse-domain scheme (RFC 8252), without a fragment";
 
 /// Whether a Client can keep a secret.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, JsonSchema)]
@@ -208,6 +255,7 @@ pub struct ClientStatus {
     pub client_id: Option<String>,
     /// The Secret holding the credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 253), pattern(crate::rules::DNS_SUBDOMAIN_PATTERN))]
     pub secret_name: Option<String>,
 }
 
@@ -246,8 +294,18 @@ impl ClientSpec {
         self.check_uris(&mut checker);
         self.check_grants(&mut checker);
         self.check_authentication(&mut checker);
+        checker.require(
+            self.scopes.len() <= MAX_SCOPES,
+            "spec.scopes",
+            format!("must list at most {MAX_SCOPES} scopes"),
+        );
         for (index, scope) in self.scopes.iter().enumerate() {
             checker.merge_reason(rules::scope_token(scope), format!("spec.scopes[{index}]"));
+            checker.require(
+                scope.len() <= MAX_SCOPE_LENGTH,
+                format!("spec.scopes[{index}]"),
+                format!("must be at most {MAX_SCOPE_LENGTH} characters"),
+            );
         }
         checker.require(!has_duplicates(&self.scopes), "spec.scopes", "must not repeat a scope");
         self.check_lifetimes(&mut checker);
@@ -263,6 +321,25 @@ impl ClientSpec {
     }
 
     fn check_uris(&self, checker: &mut Checker) {
+        let lists = [
+            ("redirectUris", &self.redirect_uris),
+            ("postLogoutRedirectUris", &self.post_logout_redirect_uris),
+            ("allowedCorsOrigins", &self.allowed_cors_origins),
+        ];
+        for (field, list) in lists {
+            checker.require(
+                list.len() <= MAX_URIS,
+                format!("spec.{field}"),
+                format!("must list at most {MAX_URIS} URIs"),
+            );
+            for (index, uri) in list.iter().enumerate() {
+                checker.require(
+                    uri.len() <= MAX_URI_LENGTH,
+                    format!("spec.{field}[{index}]"),
+                    format!("must be at most {MAX_URI_LENGTH} characters"),
+                );
+            }
+        }
         for (index, uri) in self.redirect_uris.iter().enumerate() {
             checker.merge_reason(rules::redirect_uri(uri), format!("spec.redirectUris[{index}]"));
         }

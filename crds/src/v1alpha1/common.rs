@@ -12,10 +12,12 @@ use crate::validation::Checker;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantRef {
     /// Name of the Tenant.
+    #[schemars(length(min = 1, max = 253), pattern(rules::DNS_SUBDOMAIN_PATTERN))]
     pub name: String,
     /// Namespace of the Tenant. Defaults to the namespace of the referring object. A Tenant in
     /// another namespace accepts the object only if its `allowedNamespaces` admits this namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63), pattern(rules::DNS_LABEL_PATTERN))]
     pub namespace: Option<String>,
 }
 
@@ -38,15 +40,21 @@ impl TenantRef {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretKeyRef {
     /// Name of the Secret.
+    #[schemars(length(min = 1, max = 253), pattern(rules::DNS_SUBDOMAIN_PATTERN))]
     pub name: String,
     /// Key within the Secret's data.
+    #[schemars(length(min = 1, max = 253))]
     pub key: String,
 }
 
 impl SecretKeyRef {
     pub(crate) fn check(&self, checker: &mut Checker, path: &str) {
         checker.merge_reason(rules::dns_subdomain(&self.name), format!("{path}.name"));
-        checker.require(!self.key.is_empty(), format!("{path}.key"), "must not be empty");
+        checker.require(
+            !self.key.is_empty() && self.key.len() <= 253,
+            format!("{path}.key"),
+            "must be 1 to 253 characters",
+        );
     }
 }
 

@@ -1,6 +1,6 @@
 //! `ConsentPolicy`: what customers agree to, under which law, and for how long data is kept.
 
-use kube::CustomResource;
+use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,7 @@ use crate::rules;
 use crate::validation::{Checker, ValidationErrors};
 
 /// The desired state of a ConsentPolicy: documents, purposes and retention of one Tenant.
-#[derive(CustomResource, JsonSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[kube(
     group = "vestibule.dev",
     version = "v1alpha1",
@@ -31,12 +31,15 @@ pub struct ConsentPolicySpec {
     /// The Tenant this policy applies to.
     pub tenant_ref: TenantRef,
     /// Version of the policy, recorded with every consent, for example `2026-11`.
+    #[schemars(length(max = 64), pattern(r"\S"))]
     pub version: String,
     /// The documents customers accept.
     #[serde(default)]
     pub documents: ConsentDocuments,
     /// Processing purposes customers are asked about.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_PURPOSES))]
+    #[x_kube(validation = Rule::new("self.all(p, self.exists_one(q, q.id == p.id))").message("purpose ids must be unique"))]
     pub purposes: Vec<Purpose>,
     /// `gdpr`: purposes are off until the customer opts in. `ccpa`: on until they opt out.
     #[serde(default)]
@@ -61,13 +64,21 @@ pub struct ConsentDocuments {
     pub terms: Option<String>,
 }
 
+/// The most purposes a ConsentPolicy lists.
+pub const MAX_PURPOSES: usize = 50;
+
 /// A processing purpose.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[x_kube(validation = Rule::new("!self.required || self.legalBasis != 'consent'")
+    .message("a purpose based on consent cannot be required: consent must be freely given (GDPR Art. 7(4))"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Purpose {
     /// Stable identifier, recorded with each consent, for example `marketing-email`.
+    #[schemars(length(min = 1, max = 63), pattern(crate::rules::DNS_LABEL_PATTERN))]
     pub id: String,
-    /// Title by language tag, for example `{en: Newsletter, de: Newsletter}`.
+    /// Title by language tag, for example `{en: Newsletter, de: Newsletter}`. English (`en`),
+    /// the fallback language, is required.
+    #[x_kube(validation = Rule::new("'en' in self").message("must have an English (en) title, the fallback language"))]
     pub title: LocalizedText,
     /// Description by language tag.
     #[serde(default)]
@@ -149,7 +160,16 @@ impl ConsentPolicySpec {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
         self.tenant_ref.check(&mut checker, "spec.tenantRef");
-        checker.require(!self.version.trim().is_empty(), "spec.version", "must not be empty");
+        checker.require(
+            !self.version.trim().is_empty() && self.version.len() <= 64,
+            "spec.version",
+            "must be 1 to 64 characters, not all blank",
+        );
+        checker.require(
+            self.purposes.len() <= MAX_PURPOSES,
+            "spec.purposes",
+            format!("must list at most {MAX_PURPOSES} purposes"),
+        );
         for (field, url) in [("privacy", &self.documents.privacy), ("terms", &self.documents.terms)] {
             if let Some(url) = url {
                 checker.merge_reason(rules::web_url(url), format!("spec.documents.{field}"));

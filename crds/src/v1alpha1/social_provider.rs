@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use kube::CustomResource;
+use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,7 @@ use crate::rules;
 use crate::validation::{Checker, ValidationErrors};
 
 /// The desired state of a SocialProvider: "Sign in with …" on a Tenant's login page.
-#[derive(CustomResource, JsonSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[kube(
     group = "vestibule.dev",
     version = "v1alpha1",
@@ -27,6 +27,14 @@ use crate::validation::{Checker, ValidationErrors};
     printcolumn = r#"{"name":"Type","type":"string","jsonPath":".spec.type"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
+#[x_kube(validation = Rule::new("self.type != 'oidc' || has(self.issuer)").message("issuer is required for type oidc"))]
+#[x_kube(validation = Rule::new("self.type == 'oidc' || !has(self.issuer)").message("issuer is only for type oidc"))]
+#[x_kube(validation = Rule::new(
+    "self.type != 'oauth2' || (has(self.authorizationUrl) && has(self.tokenUrl) && has(self.userinfoUrl))"
+).message("authorizationUrl, tokenUrl and userinfoUrl are required for type oauth2"))]
+#[x_kube(validation = Rule::new(
+    "self.type == 'oauth2' || !(has(self.authorizationUrl) || has(self.tokenUrl) || has(self.userinfoUrl))"
+).message("authorizationUrl, tokenUrl and userinfoUrl are only for type oauth2"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SocialProviderSpec {
     /// The Tenant whose login page offers this provider.
@@ -35,6 +43,7 @@ pub struct SocialProviderSpec {
     #[serde(rename = "type")]
     pub provider_type: SocialProviderType,
     /// Client id registered at the provider.
+    #[schemars(length(max = 512), pattern(r"\S"))]
     pub client_id: String,
     /// Secret key holding the client secret registered at the provider.
     pub client_secret_ref: SecretKeyRef,
@@ -55,6 +64,8 @@ pub struct SocialProviderSpec {
     pub userinfo_url: Option<String>,
     /// Scopes to request. Default: the provider's sign-in scopes (`openid email profile`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = super::MAX_SCOPES), inner(length(min = 1, max = super::MAX_SCOPE_LENGTH), pattern(super::SCOPE_PATTERN)))]
+    #[x_kube(validation = Rule::new("self.all(s, self.exists_one(t, t == s))").message("must not repeat a scope"))]
     pub scopes: Vec<String>,
     /// Our claim name to the provider's claim name, for providers that name them differently,
     /// for example `{email: mail, name: displayName}`.
@@ -110,7 +121,11 @@ impl SocialProviderSpec {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
         self.tenant_ref.check(&mut checker, "spec.tenantRef");
-        checker.require(!self.client_id.trim().is_empty(), "spec.clientId", "must not be empty");
+        checker.require(
+            !self.client_id.trim().is_empty() && self.client_id.len() <= 512,
+            "spec.clientId",
+            "must be 1 to 512 characters, not all blank",
+        );
         self.client_secret_ref.check(&mut checker, "spec.clientSecretRef");
         let endpoints = [
             ("authorizationUrl", &self.authorization_url),
@@ -150,8 +165,18 @@ impl SocialProviderSpec {
                 ),
             }
         }
+        checker.require(
+            self.scopes.len() <= super::MAX_SCOPES,
+            "spec.scopes",
+            format!("must list at most {} scopes", super::MAX_SCOPES),
+        );
         for (index, scope) in self.scopes.iter().enumerate() {
             checker.merge_reason(rules::scope_token(scope), format!("spec.scopes[{index}]"));
+            checker.require(
+                scope.len() <= super::MAX_SCOPE_LENGTH,
+                format!("spec.scopes[{index}]"),
+                format!("must be at most {} characters", super::MAX_SCOPE_LENGTH),
+            );
         }
         checker.require(!has_duplicates(&self.scopes), "spec.scopes", "must not repeat a scope");
         checker.finish()

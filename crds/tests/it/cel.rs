@@ -4,7 +4,9 @@
 use kube::CustomResourceExt;
 use kube::core::cel::Validator;
 use serde_json::{Value, json};
-use vestibule_crds::v1alpha1::{Client, ClientSpec, Tenant, TenantSpec};
+use vestibule_crds::v1alpha1::{
+    Client, ClientSpec, ConsentPolicy, ConsentPolicySpec, SocialProvider, SocialProviderSpec, Tenant, TenantSpec,
+};
 
 fn schema<K: CustomResourceExt>() -> Value {
     let crd = K::crd();
@@ -114,4 +116,208 @@ fn immutable_fields_agree() {
     let moved =
         json!({"tenantRef": {"name": "other"}, "redirectUris": ["https://app.example.com/cb"], "clientId": "web"});
     assert!(!client_verdict(moved, Some(old)));
+}
+
+#[test]
+fn grant_and_authentication_rules_agree() {
+    assert!(!client_verdict(client_spec(json!({"redirectUris": []})), None));
+    assert!(client_verdict(
+        json!({"tenantRef": {"name": "demo"}, "grantTypes": ["client_credentials"]}),
+        None
+    ));
+    assert!(!client_verdict(
+        client_spec(json!({"grantTypes": ["refresh_token"]})),
+        None
+    ));
+    assert!(!client_verdict(
+        client_spec(json!({"grantTypes": ["authorization_code", "authorization_code"]})),
+        None
+    ));
+    assert!(!client_verdict(
+        client_spec(json!({"type": "public", "grantTypes": ["authorization_code", "client_credentials"]})),
+        None
+    ));
+    assert!(!client_verdict(
+        client_spec(json!({"type": "public", "requirePkce": false})),
+        None
+    ));
+    assert!(!client_verdict(
+        client_spec(json!({"tokenEndpointAuthMethod": "none"})),
+        None
+    ));
+    assert!(client_verdict(
+        client_spec(json!({"tokenEndpointAuthMethod": "client_secret_post"})),
+        None
+    ));
+}
+
+#[test]
+fn redirect_uri_rules_agree() {
+    for good in [
+        "https://app.example.com/cb",
+        "http://127.0.0.1/cb",
+        "http://localhost:8080/cb",
+        "http://[::1]/cb",
+        "com.example.app:/oauth2redirect",
+    ] {
+        assert!(
+            client_verdict(client_spec(json!({"redirectUris": [good]})), None),
+            "{good}"
+        );
+        assert!(
+            client_verdict(client_spec(json!({"postLogoutRedirectUris": [good]})), None),
+            "{good}"
+        );
+    }
+    for bad in [
+        "http://app.example.com/cb",
+        "http://localhost.example.com/cb",
+        "https://app.example.com/cb#frag",
+        "javascript:alert(1)",
+        "/relative",
+    ] {
+        assert!(
+            !client_verdict(client_spec(json!({"redirectUris": [bad]})), None),
+            "{bad}"
+        );
+        assert!(
+            !client_verdict(client_spec(json!({"postLogoutRedirectUris": [bad]})), None),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn repeated_scopes_are_refused_by_both() {
+    assert!(client_verdict(
+        client_spec(json!({"scopes": ["openid", "email"]})),
+        None
+    ));
+    assert!(!client_verdict(
+        client_spec(json!({"scopes": ["openid", "openid"]})),
+        None
+    ));
+}
+
+fn provider_verdict(spec: Value) -> bool {
+    let cel = Validator::new().validate(
+        &schema::<SocialProvider>(),
+        &object("SocialProvider", spec.clone()),
+        None,
+    );
+    let rust = serde_json::from_value::<SocialProviderSpec>(spec.clone())
+        .unwrap()
+        .validate();
+    assert_eq!(
+        cel.is_ok(),
+        rust.is_ok(),
+        "CEL and Rust disagree on {spec}: {cel:?} / {rust:?}"
+    );
+    cel.is_ok()
+}
+
+#[test]
+fn social_provider_endpoint_rules_agree() {
+    let base = |extra: Value| {
+        let mut spec =
+            json!({"tenantRef": {"name": "demo"}, "clientId": "abc", "clientSecretRef": {"name": "s", "key": "k"}});
+        spec.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        spec
+    };
+    assert!(provider_verdict(base(json!({"type": "google"}))));
+    assert!(!provider_verdict(base(
+        json!({"type": "google", "issuer": "https://accounts.google.com"})
+    )));
+    assert!(provider_verdict(base(
+        json!({"type": "oidc", "issuer": "https://id.example.com"})
+    )));
+    assert!(!provider_verdict(base(json!({"type": "oidc"}))));
+    let endpoints = json!({
+        "type": "oauth2",
+        "authorizationUrl": "https://a.example.com/auth",
+        "tokenUrl": "https://a.example.com/token",
+        "userinfoUrl": "https://a.example.com/me",
+    });
+    assert!(provider_verdict(base(endpoints)));
+    assert!(!provider_verdict(base(
+        json!({"type": "oauth2", "tokenUrl": "https://a.example.com/token"})
+    )));
+    assert!(!provider_verdict(base(
+        json!({"type": "github", "tokenUrl": "https://a.example.com/token"})
+    )));
+    assert!(!provider_verdict(base(
+        json!({"type": "github", "scopes": ["user", "user"]})
+    )));
+}
+
+fn consent_verdict(purposes: Value) -> bool {
+    let spec = json!({"tenantRef": {"name": "demo"}, "version": "1", "purposes": purposes});
+    let cel = Validator::new().validate(&schema::<ConsentPolicy>(), &object("ConsentPolicy", spec.clone()), None);
+    let rust = serde_json::from_value::<ConsentPolicySpec>(spec.clone())
+        .unwrap()
+        .validate();
+    assert_eq!(
+        cel.is_ok(),
+        rust.is_ok(),
+        "CEL and Rust disagree on {spec}: {cel:?} / {rust:?}"
+    );
+    cel.is_ok()
+}
+
+#[test]
+fn consent_purpose_rules_agree() {
+    let purpose = |id: &str, title: Value, required: bool, basis: &str| json!({"id": id, "title": title, "required": required, "legalBasis": basis});
+    let en = json!({"en": "Newsletter"});
+    assert!(consent_verdict(json!([purpose("news", en.clone(), false, "consent")])));
+    assert!(consent_verdict(json!([purpose(
+        "orders",
+        en.clone(),
+        true,
+        "contract"
+    )])));
+    assert!(!consent_verdict(json!([purpose("news", en.clone(), true, "consent")])));
+    assert!(!consent_verdict(json!([purpose(
+        "news",
+        json!({"de": "Newsletter"}),
+        false,
+        "consent"
+    )])));
+    assert!(!consent_verdict(json!([
+        purpose("news", en.clone(), false, "consent"),
+        purpose("news", en, false, "consent"),
+    ])));
+}
+
+/// Every list a CEL rule walks has a bound: a server that evaluates CEL refuses a CRD whose
+/// rules may cost more than its budget.
+#[test]
+fn every_rule_fits_the_api_servers_cost_budget() {
+    for (kind, schema) in [
+        ("Client", schema::<Client>()),
+        ("SocialProvider", schema::<SocialProvider>()),
+        ("ConsentPolicy", schema::<ConsentPolicy>()),
+        ("Tenant", schema::<Tenant>()),
+    ] {
+        let mut checked = 0;
+        check_costs(kind, &schema, &mut checked);
+        assert!(checked > 0, "{kind} has rules");
+    }
+}
+
+/// Estimates every `x-kubernetes-validations` rule in `schema` against the node it is on.
+fn check_costs(kind: &str, schema: &Value, checked: &mut usize) {
+    use kube::core::cel::{compile_schema, estimate_rule_cost};
+    if let Some(rules) = schema.get("x-kubernetes-validations").and_then(Value::as_array) {
+        let compiled = compile_schema(schema);
+        for rule in rules.iter().filter_map(|r| r["rule"].as_str()) {
+            let warnings = estimate_rule_cost(rule, &compiled);
+            assert!(warnings.is_empty(), "{kind}: {rule}: {warnings:?}");
+            *checked += 1;
+        }
+    }
+    match schema {
+        Value::Object(map) => map.values().for_each(|v| check_costs(kind, v, checked)),
+        Value::Array(items) => items.iter().for_each(|v| check_costs(kind, v, checked)),
+        _ => {}
+    }
 }

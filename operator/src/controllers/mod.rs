@@ -1,23 +1,26 @@
-//! One controller per kind, and what they share: the error policy and the reconcile metrics.
+//! One controller per kind, and what they share: the reflectors of every kind, the error
+//! policy and the reconcile metrics.
 
-pub mod attach;
-pub mod attached;
-pub mod changes;
+pub mod attachment;
 pub mod client;
-pub mod lenient;
+pub mod predicates;
+pub mod shared;
 pub mod status;
 pub mod tenant;
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures::future;
 use futures::future::BoxFuture;
-use futures::{FutureExt, future};
 use kube::runtime::controller::Action;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
 use tracing::{info, warn};
-use vestibule_crds::v1alpha1::{Client, ConsentPolicy, MfaPolicy, SocialProvider, Tenant};
+use vestibule_crds::v1alpha1::{ConsentPolicy, MfaPolicy, SocialProvider};
+
+use self::attachment::controller;
+use self::shared::Shared;
 
 use crate::context::Context;
 use crate::error::Error;
@@ -26,25 +29,40 @@ use crate::runner::Stop;
 
 /// Runs every controller, for every namespace in scope, until `stop`.
 pub async fn run(ctx: Arc<Context>, stop: Stop) {
-    let client = ctx.client.clone();
-    let mut tasks: Vec<BoxFuture<'static, ()>> = Vec::new();
-    for api in ctx.scope.apis::<Tenant>(&client) {
-        tasks.push(tenant::run(api, ctx.clone(), stop.clone()).boxed());
+    let (shared, watches) = Shared::new(&ctx);
+    let mut controllers: Vec<BoxFuture<'static, ()>> = Vec::new();
+    // Every controller subscribes before the watches start, so none misses an object.
+    for index in 0..ctx.scope.namespaces().len() {
+        let (ctx, shared, stop) = (ctx.clone(), shared.clone(), stop.clone());
+        controllers.extend(tenant::run(ctx.clone(), shared.clone(), &watches, index, stop.clone()));
+        controllers.extend(client::run(ctx.clone(), shared.clone(), &watches, index, stop.clone()));
+        controllers.extend(controller::run::<SocialProvider>(
+            ctx.clone(),
+            shared.clone(),
+            &watches,
+            index,
+            stop.clone(),
+        ));
+        controllers.extend(controller::run::<ConsentPolicy>(
+            ctx.clone(),
+            shared.clone(),
+            &watches,
+            index,
+            stop.clone(),
+        ));
+        controllers.extend(controller::run::<MfaPolicy>(ctx, shared, &watches, index, stop));
     }
-    for api in ctx.scope.apis::<Client>(&client) {
-        tasks.push(client::run(api, ctx.clone(), stop.clone()).boxed());
+    let watches = watches.drive(&ctx);
+    info!(
+        controllers = controllers.len(),
+        watches = watches.len(),
+        "controllers started"
+    );
+    // The watches run until the controllers have stopped, then go with them.
+    tokio::select! {
+        _ = future::join_all(controllers) => {}
+        _ = future::join_all(watches) => {}
     }
-    for api in ctx.scope.apis::<SocialProvider>(&client) {
-        tasks.push(attached::run(api, ctx.clone(), stop.clone()).boxed());
-    }
-    for api in ctx.scope.apis::<ConsentPolicy>(&client) {
-        tasks.push(attached::run(api, ctx.clone(), stop.clone()).boxed());
-    }
-    for api in ctx.scope.apis::<MfaPolicy>(&client) {
-        tasks.push(attached::run(api, ctx.clone(), stop.clone()).boxed());
-    }
-    info!(controllers = tasks.len(), "controllers started");
-    future::join_all(tasks).await;
     info!("controllers stopped");
 }
 

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code may fail loudly
 
 mod attached;
+mod claims;
 mod client;
 mod keys;
+mod last_known_good;
 mod leader;
 mod listing;
 mod ownership;
@@ -13,6 +15,7 @@ mod rbac;
 mod ready;
 mod retention;
 mod rotation;
+mod serving;
 mod stalled;
 mod steady_state;
 mod support;

@@ -333,3 +333,131 @@ pub fn client_yaml(name: &str, tenant: &str, tenant_namespace: Option<&str>, ext
         "apiVersion: vestibule.dev/v1alpha1\nkind: Client\nmetadata: {{name: {name}}}\nspec:\n  tenantRef: {{name: {tenant}{namespace}}}\n  redirectUris: [https://app.example.com/callback]\n{extra}"
     )
 }
+
+/// Serves `GET /readyz` with `{"status":"ready","generation":<served>}` on a random loopback
+/// address at `port`, as an IdP pod would.
+pub async fn fake_idp(served: Arc<std::sync::atomic::AtomicI64>, port: u16) -> std::net::Ipv4Addr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = loop {
+        let [a, b, c, _] = rand::random::<[u8; 4]>();
+        let ip = std::net::Ipv4Addr::new(127, 10 + a % 200, b, 1 + c % 250);
+        if let Ok(listener) = tokio::net::TcpListener::bind((ip, port)).await {
+            break listener;
+        }
+    };
+    let Ok(std::net::SocketAddr::V4(addr)) = listener.local_addr() else {
+        panic!("no IPv4 address")
+    };
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let served = served.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 2048];
+                let _ = stream.read(&mut buffer).await;
+                let body = format!(
+                    "{{\"status\":\"ready\",\"generation\":{}}}",
+                    served.load(Ordering::SeqCst)
+                );
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    *addr.ip()
+}
+
+/// Plays the kubelet for the IdP pod of Tenant `tenant`: marks it Running and Ready on a fake
+/// IdP that serves the config generation the returned number holds (0 at first).
+pub async fn fake_idp_pod(
+    client: &kube::Client,
+    namespace: &str,
+    tenant: &str,
+    port: u16,
+) -> Arc<std::sync::atomic::AtomicI64> {
+    use k8s_openapi::api::core::v1::Pod;
+    let pods = Api::<Pod>::namespaced(client.clone(), namespace);
+    let selector = format!("app.kubernetes.io/instance={tenant}");
+    let pod = eventually("the Deployment's pod", || async {
+        pods.list(&ListParams::default().labels(&selector))
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .next()
+    })
+    .await;
+    let served = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let ip = fake_idp(served.clone(), port).await.to_string();
+    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+    let status = serde_json::json!({"status": {
+        "phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
+        "conditions": [
+            {"type": "Ready", "status": "True", "lastTransitionTime": now},
+            {"type": "ContainersReady", "status": "True", "lastTransitionTime": now},
+        ],
+    }});
+    pods.patch_status(
+        &pod.metadata.name.unwrap(),
+        &PatchParams::default(),
+        &Patch::Merge(&status),
+    )
+    .await
+    .unwrap();
+    served
+}
+
+/// Keeps `served` at the generation of Tenant `tenant`'s config as it is written: an IdP that
+/// serves every config at once. Stops when the returned task is aborted.
+pub fn follow_config(
+    client: &kube::Client,
+    namespace: &str,
+    tenant: &str,
+    served: Arc<std::sync::atomic::AtomicI64>,
+) -> JoinHandle<()> {
+    use futures::StreamExt;
+    use kube::runtime::{WatchStreamExt, watcher};
+    let secrets = Api::<Secret>::namespaced(client.clone(), namespace);
+    let config = watcher::Config::default().fields(&format!("metadata.name={tenant}-idp-config"));
+    tokio::spawn(async move {
+        watcher::watcher(secrets, config)
+            .applied_objects()
+            .for_each(|secret| {
+                let generation = secret
+                    .ok()
+                    .and_then(|secret| serde_yaml::from_slice::<TenantConfig>(&secret.data?.get("config.yaml")?.0).ok())
+                    .map(|config| config.generation);
+                if let Some(generation) = generation {
+                    served.store(generation, Ordering::SeqCst);
+                }
+                futures::future::ready(())
+            })
+            .await;
+    })
+}
+
+/// Waits until Client `name` reports `Ready` with `status` and `reason` for its current
+/// generation, and returns it.
+pub async fn client_ready(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    status: &str,
+    reason: &str,
+) -> vestibule_crds::v1alpha1::Client {
+    wait_object::<vestibule_crds::v1alpha1::Client>(
+        client,
+        namespace,
+        name,
+        &format!("Client {name} {status} {reason}"),
+        |c| {
+            c.status.as_ref().is_some_and(|s| {
+                s.common.observed_generation == c.metadata.generation
+                    && ready(&s.common.conditions).is_some_and(|r| r.0 == status && r.1 == reason)
+            })
+        },
+    )
+    .await
+}

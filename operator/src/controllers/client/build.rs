@@ -8,7 +8,7 @@ use kube::Resource;
 use kube::api::ObjectMeta;
 use vestibule_crds::v1alpha1::Client;
 
-use super::credentials::{self, CLIENT_SECRET_KEY, Credentials};
+use super::credentials::{self, CLIENT_SECRET_KEY, Credentials, PENDING_SECRET_KEY};
 use crate::names::{CLIENT_LABEL, MANAGED_BY, TENANT_ANNOTATION};
 
 /// What goes into the credentials Secret.
@@ -41,6 +41,9 @@ pub fn secret(client: &Client, inputs: SecretInputs<'_>) -> Secret {
     let mut annotations = BTreeMap::from([(TENANT_ANNOTATION.to_owned(), inputs.tenant)]);
     if let Some(credentials) = inputs.credentials {
         data.insert(CLIENT_SECRET_KEY.to_owned(), bytes(&credentials.secret));
+        if let Some(pending) = &credentials.pending {
+            data.insert(PENDING_SECRET_KEY.to_owned(), bytes(pending));
+        }
         annotations.extend(credentials::annotations(credentials));
     }
     let client_name = client.metadata.name.clone().unwrap_or_default();

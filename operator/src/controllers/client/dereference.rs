@@ -1,69 +1,56 @@
-//! Reads what a Client refers to: its Tenant, its credentials Secret, the Tenant's config.
-
-use std::sync::Arc;
+//! Reads what the operator recorded about a Client (its credentials Secret) and the configs
+//! Tenants serve.
 
 use k8s_openapi::api::core::v1::Secret;
-use kube::{Api, ResourceExt};
+use kube::api::ObjectMeta;
+use kube::{Api, Resource, ResourceExt};
 use vestibule_crds::config::TenantConfig;
-use vestibule_crds::v1alpha1::{Client, Tenant};
 
-use crate::context::Context;
-use crate::controllers::attach;
-use crate::controllers::client::served::ServedConfigs;
+use super::credentials;
+use crate::controllers::attachment::Recorded;
+use crate::controllers::shared::Shared;
 use crate::error::Error;
-use crate::names::{CONFIG_KEY, TENANT_ANNOTATION};
+use crate::names::{CLIENT_LABEL, CONFIG_KEY, TENANT_ANNOTATION};
+use crate::ssa;
 
-/// What a Client's reconcile works from.
-pub struct Observed {
-    /// The Tenant, if it exists in a watched namespace.
-    pub tenant: Option<Tenant>,
-    /// The credentials Secret as it is now (under the name the status records, if any).
-    pub credentials: Option<Secret>,
-    /// The config the Tenant's pods are given.
-    pub served_config: Option<Arc<TenantConfig>>,
-}
+/// Key of the client id in the credentials Secret.
+pub const CLIENT_ID_KEY: &str = "clientId";
 
-impl Observed {
-    /// The Tenant (`namespace/name`) the credentials Secret records.
-    pub fn recorded_tenant(&self) -> Option<&str> {
-        let secret = self.credentials.as_ref()?;
-        secret.annotations().get(TENANT_ANNOTATION).map(String::as_str)
+/// What a credentials Secret records: the Tenant, the client id, the credentials.
+pub fn recorded(secret: &Secret) -> Recorded {
+    let client_id = secret
+        .data
+        .as_ref()
+        .and_then(|data| data.get(CLIENT_ID_KEY))
+        .and_then(|bytes| String::from_utf8(bytes.0.clone()).ok());
+    Recorded {
+        tenant: secret.annotations().get(TENANT_ANNOTATION).cloned(),
+        id: client_id,
+        secret_name: Some(secret.name_any()),
+        credentials: credentials::read(secret),
     }
 }
 
-/// Reads the Tenant, the credentials Secret and the Tenant's rendered config.
-pub async fn observe(
-    ctx: &Context,
-    client: &Client,
-    namespace: &str,
-    configs: &ServedConfigs,
-) -> Result<Observed, Error> {
-    let tenant = attach::tenant(ctx, &client.spec.tenant_ref, namespace).await?;
-    let name = client.name_any();
-    let secret_name = client
-        .status
-        .as_ref()
-        .and_then(|status| status.secret_name.clone())
-        .unwrap_or_else(|| client.spec.effective_secret_name(&name));
-    let credentials = read_secret(ctx, namespace, &secret_name).await?;
-    let served_config = match &tenant {
-        Some(tenant) => {
-            configs
-                .get(&tenant.namespace().unwrap_or_default(), &tenant.name_any())
-                .await
-        }
-        None => None,
+/// The record of the Client `meta` describes, from the shared store: its credentials Secret
+/// (the newest, while a renamed one is replaced), only if the Client owns it.
+pub fn recorded_in_store(shared: &Shared, meta: &ObjectMeta) -> Recorded {
+    let (Some(namespace), Some(name), Some(uid)) = (&meta.namespace, &meta.name, &meta.uid) else {
+        return Recorded::default();
     };
-    Ok(Observed {
-        tenant,
-        credentials,
-        served_config,
-    })
+    shared
+        .credentials
+        .in_namespace(namespace)
+        .into_iter()
+        // Only the operator's own Secret for this very Client is a record: anyone else's is not.
+        .filter(|secret| secret.labels().get(CLIENT_LABEL) == Some(name) && ssa::owned_by(&**secret, uid))
+        .max_by_key(|secret| secret.meta().creation_timestamp.clone())
+        .map(|secret| recorded(&secret))
+        .unwrap_or_default()
 }
 
-/// Reads a Secret, `None` if it does not exist.
-pub async fn read_secret(ctx: &Context, namespace: &str, name: &str) -> Result<Option<Secret>, Error> {
-    let api: Api<Secret> = Api::namespaced(ctx.client.clone(), namespace);
+/// The Secret `namespace/name`, read now; `None` if it does not exist.
+pub async fn read_secret(client: &kube::Client, namespace: &str, name: &str) -> Result<Option<Secret>, Error> {
+    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
     api.get_opt(name).await.map_err(|source| Error::Read {
         what: format!("Secret {namespace}/{name}"),
         source,

@@ -1,31 +1,46 @@
-//! Reads what a Tenant's reconcile needs: the Clients that refer to it with their credentials,
-//! the Secrets its spec refers to, and the config and keys it served so far.
+//! Reads what a Tenant's reconcile needs: the objects attached to it (from the shared stores)
+//! with the Secrets they refer to, the Secrets its spec refers to, and the config and keys it
+//! served so far.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use vestibule_crds::config::TenantConfig;
 use vestibule_crds::keys::SigningKeySet;
-use vestibule_crds::v1alpha1::{Client, DatabaseChoice, SecretKeyRef, Tenant};
+use vestibule_crds::v1alpha1::{
+    Client, ConsentPolicy, DatabaseChoice, MfaPolicy, SecretKeyRef, SocialProvider, Tenant,
+};
 
 use super::error::DereferenceError;
 use super::keys::StoredKeys;
 use crate::context::Context;
+use crate::controllers::attachment::judge::SecretValues;
+use crate::controllers::attachment::{Attachment, Candidate, candidates, controller};
 use crate::controllers::client::dereference::parse_config;
-use crate::controllers::{attach, lenient};
-use crate::listing;
-use crate::names::{CLIENT_LABEL, KEYS_KEY, config_secret, keys_secret};
+use crate::controllers::shared::Shared;
+use crate::names::{KEYS_KEY, config_secret, keys_secret};
 
-/// A Client that refers to the Tenant, with its credentials Secret if it exists.
-#[derive(Clone, Debug)]
-pub struct ClientEntry {
-    /// The Client.
-    pub client: Client,
-    /// Its credentials Secret.
-    pub credentials: Option<Secret>,
+/// The objects of one kind attached to a Tenant, and the values of the Secrets each refers to
+/// (by uid; read only for kinds the IdP serves).
+pub struct Attached<K: Attachment> {
+    /// The objects, parsed or not, with what was recorded about each.
+    pub candidates: Vec<Candidate<K>>,
+    /// Referenced Secret values by uid.
+    pub secrets: HashMap<String, SecretValues>,
+}
+
+/// Every object attached to a Tenant.
+pub struct Attachments {
+    /// Clients.
+    pub clients: Attached<Client>,
+    /// SocialProviders.
+    pub social_providers: Attached<SocialProvider>,
+    /// ConsentPolicies.
+    pub consent_policies: Attached<ConsentPolicy>,
+    /// MfaPolicies.
+    pub mfa_policies: Attached<MfaPolicy>,
 }
 
 /// A referenced Secret key: its value, or why it is unavailable.
@@ -34,8 +49,6 @@ pub type SecretValue = Result<String, String>;
 /// Everything a Tenant's reconcile reads from the API.
 #[derive(Clone, Debug, Default)]
 pub struct Observed {
-    /// Every Client in scope whose `tenantRef` points here, admitted or not.
-    pub clients: Vec<ClientEntry>,
     /// The PostgreSQL URL (postgres only).
     pub database_url: Option<SecretValue>,
     /// The SMTP password (when `email.smtp.passwordSecretRef` is set).
@@ -81,7 +94,6 @@ pub async fn observe(ctx: &Arc<Context>, tenant: &Tenant, namespace: &str) -> Re
     let config = reader.secret(&config_secret(&name)).await?;
     let keys = reader.secret(&keys_secret(&name)).await?;
     Ok(Observed {
-        clients: reader.clients(&name).await?,
         database_url,
         smtp_password,
         previous_config: config.as_ref().and_then(parse_config),
@@ -115,48 +127,48 @@ impl Reader<'_> {
             .and_then(|bytes| String::from_utf8(bytes.0.clone()).ok());
         Ok(value.ok_or_else(|| format!("Secret {namespace}/{} has no key {}", reference.name, reference.key)))
     }
-
-    async fn clients(&self, name: &str) -> Result<Vec<ClientEntry>, DereferenceError> {
-        let mut entries = Vec::new();
-        for scope in self.ctx.scope.namespaces() {
-            let api = lenient::raw_api::<Client>(&self.ctx.client, scope.as_deref());
-            let list: Vec<Client> = lenient::list(self.ctx, &api)
-                .await
-                .map_err(self.failed("Clients".into()))?;
-            // One list of every credentials Secret in scope, not one read per Client.
-            let mut credentials = credentials_secrets(self.ctx, scope.as_deref())
-                .await
-                .map_err(self.failed("Client credentials Secrets".into()))?;
-            for client in list {
-                let own = client.namespace().unwrap_or_default();
-                if !attach::refers_to(&client.spec.tenant_ref, &own, self.namespace, name) {
-                    continue;
-                }
-                let secret_name = client.spec.effective_secret_name(&client.name_any());
-                let credentials = credentials.remove(&(own, secret_name));
-                entries.push(ClientEntry { client, credentials });
-            }
-        }
-        Ok(entries)
-    }
 }
 
-/// The Client credentials Secrets (the operator labels each) of one namespace, or of all, by
-/// namespace and name.
-async fn credentials_secrets(
+/// The objects of every kind attached to the Tenant `namespace/name`, from `shared`.
+pub async fn attachments(
     ctx: &Context,
-    namespace: Option<&str>,
-) -> Result<HashMap<(String, String), Secret>, kube::Error> {
-    let api: Api<Secret> = match namespace {
-        Some(namespace) => Api::namespaced(ctx.client.clone(), namespace),
-        None => Api::all(ctx.client.clone()),
-    };
-    let secrets = listing::paged(&api, ListParams::default().labels(CLIENT_LABEL), |mut secret| {
-        listing::slim(&mut secret);
-        Some(((secret.namespace().unwrap_or_default(), secret.name_any()), secret))
+    shared: &Shared,
+    namespace: &str,
+    name: &str,
+) -> Result<Attachments, DereferenceError> {
+    Ok(Attachments {
+        clients: attached(ctx, shared, namespace, name).await?,
+        social_providers: attached(ctx, shared, namespace, name).await?,
+        consent_policies: attached(ctx, shared, namespace, name).await?,
+        mfa_policies: attached(ctx, shared, namespace, name).await?,
     })
-    .await?;
-    Ok(secrets.into_iter().collect())
+}
+
+async fn attached<K: Attachment>(
+    ctx: &Context,
+    shared: &Shared,
+    namespace: &str,
+    name: &str,
+) -> Result<Attached<K>, DereferenceError> {
+    let candidates = candidates::<K>(shared, namespace, name);
+    let mut secrets = HashMap::new();
+    // A kind the IdP does not serve has no entry, so its Secrets are not read for the config.
+    for candidate in candidates.iter().filter(|_| K::SERVED) {
+        let Ok(object) = candidate.parsed() else { continue };
+        let references = object.secret_refs();
+        if references.is_empty() {
+            continue;
+        }
+        let values = controller::resolve_secrets(ctx, &candidate.source.namespace, &references)
+            .await
+            .map_err(|error| DereferenceError {
+                tenant: format!("{namespace}/{name}"),
+                what: format!("Secret {}/{}", error.namespace, error.name),
+                source: error.source,
+            })?;
+        secrets.insert(candidate.source.uid.clone(), values);
+    }
+    Ok(Attached { candidates, secrets })
 }
 
 /// The `generation` of a config Secret, even if the rest no longer parses. Read from its

@@ -16,19 +16,20 @@ pub mod workload;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use kube::runtime::WatchStreamExt;
+use kube::core::DeserializeGuard;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store, reflector};
-use kube::runtime::watcher;
-use kube::{Api, Resource, ResourceExt};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::{PredicateConfig, WatchStreamExt, watcher};
+use kube::{Resource, ResourceExt};
 use vestibule_crds::keys::{SigningKey, SigningKeySet};
-use vestibule_crds::v1alpha1::{Client, DatabaseChoice, Tenant};
+use vestibule_crds::v1alpha1::{Client, ConsentPolicy, DatabaseChoice, MfaPolicy, SocialProvider, Tenant};
 
 use self::apply::Outcome;
 use self::build::BuildInputs;
@@ -36,84 +37,139 @@ use self::error::{ApplyStepError, RenderError};
 use self::status::Served;
 use crate::conditions::{Decided, Reason};
 use crate::context::Context;
-use crate::controllers::{changes, error_policy, lenient, timed};
+use crate::controllers::attachment::Attachment;
+use crate::controllers::shared::{SecretMeta, Shared, SharedWatches, scoped};
+use crate::controllers::status::report_unparsable;
+use crate::controllers::{error_policy, predicates, timed};
 use crate::error::Error;
 use crate::names::{TENANT_ANNOTATION, TENANT_LABEL};
 use crate::runner::Stop;
 use crate::ssa::ApplyError;
 
-/// Runs the Tenant controller for `api` (one namespace, or all) until `stop`.
-pub async fn run(api: Api<Tenant>, ctx: Arc<Context>, stop: Stop) {
-    let ns = api.namespace().map(str::to_owned);
+/// The Tenant controller for the `index`th namespace in scope, subscribed now and run by the
+/// returned future until `stop`.
+pub fn run(
+    ctx: Arc<Context>,
+    shared: Arc<Shared>,
+    watches: &SharedWatches,
+    index: usize,
+    stop: Stop,
+) -> Option<BoxFuture<'static, ()>> {
+    let ns = ctx.scope.namespaces().get(index).cloned().flatten();
     let client = ctx.client.clone();
     let children = watcher::Config::default().labels(TENANT_LABEL);
-    let (store, writer) = reflector::store();
-    let tenants = reflector(writer, lenient::watch::<Tenant>(ctx.clone(), ns.as_deref())).default_backoff();
-    let mut controller = Controller::for_stream(tenants.applied_objects(), store.clone())
-        .owns(scoped::<Secret>(&client, &ns), children.clone())
-        .owns(scoped::<Deployment>(&client, &ns), children.clone())
-        .owns(scoped::<Service>(&client, &ns), children.clone())
-        .owns(scoped::<PersistentVolumeClaim>(&client, &ns), children.clone())
-        .owns(scoped::<Ingress>(&client, &ns), children.clone());
+    let mut controller = Controller::for_shared_stream(watches.tenants.subscribe(index)?, shared.tenants.store(index)?)
+        .owns_shared_stream(watches.tenant_secrets.subscribe_all())
+        .watches_shared_stream(shared.tenant_secrets.deleted(), |secret| owning_tenant(&secret))
+        .owns(scoped::<Deployment>(&client, ns.as_deref()), children.clone())
+        .owns(scoped::<Service>(&client, ns.as_deref()), children.clone())
+        .owns(
+            scoped::<PersistentVolumeClaim>(&client, ns.as_deref()),
+            children.clone(),
+        )
+        .owns(scoped::<Ingress>(&client, ns.as_deref()), children.clone());
     if ctx.capabilities.policy_v1 {
-        controller = controller.owns(scoped::<PodDisruptionBudget>(&client, &ns), children.clone());
+        controller = controller.owns(scoped::<PodDisruptionBudget>(&client, ns.as_deref()), children.clone());
     }
-    controller = controller.watches(scoped::<Pod>(&client, &ns), children, |pod: Pod| {
+    controller = controller.watches(scoped::<Pod>(&client, ns.as_deref()), children, |pod: Pod| {
         let tenant = pod.labels().get(TENANT_LABEL)?.clone();
         Some(ObjectRef::new(&tenant).within(&pod.namespace()?))
     });
-    for namespace in ctx.scope.namespaces() {
-        let clients = lenient::watch::<Client>(ctx.clone(), namespace.as_deref()).default_backoff();
-        let clients = changes::changed(clients, changes::client_spec);
-        controller = controller.watches_stream(clients, |client: Client| {
-            let own = client.namespace()?;
-            let tenant_namespace = client.spec.tenant_ref.namespace_or(&own).to_owned();
-            Some(ObjectRef::new(&client.spec.tenant_ref.name).within(&tenant_namespace))
+    controller = on_attachments::<Client>(controller, &shared, watches);
+    controller = on_attachments::<SocialProvider>(controller, &shared, watches);
+    controller = on_attachments::<ConsentPolicy>(controller, &shared, watches);
+    controller = on_attachments::<MfaPolicy>(controller, &shared, watches);
+    let (credentials, secrets) = (shared.clone(), shared.clone());
+    controller = controller
+        .watches_shared_stream(watches.credentials.subscribe_all(), |secret| recorded_tenant(&secret))
+        .watches_shared_stream(shared.credentials.deleted(), |secret| recorded_tenant(&secret))
+        .watches_shared_stream(watches.secrets.subscribe_all(), move |secret| {
+            referring_tenants(&credentials, &secret)
+        })
+        .watches_shared_stream(shared.secrets.deleted(), move |secret| {
+            referring_tenants(&secrets, &secret)
         });
-    }
-    for secrets in ctx.scope.apis::<Secret>(&ctx.client) {
-        let store = store.clone();
-        controller = controller.watches(secrets, watcher::Config::default(), move |secret: Secret| {
-            referring_tenants(&store, &secret)
-        });
-    }
-    controller
+    let run = controller
         .with_config(crate::controllers::tenant_controller_config())
         .graceful_shutdown_on(stop.wait())
         .run(
-            |tenant, ctx| timed(ctx.clone(), ObjectRef::from_obj(&*tenant), reconcile(tenant, ctx)),
-            error_policy::<Tenant>,
+            move |tenant, ctx| {
+                let shared = shared.clone();
+                timed(
+                    ctx.clone(),
+                    ObjectRef::from_obj(&*tenant),
+                    reconcile(tenant, ctx, shared),
+                )
+            },
+            error_policy::<DeserializeGuard<Tenant>>,
             ctx,
         )
-        .for_each(|_| futures::future::ready(()))
-        .await;
+        .for_each(|_| futures::future::ready(()));
+    Some(run.boxed())
 }
 
-fn scoped<K>(client: &kube::Client, namespace: &Option<String>) -> Api<K>
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-{
-    match namespace {
-        Some(namespace) => Api::namespaced(client.clone(), namespace),
-        None => Api::all(client.clone()),
+/// Reconciles a Tenant when the spec of an object of kind `K` attached to it changes or the
+/// object goes away; only for kinds whose entries the Tenant renders.
+fn on_attachments<K: Attachment>(
+    controller: Controller<DeserializeGuard<Tenant>>,
+    shared: &Arc<Shared>,
+    watches: &SharedWatches,
+) -> Controller<DeserializeGuard<Tenant>> {
+    if !K::SERVED {
+        return controller;
     }
+    let changed = K::watches(watches)
+        .subscribe_all()
+        .map(|object| Ok::<_, watcher::Error>((*object).clone()))
+        .predicate_filter(predicates::spec::<DeserializeGuard<K>>, PredicateConfig::default());
+    let (on_change, on_delete) = (shared.clone(), shared.clone());
+    controller
+        .watches_stream(changed, move |object| tenants_of::<K>(&on_change, &object))
+        .watches_shared_stream(K::reflected(shared).deleted(), move |object| {
+            tenants_of::<K>(&on_delete, &object)
+        })
 }
 
-/// Tenants affected by a Secret: the one a Client's credentials name, or those whose spec
-/// refers to it (database URL, SMTP password).
-fn referring_tenants(store: &Store<Tenant>, secret: &Secret) -> Vec<ObjectRef<Tenant>> {
-    if let Some((namespace, name)) = secret
-        .annotations()
-        .get(TENANT_ANNOTATION)
-        .and_then(|t| t.split_once('/'))
-    {
-        return vec![ObjectRef::new(name).within(namespace)];
+/// The Tenants an attached object belongs to: the one its spec names, and the one it was
+/// accepted by.
+fn tenants_of<K: Attachment>(
+    shared: &Shared,
+    object: &DeserializeGuard<K>,
+) -> Vec<ObjectRef<DeserializeGuard<Tenant>>> {
+    let namespace = object.namespace().unwrap_or_default();
+    let mut tenants = Vec::new();
+    if let Ok(parsed) = &object.0 {
+        let reference = parsed.tenant_ref();
+        tenants.push(ObjectRef::new(&reference.name).within(reference.namespace_or(&namespace)));
     }
+    let recorded = K::recorded(shared, object.meta()).tenant;
+    if let Some((tenant_namespace, name)) = recorded.as_deref().and_then(|t| t.split_once('/')) {
+        tenants.push(ObjectRef::new(name).within(tenant_namespace));
+    }
+    tenants
+}
+
+/// The Tenant owning one of its own Secrets.
+fn owning_tenant(secret: &Secret) -> Option<ObjectRef<DeserializeGuard<Tenant>>> {
+    let owner = secret.owner_references().iter().find(|owner| owner.kind == "Tenant")?;
+    Some(ObjectRef::new(&owner.name).within(&secret.namespace()?))
+}
+
+/// The Tenant a Client's credentials Secret records.
+fn recorded_tenant(secret: &Secret) -> Option<ObjectRef<DeserializeGuard<Tenant>>> {
+    let (namespace, name) = secret.annotations().get(TENANT_ANNOTATION)?.split_once('/')?;
+    Some(ObjectRef::new(name).within(namespace))
+}
+
+/// Tenants whose spec refers to a user's Secret (database URL, SMTP password).
+fn referring_tenants(shared: &Shared, secret: &SecretMeta) -> Vec<ObjectRef<DeserializeGuard<Tenant>>> {
     let (namespace, name) = (secret.namespace().unwrap_or_default(), secret.name_any());
-    store
-        .state()
+    shared
+        .tenants
+        .in_namespace(&namespace)
         .into_iter()
         .filter(|tenant| {
+            let Ok(tenant) = &tenant.0 else { return false };
             let spec = &tenant.spec;
             let database = match spec.database.choice() {
                 DatabaseChoice::Postgres(postgres) => postgres.url_secret_ref.name == name,
@@ -124,42 +180,52 @@ fn referring_tenants(store: &Store<Tenant>, secret: &Secret) -> Vec<ObjectRef<Te
                 .as_ref()
                 .and_then(|email| email.smtp.password_secret_ref.as_ref())
                 .is_some_and(|reference| reference.name == name);
-            tenant.namespace().as_deref() == Some(namespace.as_str()) && (database || smtp)
+            database || smtp
         })
         .map(|tenant| ObjectRef::from_obj(&*tenant))
         .collect()
 }
 
 /// One reconcile of a Tenant: dereference, validate, render, keys, apply, readiness, status.
-pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action, Error> {
+pub async fn reconcile(
+    guard: Arc<DeserializeGuard<Tenant>>,
+    ctx: Arc<Context>,
+    shared: Arc<Shared>,
+) -> Result<Action, Error> {
+    shared.ready().await;
+    let tenant = match &guard.0 {
+        Ok(tenant) => tenant,
+        Err(invalid) => return report_unparsable::<Tenant>(&ctx, invalid).await,
+    };
     let namespace = tenant.namespace().ok_or(Error::MissingMetadata("namespace"))?;
     let name = tenant.name_any();
     let id = format!("{namespace}/{name}");
     let now = Timestamp::now();
-    let observed = dereference::observe(&ctx, &tenant, &namespace).await?;
-    let valid = match validate::validate(&tenant, &observed) {
+    let observed = dereference::observe(&ctx, tenant, &namespace).await?;
+    let valid = match validate::validate(tenant, &observed) {
         Ok(valid) => valid,
-        Err(refusal) => return refuse(&ctx, &tenant, refusal).await,
+        Err(refusal) => return refuse(&ctx, tenant, refusal).await,
     };
-    let clients = render::admitted_clients(&tenant, &observed.clients, now);
+    let attachments = dereference::attachments(&ctx, &shared, &namespace, &name).await?;
+    let entries = render::entries(tenant, &attachments, observed.previous_config.as_ref(), now);
     let config = render::render(
-        &tenant,
+        tenant,
         &valid,
-        clients,
+        entries,
         observed.previous_config.as_ref(),
         observed.previous_generation,
     );
     if let Err(errors) = config.validate() {
         let message = format!("the rendered config is invalid: {errors}");
-        return refuse(&ctx, &tenant, Decided::ready(false, Reason::InvalidSpec, message)).await;
+        return refuse(&ctx, tenant, Decided::ready(false, Reason::InvalidSpec, message)).await;
     }
     let config_yaml = render::to_yaml(&config, &id)?;
     if let Err(refusal) = render::check_size(&config_yaml) {
-        return stall(&ctx, &tenant, refusal).await;
+        return stall(&ctx, tenant, refusal).await;
     }
-    let (existing, keys_regenerated_for) = match keys::recover(&tenant, &observed.keys) {
+    let (existing, keys_regenerated_for) = match keys::recover(tenant, &observed.keys) {
         Ok(recovered) => recovered,
-        Err(refusal) => return stall(&ctx, &tenant, refusal).await,
+        Err(refusal) => return stall(&ctx, tenant, refusal).await,
     };
     let retention = render::key_retention(&config, ctx.config.key_retention_margin);
     let settings = &tenant.spec.signing_keys;
@@ -181,11 +247,11 @@ pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action,
         database_hash: valid.database_hash.clone(),
         policy_v1: ctx.capabilities.policy_v1,
     };
-    let children = build::children(&tenant, &inputs);
-    match apply::apply(&ctx, &tenant, children, observed.keys_version.as_deref()).await {
+    let children = build::children(tenant, &inputs);
+    match apply::apply(&ctx, tenant, children, observed.keys_version.as_deref()).await {
         Ok(Outcome::Written(_)) => {}
-        Ok(Outcome::NameConflict(objects)) => return stall(&ctx, &tenant, name_conflict(&objects)).await,
-        Err(error) => return Err(apply_failed(&ctx, &tenant, error).await),
+        Ok(Outcome::NameConflict(objects)) => return stall(&ctx, tenant, name_conflict(&objects)).await,
+        Err(error) => return Err(apply_failed(&ctx, tenant, error).await),
     }
     let readiness = readiness::observe(&ctx, &namespace, &name, config.generation).await?;
     let served = Served {
@@ -194,11 +260,11 @@ pub async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action,
         readiness: &readiness,
         keys_regenerated_for,
     };
-    let decided = status::decide(&tenant, &served, ctx.capabilities.policy_v1);
+    let decided = status::decide(tenant, &served, ctx.capabilities.policy_v1);
     status::write(
         &ctx,
-        &tenant,
-        &status::served_status(&tenant, &served, &decided),
+        tenant,
+        &status::served_status(tenant, &served, &decided),
         &decided,
     )
     .await?;

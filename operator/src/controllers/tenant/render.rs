@@ -1,4 +1,5 @@
-//! Renders the `TenantConfig` the IdP serves, from the Tenant and every admitted Client. Pure.
+//! Renders the `TenantConfig` the IdP serves, from the Tenant and what it serves of every
+//! attached object ([`judge`](crate::controllers::attachment::judge)). Pure.
 //!
 //! The generation increases only when the rendered content changes, and is derived from the
 //! config already served, so it is stable across operator restarts.
@@ -6,48 +7,75 @@
 use jiff::Timestamp;
 use kube::ResourceExt;
 use vestibule_crds::Duration;
-use vestibule_crds::config::{ClientConfig, EmailConfig, TenantConfig};
-use vestibule_crds::v1alpha1::{ClientType, Tenant};
+use vestibule_crds::config::{
+    ClientConfig, ConsentPolicyConfig, EmailConfig, MfaPolicyConfig, SocialProviderConfig, TenantConfig,
+};
+use vestibule_crds::v1alpha1::Tenant;
 
-use super::dereference::ClientEntry;
+use super::dereference::{Attached, Attachments};
 use super::error::RenderError;
 use super::validate::Valid;
 use crate::conditions::{Decided, Reason};
-use crate::controllers::client::{admission, credentials};
-use crate::names::TENANT_ANNOTATION;
+use crate::controllers::attachment::Attachment;
+use crate::controllers::attachment::claims::Claims;
+use crate::controllers::attachment::judge::{Judge, SecretValues};
 
-/// The admitted Clients' config entries, sorted by client id; a duplicate id keeps the first
-/// Client by namespace and name. A confidential Client waits for its credentials Secret.
-pub fn admitted_clients(tenant: &Tenant, entries: &[ClientEntry], now: Timestamp) -> Vec<ClientConfig> {
-    let mut admitted: Vec<(String, ClientConfig)> = entries
-        .iter()
-        .filter_map(|entry| {
-            let client = &entry.client;
-            let namespace = client.namespace().unwrap_or_default();
-            let name = client.name_any();
-            let recorded = entry
-                .credentials
-                .as_ref()
-                .and_then(|s| s.annotations().get(TENANT_ANNOTATION).cloned());
-            admission::admit(client, &namespace, tenant, recorded.as_deref()).ok()?;
-            let secrets = match client.spec.client_type {
-                ClientType::Public => Vec::new(),
-                ClientType::Confidential => credentials::hashes(&credentials::read(entry.credentials.as_ref()?)?, now),
-            };
-            let config = ClientConfig::from_spec(&client.spec, &namespace, &name, secrets);
-            Some((format!("{namespace}/{name}"), config))
-        })
-        .collect();
-    admitted.sort_by(|(a_key, a), (b_key, b)| (&a.client_id, a_key).cmp(&(&b.client_id, b_key)));
-    admitted.dedup_by(|(_, later), (_, first)| later.client_id == first.client_id);
-    admitted.into_iter().map(|(_, config)| config).collect()
+/// What the Tenant serves of its attachments, kind by kind.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Entries {
+    /// Clients.
+    pub clients: Vec<ClientConfig>,
+    /// Social providers.
+    pub social_providers: Vec<SocialProviderConfig>,
+    /// Consent policies.
+    pub consent_policies: Vec<ConsentPolicyConfig>,
+    /// MFA policies.
+    pub mfa_policies: Vec<MfaPolicyConfig>,
 }
 
-/// The config for `tenant` with `clients`, at the generation `previous` implies.
+/// The entries of every attachment of `tenant`, with `previous` (the config served now) for
+/// the entries of refused specs.
+pub fn entries(tenant: &Tenant, attachments: &Attachments, previous: Option<&TenantConfig>, now: Timestamp) -> Entries {
+    Entries {
+        clients: judged(tenant, &attachments.clients, previous, now),
+        social_providers: judged(tenant, &attachments.social_providers, previous, now),
+        consent_policies: judged(tenant, &attachments.consent_policies, previous, now),
+        mfa_policies: judged(tenant, &attachments.mfa_policies, previous, now),
+    }
+}
+
+/// The entries the Tenant serves of one kind, sorted by identifier (each is held by one object).
+pub fn judged<K: Attachment>(
+    tenant: &Tenant,
+    attached: &Attached<K>,
+    previous: Option<&TenantConfig>,
+    now: Timestamp,
+) -> Vec<K::Entry> {
+    let claims = Claims::of(&attached.candidates, &tenant.namespace().unwrap_or_default());
+    let judge = Judge {
+        tenant,
+        claims: &claims,
+        previous,
+        now,
+    };
+    let none = SecretValues::new();
+    let mut entries: Vec<K::Entry> = attached
+        .candidates
+        .iter()
+        .filter_map(|candidate| {
+            let secrets = attached.secrets.get(&candidate.source.uid).unwrap_or(&none);
+            judge.judge(candidate, secrets).into_entry()
+        })
+        .collect();
+    entries.sort_by(|a, b| K::entry_id(a).cmp(K::entry_id(b)));
+    entries
+}
+
+/// The config for `tenant` with `entries`, at the generation `previous` implies.
 pub fn render(
     tenant: &Tenant,
     valid: &Valid,
-    clients: Vec<ClientConfig>,
+    entries: Entries,
     previous: Option<&TenantConfig>,
     previous_generation: Option<i64>,
 ) -> TenantConfig {
@@ -62,10 +90,10 @@ pub fn render(
         sessions: spec.sessions.clone(),
         tokens: spec.tokens.clone(),
         signing_algorithms: spec.signing_keys.algorithms.clone(),
-        clients,
-        social_providers: Vec::new(),
-        consent_policies: Vec::new(),
-        mfa_policies: Vec::new(),
+        clients: entries.clients,
+        social_providers: entries.social_providers,
+        consent_policies: entries.consent_policies,
+        mfa_policies: entries.mfa_policies,
         email: spec.email.as_ref().map(|email| EmailConfig {
             from: email.from.clone(),
             reply_to: email.reply_to.clone(),
@@ -133,7 +161,7 @@ pub fn check_size(yaml: &str) -> Result<(), Decided> {
         false,
         Reason::ConfigTooLarge,
         format!(
-            "the rendered config is {} bytes, over the {MAX_SECRET_BYTES} bytes a Secret can hold: attach fewer or smaller Clients to this Tenant",
+            "the rendered config is {} bytes, over the {MAX_SECRET_BYTES} bytes a Secret can hold: attach fewer or smaller objects to this Tenant",
             yaml.len()
         ),
     ))

@@ -1,11 +1,19 @@
-//! Rendering the config: admission, ordering, hashes only, generations.
+//! Rendering the config: judgement of attachments, claims, last known good, hashes only,
+//! generations.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::core::DeserializeGuard;
+use kube::core::error_boundary::InvalidObject;
 use vestibule_crds::v1alpha1::{Client, ClientSpec};
 
 use super::*;
+use crate::controllers::attachment::{Candidate, Recorded, Source};
+use crate::controllers::client::credentials::Credentials;
 
 fn tenant(yaml: &str) -> Tenant {
     let mut tenant = Tenant::new("demo", serde_yaml::from_str(yaml).unwrap());
@@ -13,16 +21,47 @@ fn tenant(yaml: &str) -> Tenant {
     tenant
 }
 
-fn entry(namespace: &str, name: &str, yaml: &str, secret: Option<&str>) -> ClientEntry {
+/// A Client `namespace/name` created at second `created`, whose credentials hold `secret`.
+fn candidate(namespace: &str, name: &str, yaml: &str, secret: Option<&str>, created: i64) -> Candidate<Client> {
     let spec: ClientSpec = serde_yaml::from_str(yaml).unwrap();
     let mut client = Client::new(name, spec);
     client.metadata.namespace = Some(namespace.into());
-    let credentials = secret.map(|value| Secret {
-        metadata: ObjectMeta::default(),
-        data: Some([("clientSecret".to_owned(), ByteString(value.as_bytes().to_vec()))].into()),
-        ..Secret::default()
-    });
-    ClientEntry { client, credentials }
+    client.metadata.uid = Some(format!("uid-{namespace}-{name}"));
+    client.metadata.creation_timestamp = Some(Time(k8s_openapi::jiff::Timestamp::from_second(created).unwrap()));
+    let recorded = Recorded {
+        secret_name: Some(client.spec.effective_secret_name(name)),
+        credentials: secret.map(|value| Credentials {
+            secret: value.into(),
+            pending: None,
+            previous: None,
+            rotated_for: None,
+        }),
+        ..Recorded::default()
+    };
+    Candidate {
+        source: Source::of::<Client>(&client.metadata),
+        object: Arc::new(DeserializeGuard(Ok(client))),
+        recorded,
+    }
+}
+
+fn entry(namespace: &str, name: &str, yaml: &str, secret: Option<&str>) -> Candidate<Client> {
+    candidate(namespace, name, yaml, secret, 1)
+}
+
+fn clients(tenant: &Tenant, candidates: Vec<Candidate<Client>>, previous: Option<&TenantConfig>) -> Vec<ClientConfig> {
+    let attached = Attached {
+        candidates,
+        secrets: HashMap::new(),
+    };
+    judged(tenant, &attached, previous, Timestamp::UNIX_EPOCH)
+}
+
+fn with_clients(clients: Vec<ClientConfig>) -> Entries {
+    Entries {
+        clients,
+        ..Entries::default()
+    }
 }
 
 const WEB: &str = "tenantRef: {name: demo, namespace: shop}\nredirectUris: [https://a.example.com/cb]";
@@ -38,14 +77,14 @@ fn valid() -> Valid {
 #[test]
 fn clients_are_sorted_by_id_and_carry_only_secret_hashes() {
     let tenant = tenant("issuer: https://id.example.com");
-    let entries = [
+    let entries = vec![
         entry("shop", "web", WEB, Some("s3cret")),
         entry("shop", "app", SPA, None),
     ];
-    let clients = admitted_clients(&tenant, &entries, Timestamp::UNIX_EPOCH);
+    let clients = clients(&tenant, entries, None);
     let ids: Vec<_> = clients.iter().map(|c| c.client_id.as_str()).collect();
     assert_eq!(ids, ["shop.app", "shop.web"]);
-    let config = render(&tenant, &valid(), clients, None, None);
+    let config = render(&tenant, &valid(), with_clients(clients), None, None);
     let text = serde_yaml::to_string(&config).unwrap();
     assert!(!text.contains("s3cret"), "{text}");
     assert!(text.contains(&ClientSecretHashOf::of("s3cret")));
@@ -62,7 +101,7 @@ impl ClientSecretHashOf {
 #[test]
 fn refused_and_secretless_clients_are_left_out() {
     let tenant = tenant("issuer: https://id.example.com");
-    let entries = [
+    let entries = vec![
         entry("other", "remote", WEB, Some("x")),
         entry("shop", "waiting", WEB, None),
         entry(
@@ -72,39 +111,73 @@ fn refused_and_secretless_clients_are_left_out() {
             Some("x"),
         ),
     ];
-    assert!(admitted_clients(&tenant, &entries, Timestamp::UNIX_EPOCH).is_empty());
+    assert!(clients(&tenant, entries, None).is_empty());
 }
 
 #[test]
-fn a_duplicate_client_id_keeps_the_first_client() {
+fn a_claimed_client_id_stays_with_the_first_claim_whatever_the_names() {
     let tenant = tenant("issuer: https://id.example.com");
     let with_id = format!("{WEB}\nclientId: shared");
-    let entries = [
-        entry("shop", "b", &with_id, Some("b")),
-        entry("shop", "a", &with_id, Some("a")),
+    let entries = vec![
+        candidate("shop", "zz-live", &with_id, Some("live"), 100),
+        candidate("shop", "aa-later", &with_id, Some("later"), 200),
     ];
-    let clients = admitted_clients(&tenant, &entries, Timestamp::UNIX_EPOCH);
+    let clients = clients(&tenant, entries, None);
     assert_eq!(clients.len(), 1);
-    assert_eq!(clients[0].secrets[0].sha256, ClientSecretHashOf::of("a"));
+    assert_eq!(clients[0].secrets[0].sha256, ClientSecretHashOf::of("live"));
+}
+
+#[test]
+fn a_refused_edit_keeps_the_entry_served_before() {
+    let tenant = tenant("issuer: https://id.example.com");
+    let served = clients(&tenant, vec![entry("shop", "web", WEB, Some("s"))], None);
+    let previous = render(&tenant, &valid(), with_clients(served.clone()), None, None);
+    let mut bad = entry(
+        "shop",
+        "web",
+        "tenantRef: {name: demo}\nredirectUris: [http://a.example.com/cb]",
+        Some("s"),
+    );
+    bad.recorded.id = Some("shop.web".into());
+    assert_eq!(clients(&tenant, vec![bad], Some(&previous)), served);
+
+    // Not even parseable: its record says which entry was its own.
+    let mut broken = entry("shop", "web", WEB, Some("s"));
+    broken.recorded.id = Some("shop.web".into());
+    let meta = broken.object.0.as_ref().unwrap().metadata.clone();
+    broken.object = Arc::new(DeserializeGuard(Err(InvalidObject {
+        error: "invalid duration".into(),
+        metadata: meta,
+    })));
+    assert_eq!(clients(&tenant, vec![broken], Some(&previous)), served);
+
+    // A Client that was never served has nothing to keep.
+    let fresh_bad = entry(
+        "shop",
+        "new",
+        "tenantRef: {name: demo}\nredirectUris: [http://a.example.com/cb]",
+        Some("s"),
+    );
+    assert!(clients(&tenant, vec![fresh_bad], Some(&previous)).is_empty());
 }
 
 #[test]
 fn the_generation_moves_only_when_the_content_changes() {
     let base = tenant("issuer: https://id.example.com");
-    let first = render(&base, &valid(), Vec::new(), None, None);
+    let first = render(&base, &valid(), Entries::default(), None, None);
     assert_eq!(first.generation, 1);
-    let same = render(&base, &valid(), Vec::new(), Some(&first), Some(1));
+    let same = render(&base, &valid(), Entries::default(), Some(&first), Some(1));
     assert_eq!(same.generation, 1);
     let changed = render(
         &tenant("issuer: https://id.example.com\ndisplayName: New"),
         &valid(),
-        Vec::new(),
+        Entries::default(),
         Some(&first),
         Some(1),
     );
     assert_eq!(changed.generation, 2);
     // An unreadable previous config still moves the generation forward, never back.
-    let unreadable = render(&base, &valid(), Vec::new(), None, Some(7));
+    let unreadable = render(&base, &valid(), Entries::default(), None, Some(7));
     assert_eq!(unreadable.generation, 8);
 }
 
@@ -112,28 +185,20 @@ fn the_generation_moves_only_when_the_content_changes() {
 fn the_longest_token_lifetime_includes_client_overrides() {
     let tenant = tenant("issuer: https://id.example.com");
     let long = format!("{WEB}\ntokens: {{idTokenLifetime: 20h}}");
-    let clients = admitted_clients(
-        &tenant,
-        &[entry("shop", "web", &long, Some("x"))],
-        Timestamp::UNIX_EPOCH,
-    );
-    let config = render(&tenant, &valid(), clients, None, None);
+    let clients = clients(&tenant, vec![entry("shop", "web", &long, Some("x"))], None);
+    let config = render(&tenant, &valid(), with_clients(clients), None, None);
     assert_eq!(max_token_lifetime(&config), Duration::from_hours(20));
 }
 
 #[test]
 fn the_served_generation_is_read_back_from_the_written_config() {
     let tenant = tenant("issuer: https://id.example.com\ndisplayName: 'generation: 9'");
-    let clients = admitted_clients(
-        &tenant,
-        &[entry("shop", "web", WEB, Some("s3cret"))],
-        Timestamp::UNIX_EPOCH,
-    );
-    let previous = render(&tenant, &valid(), clients.clone(), None, Some(6));
+    let clients = clients(&tenant, vec![entry("shop", "web", WEB, Some("s3cret"))], None);
+    let previous = render(&tenant, &valid(), with_clients(clients), None, Some(6));
     let config = render(
         &tenant,
         &valid(),
-        Vec::new(),
+        Entries::default(),
         Some(&previous),
         Some(previous.generation),
     );
