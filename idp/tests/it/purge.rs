@@ -47,6 +47,7 @@ async fn grant(
         nonce: None,
         auth_time: now,
         amr: "pwd",
+        acr: "urn:vestibule:acr:password",
         now,
         expires_at,
     };
