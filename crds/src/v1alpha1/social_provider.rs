@@ -28,13 +28,13 @@ use crate::validation::{Checker, ValidationErrors};
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[x_kube(validation = Rule::new("self.type != 'oidc' || has(self.issuer)").message("issuer is required for type oidc"))]
-#[x_kube(validation = Rule::new("self.type == 'oidc' || !has(self.issuer)").message("issuer is only for type oidc"))]
+#[x_kube(validation = Rule::new("!has(self.issuer) || self.type in ['oidc', 'google', 'microsoft', 'apple']").message("issuer is only for the OpenID Connect types (oidc, google, microsoft, apple)"))]
 #[x_kube(validation = Rule::new(
     "self.type != 'oauth2' || (has(self.authorizationUrl) && has(self.tokenUrl) && has(self.userinfoUrl))"
 ).message("authorizationUrl, tokenUrl and userinfoUrl are required for type oauth2"))]
 #[x_kube(validation = Rule::new(
-    "self.type == 'oauth2' || !(has(self.authorizationUrl) || has(self.tokenUrl) || has(self.userinfoUrl))"
-).message("authorizationUrl, tokenUrl and userinfoUrl are only for type oauth2"))]
+    "self.type in ['oauth2', 'github', 'facebook'] || !(has(self.authorizationUrl) || has(self.tokenUrl) || has(self.userinfoUrl))"
+).message("authorizationUrl, tokenUrl and userinfoUrl are only for the OAuth 2 types (oauth2, github, facebook)"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SocialProviderSpec {
     /// The Tenant whose login page offers this provider.

@@ -225,8 +225,12 @@ fn social_provider_endpoint_rules_agree() {
         spec
     };
     assert!(provider_verdict(base(json!({"type": "google"}))));
-    assert!(!provider_verdict(base(
+    // The OpenID Connect presets accept an issuer override; the OAuth 2 ones do not.
+    assert!(provider_verdict(base(
         json!({"type": "google", "issuer": "https://accounts.google.com"})
+    )));
+    assert!(!provider_verdict(base(
+        json!({"type": "github", "issuer": "https://github.example.com"})
     )));
     assert!(provider_verdict(base(
         json!({"type": "oidc", "issuer": "https://id.example.com"})
@@ -242,8 +246,12 @@ fn social_provider_endpoint_rules_agree() {
     assert!(!provider_verdict(base(
         json!({"type": "oauth2", "tokenUrl": "https://a.example.com/token"})
     )));
+    // The OAuth 2 presets accept endpoint overrides (GitHub Enterprise); the OpenID ones do not.
+    assert!(provider_verdict(base(
+        json!({"type": "github", "tokenUrl": "https://github.example.com/login/oauth/access_token"})
+    )));
     assert!(!provider_verdict(base(
-        json!({"type": "github", "tokenUrl": "https://a.example.com/token"})
+        json!({"type": "google", "tokenUrl": "https://a.example.com/token"})
     )));
     assert!(!provider_verdict(base(
         json!({"type": "github", "scopes": ["user", "user"]})

@@ -5,7 +5,7 @@ use super::{Store, StoreResult, query_error};
 /// The moments before which rows go, in Unix seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cutoffs {
-    /// Now: parked requests, codes, refresh tokens, grants, email tokens, deny-listed access
+    /// Now: sign-ins in progress, codes, refresh tokens, grants, email tokens, deny-listed access
     /// tokens and sessions that expired before it go.
     pub now: i64,
     /// Sessions unused since before this go (the idle timeout).
@@ -55,11 +55,7 @@ impl Store {
                 "DELETE FROM refresh_tokens WHERE expires_at < $1",
                 &[now],
             ),
-            (
-                "authorization_requests",
-                "DELETE FROM authorization_requests WHERE expires_at < $1",
-                &[now],
-            ),
+            ("sign_ins", "DELETE FROM sign_ins WHERE expires_at < $1", &[now]),
             ("email_tokens", "DELETE FROM email_tokens WHERE expires_at < $1", &[now]),
             (
                 "revoked_access_tokens",
