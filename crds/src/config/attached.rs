@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::SecretString;
 use crate::v1alpha1::{
-    AccountLinking, AdaptiveSettings, AppliesTo, ConsentDocuments, ConsentPolicySpec, DataRetention, Enforcement,
-    Factor, Jurisdiction, MfaPolicySpec, Passkeys, Purpose, Reconsent, RememberDevice, SecretKeyRef,
+    AccountLinking, AdaptiveSettings, AppleKeyIds, AppliesTo, ConsentDocuments, ConsentPolicySpec, DataRetention,
+    Enforcement, Factor, Jurisdiction, MfaPolicySpec, Passkeys, Purpose, Reconsent, RememberDevice, SecretKeyRef,
     SocialProviderSpec, SocialProviderType, TenantRef,
 };
 use crate::validation::{Checker, ValidationErrors};
@@ -49,6 +49,9 @@ pub struct SocialProviderConfig {
     pub display_name: String,
     /// Whether the login page offers it.
     pub enabled: bool,
+    /// Sign in with Apple: the ids of the `.p8` key that `client_secret` holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple: Option<AppleKeyIds>,
 }
 
 impl SocialProviderConfig {
@@ -74,6 +77,7 @@ impl SocialProviderConfig {
             linking: self.linking,
             display_name: Some(self.display_name.clone()),
             enabled: self.enabled,
+            apple: self.apple.clone(),
         };
         let mut checker = Checker::default();
         checker.require(!self.id.is_empty(), format!("{path}.id"), "must not be empty");

@@ -11,6 +11,14 @@ use super::settings::{has_duplicates, yes};
 use crate::rules;
 use crate::validation::{Checker, ValidationErrors};
 
+/// [`crate::rules::web_url`] as CEL: https with a host, or http on a loopback host (local
+/// development and tests); the IdP refuses the same.
+const UPSTREAM_URL_RULE: &str =
+    r"self.matches('^https://[^/?#]+') || self.matches('^http://(localhost|127[.]0[.]0[.]1|\\[::1\\])([:/?]|$)')";
+const UPSTREAM_URL_MESSAGE: &str = "must be an https URL (http only on localhost, 127.0.0.1 or [::1])";
+/// The longest upstream URL.
+const MAX_URL_LENGTH: usize = 1024;
+
 /// The desired state of a SocialProvider: "Sign in with …" on a Tenant's login page.
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[kube(
@@ -35,6 +43,7 @@ use crate::validation::{Checker, ValidationErrors};
 #[x_kube(validation = Rule::new(
     "self.type in ['oauth2', 'github', 'facebook'] || !(has(self.authorizationUrl) || has(self.tokenUrl) || has(self.userinfoUrl))"
 ).message("authorizationUrl, tokenUrl and userinfoUrl are only for the OAuth 2 types (oauth2, github, facebook)"))]
+#[x_kube(validation = Rule::new("(self.type == 'apple') == has(self.apple)").message("apple (teamId and keyId) is required for type apple and only for it"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SocialProviderSpec {
     /// The Tenant whose login page offers this provider.
@@ -50,17 +59,26 @@ pub struct SocialProviderSpec {
     /// Issuer of an `oidc` provider; its discovery document supplies the endpoints. For `google`,
     /// `microsoft` and `apple` it overrides the public issuer (a sovereign cloud, a test server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_URL_LENGTH))]
+    #[x_kube(validation = Rule::new(UPSTREAM_URL_RULE).message(UPSTREAM_URL_MESSAGE))]
+    #[x_kube(validation = Rule::new("!self.contains('?') && !self.contains('#') && !self.endsWith('/')").message("must not have a query, a fragment or a trailing '/' (OIDC Discovery 4)"))]
     pub issuer: Option<String>,
     /// Authorization endpoint of an `oauth2` provider; for `github` and `facebook` an override
     /// (GitHub Enterprise: `https://HOST/login/oauth/authorize`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_URL_LENGTH))]
+    #[x_kube(validation = Rule::new(UPSTREAM_URL_RULE).message(UPSTREAM_URL_MESSAGE))]
     pub authorization_url: Option<String>,
     /// Token endpoint of an `oauth2` provider; for `github` and `facebook` an override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_URL_LENGTH))]
+    #[x_kube(validation = Rule::new(UPSTREAM_URL_RULE).message(UPSTREAM_URL_MESSAGE))]
     pub token_url: Option<String>,
     /// Userinfo endpoint of an `oauth2` provider; for `github` and `facebook` an override
     /// (GitHub Enterprise: `https://HOST/api/v3/user`, its emails are read from `…/user/emails`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_URL_LENGTH))]
+    #[x_kube(validation = Rule::new(UPSTREAM_URL_RULE).message(UPSTREAM_URL_MESSAGE))]
     pub userinfo_url: Option<String>,
     /// Scopes to request. Default: the provider's sign-in scopes (`openid email profile`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -80,6 +98,38 @@ pub struct SocialProviderSpec {
     /// Whether the login page offers it. Default true.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Sign in with Apple only: the ids Apple issued with the `.p8` key that `clientSecretRef`
+    /// holds, from which the IdP signs its client secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple: Option<AppleKeyIds>,
+}
+
+/// The identifiers Apple issues with a Sign in with Apple `.p8` key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppleKeyIds {
+    /// The Apple developer team id (10 characters).
+    #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9]+$"))]
+    pub team_id: String,
+    /// The id of the `.p8` key (10 characters).
+    #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9]+$"))]
+    pub key_id: String,
+}
+
+impl AppleKeyIds {
+    fn check(&self, checker: &mut Checker) {
+        let valid = |id: &str| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric());
+        checker.require(
+            valid(&self.team_id),
+            "spec.apple.teamId",
+            "must be 1 to 64 letters and digits",
+        );
+        checker.require(
+            valid(&self.key_id),
+            "spec.apple.keyId",
+            "must be 1 to 64 letters and digits",
+        );
+    }
 }
 
 /// Kinds of upstream provider.
@@ -165,6 +215,14 @@ impl SocialProviderSpec {
                 ),
             }
         }
+        let urls = [("issuer", &self.issuer)].into_iter().chain(endpoints);
+        for (field, url) in urls {
+            checker.require(
+                url.as_ref().is_none_or(|url| url.len() <= MAX_URL_LENGTH),
+                format!("spec.{field}"),
+                format!("must be at most {MAX_URL_LENGTH} characters"),
+            );
+        }
         checker.require(
             self.scopes.len() <= super::MAX_SCOPES,
             "spec.scopes",
@@ -179,6 +237,14 @@ impl SocialProviderSpec {
             );
         }
         checker.require(!has_duplicates(&self.scopes), "spec.scopes", "must not repeat a scope");
+        match (&self.apple, self.provider_type) {
+            (Some(apple), SocialProviderType::Apple) => apple.check(&mut checker),
+            (None, SocialProviderType::Apple) => {
+                checker.fail("spec.apple", "is required for type apple (teamId and keyId)")
+            }
+            (Some(_), _) => checker.fail("spec.apple", "is only for type apple"),
+            (None, _) => {}
+        }
         checker.finish()
     }
 }

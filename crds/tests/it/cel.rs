@@ -236,6 +236,30 @@ fn social_provider_endpoint_rules_agree() {
         json!({"type": "oidc", "issuer": "https://id.example.com"})
     )));
     assert!(!provider_verdict(base(json!({"type": "oidc"}))));
+    // Upstream URLs are https, or http on a loopback host only.
+    assert!(provider_verdict(base(
+        json!({"type": "oidc", "issuer": "http://127.0.0.1:4000"})
+    )));
+    assert!(!provider_verdict(base(
+        json!({"type": "oidc", "issuer": "http://id.example.com"})
+    )));
+    assert!(!provider_verdict(base(
+        json!({"type": "oidc", "issuer": "https://id.example.com/"})
+    )));
+    assert!(!provider_verdict(base(
+        json!({"type": "github", "tokenUrl": "http://ghe.example.com/token"})
+    )));
+    assert!(provider_verdict(base(
+        json!({"type": "github", "tokenUrl": "http://localhost:8080/token"})
+    )));
+    // Apple needs the ids of its key, and only Apple takes them.
+    let apple = json!({"teamId": "TEAM123456", "keyId": "KEY1234567"});
+    assert!(provider_verdict(base(json!({"type": "apple", "apple": apple}))));
+    assert!(!provider_verdict(base(json!({"type": "apple"}))));
+    assert!(!provider_verdict(base(json!({"type": "google", "apple": apple}))));
+    assert!(!provider_verdict(base(
+        json!({"type": "apple", "apple": {"teamId": "TEAM 1", "keyId": "K"}})
+    )));
     let endpoints = json!({
         "type": "oauth2",
         "authorizationUrl": "https://a.example.com/auth",

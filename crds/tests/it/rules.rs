@@ -312,6 +312,15 @@ fn social_provider_rules_name_the_field() {
         (edit(SOCIAL, "clientId: abc", "clientId: ''"), "spec.clientId"),
         (edit(SOCIAL, "key: secret", "key: ''"), "spec.clientSecretRef.key"),
         (format!("{SOCIAL}scopes: ['a b']\n"), "spec.scopes[0]"),
+        (edit(SOCIAL, "type: google", "type: apple"), "spec.apple"),
+        (format!("{SOCIAL}apple: {{teamId: T, keyId: K}}\n"), "spec.apple"),
+        (
+            format!(
+                "{}apple: {{teamId: 'T-1', keyId: K}}\n",
+                edit(SOCIAL, "type: google", "type: apple")
+            ),
+            "spec.apple.teamId",
+        ),
     ];
     for (yaml, path) in cases {
         assert_rejects(parse::<SocialProviderSpec>(&yaml).validate(), path);

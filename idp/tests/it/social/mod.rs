@@ -38,6 +38,7 @@ pub fn entry(provider_type: SocialProviderType, client_id: &str, secret: &str) -
         linking: AccountLinking::VerifiedEmail,
         display_name: "Upstream".into(),
         enabled: true,
+        apple: None,
     }
 }
 
