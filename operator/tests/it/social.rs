@@ -167,4 +167,3 @@ async fn a_missing_secret_is_reported_the_last_entry_stays_and_deletion_removes_
     .await;
     operator.stop().await;
 }
-

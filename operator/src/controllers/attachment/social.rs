@@ -65,7 +65,12 @@ impl Attachment for SocialProvider {
         if secret.trim().is_empty() {
             return Err(unusable("is empty"));
         }
-        Ok(entry(&self.spec, namespace, &self.name_any(), SecretString::new(secret.clone())))
+        Ok(entry(
+            &self.spec,
+            namespace,
+            &self.name_any(),
+            SecretString::new(secret.clone()),
+        ))
     }
     fn entries(config: &TenantConfig) -> &[Self::Entry] {
         &config.social_providers
@@ -131,9 +136,13 @@ mod tests {
         provider
     }
 
-    const GOOGLE: &str = "tenantRef: {name: demo}\ntype: google\nclientId: abc\nclientSecretRef: {name: google, key: secret}\n";
+    const GOOGLE: &str =
+        "tenantRef: {name: demo}\ntype: google\nclientId: abc\nclientSecretRef: {name: google, key: secret}\n";
 
-    fn render(provider: &SocialProvider, secret: Option<Result<String, String>>) -> Result<SocialProviderConfig, Decided> {
+    fn render(
+        provider: &SocialProvider,
+        secret: Option<Result<String, String>>,
+    ) -> Result<SocialProviderConfig, Decided> {
         let secrets: BTreeMap<&'static str, Result<String, String>> =
             secret.map(|value| (CLIENT_SECRET_FIELD, value)).into_iter().collect();
         let inputs = Inputs {
