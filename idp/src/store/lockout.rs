@@ -119,13 +119,25 @@ impl Store {
         Ok(blocked.rows_affected() > 0)
     }
 
-    /// Takes back the reservation of an attempt from `address` that succeeded.
-    pub async fn address_attempt_succeeded(&self, address: &str) -> StoreResult<()> {
+    /// Takes back the reservation of an attempt from `address` that succeeded or was never
+    /// judged.
+    pub async fn release_address_attempt(&self, address: &str) -> StoreResult<()> {
         sqlx::query("UPDATE sign_in_throttle SET failures = failures - 1 WHERE address = $1 AND failures > 0")
             .bind(address)
             .execute(self.pool())
             .await
-            .map_err(query_error("address_attempt_succeeded"))?;
+            .map_err(query_error("release_address_attempt"))?;
+        Ok(())
+    }
+
+    /// Takes back the reservation of an attempt on an account that was never judged (the
+    /// hashing queue was full); unlike a success, it forgets no earlier failure.
+    pub async fn release_account_attempt(&self, user_id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0")
+            .bind(user_id)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("release_account_attempt"))?;
         Ok(())
     }
 
