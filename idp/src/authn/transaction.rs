@@ -205,7 +205,7 @@ impl SignIn {
     }
 
     /// Whether the customer the sign-in identified is `user`.
-    pub fn is_for(&self, user: &str) -> bool {
+    pub fn is_for(&self, user: &UserId) -> bool {
         self.progress.user.as_ref().is_some_and(|own| own == user)
     }
 
@@ -222,7 +222,7 @@ impl SignIn {
     fn from_row(row: SignInRow, browser_hash: String) -> Result<Self, Error> {
         let record: Record = serde_json::from_str(&row.state).map_err(json_error)?;
         let mut progress = record.progress;
-        progress.user = row.user_id.map(UserId::from);
+        progress.user = row.user_id;
         Ok(Self {
             id: row.id,
             purpose: record.purpose,
@@ -288,7 +288,7 @@ pub async fn store(
                 browser_hash: &browser_hash,
                 // The client's network (IPv6 by /64) behind trusted proxies, as every limit counts.
                 network: &crate::net::limit_key(address).to_string(),
-                user_id: sign_in.progress.user.as_ref().map(UserId::as_str),
+                user_id: sign_in.progress.user.as_ref(),
                 state: &state_json,
                 now: sign_in.created_at.seconds(),
                 expires_at: sign_in.expires_at.seconds(),
@@ -312,12 +312,7 @@ pub async fn save(state: &AppState, sign_in: &SignIn) -> Result<bool, Error> {
     let state_json = serde_json::to_string(&sign_in.record()).map_err(json_error)?;
     Ok(state
         .store
-        .update_sign_in(
-            &sign_in.id,
-            browser_hash,
-            sign_in.progress.user.as_ref().map(UserId::as_str),
-            &state_json,
-        )
+        .update_sign_in(&sign_in.id, browser_hash, sign_in.progress.user.as_ref(), &state_json)
         .await?)
 }
 

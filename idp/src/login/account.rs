@@ -20,6 +20,7 @@ use crate::error::Error;
 // Forms pass the CSRF check before a handler runs: a forged one gets 403 and changes nothing.
 use crate::http::extract::{CsrfForm, Customer};
 use crate::http::params::Params;
+use crate::ids::SessionId;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
@@ -133,19 +134,19 @@ async fn show(
     Ok(render(&template, &page, status, &[]))
 }
 
-fn row(session: Session, current: &str) -> SessionRow {
+fn row(session: Session, current: &SessionId) -> SessionRow {
     let signed_in = jiff::Timestamp::from_second(session.created_at)
         .map(|at| at.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
     SessionRow {
-        current: session.id == current,
+        current: session.id == *current,
         device: session
             .user_agent
             .map(|agent| agent.chars().take(60).collect())
             .unwrap_or_default(),
         signed_in,
         ip: session.ip.unwrap_or_default(),
-        id: session.id,
+        id: session.id.to_string(),
     }
 }
 
@@ -262,11 +263,11 @@ pub async fn revoke_post(
     CsrfForm(form): CsrfForm<Params>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let target = form.get("session").unwrap_or_default();
-    if state.store.delete_session(&signed_in.user.id, target).await? {
+    let target = SessionId::new(form.get("session").unwrap_or_default());
+    if state.store.delete_session(&signed_in.user.id, &target).await? {
         state
             .store
-            .revoke_grants(&signed_in.user.id, Some(target), state.now())
+            .revoke_grants(&signed_in.user.id, Some(&target), state.now())
             .await?;
         crate::audit::record_detail(
             &state,
@@ -274,7 +275,7 @@ pub async fn revoke_post(
             Some(&signed_in.user.id),
             None,
             &info,
-            Some(target.to_owned()),
+            Some(target.to_string()),
         )
         .await;
     }

@@ -216,7 +216,7 @@ async fn record_failure(state: &AppState, user: Option<&User>, identifier: &str,
         Refusal::Locked => "account locked".to_owned(),
         Refusal::UnknownAccount => format!("unknown identifier sha256:{}", crate::random::hash(identifier)),
     };
-    let user_id = user.map(|user| user.id.as_str());
+    let user_id = user.map(|user| &user.id);
     crate::audit::record_detail(state, AuditEvent::LoginFailed, user_id, None, info, Some(detail)).await;
 }
 

@@ -3,13 +3,14 @@
 //! by their /64.
 
 use vestibule_idp::authn::transaction::MAX_PER_NETWORK;
+use vestibule_idp::ids::UserId;
 use vestibule_idp::net::TrustedProxies;
 
 use crate::flow::{authorize_url, pkce};
 use crate::support::{Backend, Browser, TestIdp};
 
 /// A failed sign-in of ada with `forwarded_for`; the address the audit log recorded for it.
-async fn recorded_address(idp: &TestIdp, user_id: &str, forwarded_for: &str) -> String {
+async fn recorded_address(idp: &TestIdp, user_id: &UserId, forwarded_for: &str) -> String {
     let mut browser: Browser = idp.browser();
     browser.forwarded_for = Some(forwarded_for.to_owned());
     let page = browser.get("/login").await;
