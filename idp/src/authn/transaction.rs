@@ -205,7 +205,7 @@ impl SignIn {
     }
 
     /// Whether the customer the sign-in identified is `user`.
-    pub fn is_for(&self, user: &str) -> bool {
+    pub fn is_for(&self, user: &UserId) -> bool {
         self.progress.user.as_ref().is_some_and(|own| own == user)
     }
 
@@ -222,7 +222,7 @@ impl SignIn {
     fn from_row(row: SignInRow, browser_hash: String) -> Result<Self, Error> {
         let record: Record = serde_json::from_str(&row.state).map_err(json_error)?;
         let mut progress = record.progress;
-        progress.user = row.user_id.map(UserId::from);
+        progress.user = row.user_id;
         Ok(Self {
             id: row.id,
             purpose: record.purpose,
@@ -286,8 +286,9 @@ pub async fn store(
             NewSignIn {
                 id: &sign_in.id,
                 browser_hash: &browser_hash,
-                network: &network(address),
-                user_id: sign_in.progress.user.as_ref().map(UserId::as_str),
+                // The client's network (IPv6 by /64) behind trusted proxies, as every limit counts.
+                network: &crate::net::limit_key(address).to_string(),
+                user_id: sign_in.progress.user.as_ref(),
                 state: &state_json,
                 now: sign_in.created_at.seconds(),
                 expires_at: sign_in.expires_at.seconds(),
@@ -311,12 +312,7 @@ pub async fn save(state: &AppState, sign_in: &SignIn) -> Result<bool, Error> {
     let state_json = serde_json::to_string(&sign_in.record()).map_err(json_error)?;
     Ok(state
         .store
-        .update_sign_in(
-            &sign_in.id,
-            browser_hash,
-            sign_in.progress.user.as_ref().map(UserId::as_str),
-            &state_json,
-        )
+        .update_sign_in(&sign_in.id, browser_hash, sign_in.progress.user.as_ref(), &state_json)
         .await?)
 }
 
@@ -328,38 +324,9 @@ pub async fn end(state: &AppState, sign_in: &SignIn) -> Result<bool, Error> {
     Ok(state.store.end_sign_in(&sign_in.id, browser_hash).await?)
 }
 
-/// The network an address counts for: IPv4 addresses one by one, IPv6 by /64, the block one
-/// subscriber usually gets (so one subscriber cannot dodge the bound by switching addresses).
-pub fn network(address: IpAddr) -> String {
-    match address {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let segments = v6.segments();
-                format!(
-                    "{:x}:{:x}:{:x}:{:x}::/64",
-                    segments[0], segments[1], segments[2], segments[3]
-                )
-            }
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv6_addresses_count_by_64_and_ipv4_one_by_one() {
-        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
-        assert_eq!(network(a), network(b));
-        assert_eq!(network(a), "2001:db8:1:2::/64");
-        assert_ne!(network("2001:db8:1:3::1".parse().unwrap()), network(a));
-        assert_eq!(network("10.0.0.1".parse().unwrap()), "10.0.0.1");
-        assert_eq!(network("::ffff:10.0.0.1".parse().unwrap()), "10.0.0.1");
-    }
 
     #[test]
     fn progress_never_passes_to_another_customer_or_session() {

@@ -7,8 +7,7 @@ mod fields;
 pub mod flow;
 mod form;
 mod profile;
-// `risk::lockout` mails the owner of an account it locks a reset link (see `mail_reset_link`).
-pub mod recovery;
+mod recovery;
 mod register;
 mod resume;
 mod signin;

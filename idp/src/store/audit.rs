@@ -1,6 +1,7 @@
 //! The audit log: every security event, with when, who, which client, and from where.
 
 use super::{Store, StoreResult, query_error};
+use crate::ids::UserId;
 
 /// A security event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +81,7 @@ pub struct AuditEntry {
     /// What (`AuditEvent::as_str`).
     pub event: String,
     /// Whose account.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// Which client.
     pub client_id: Option<String>,
     /// From which IP address.
@@ -111,7 +112,7 @@ impl Store {
     }
 
     /// A customer's audit log, newest first (for the account page and tests).
-    pub async fn audit_of_user(&self, user_id: &str) -> StoreResult<Vec<AuditEntry>> {
+    pub async fn audit_of_user(&self, user_id: &UserId) -> StoreResult<Vec<AuditEntry>> {
         sqlx::query_as::<_, AuditEntry>(
             "SELECT at, event, user_id, client_id, ip, user_agent, detail FROM audit_log WHERE user_id = $1 ORDER BY id DESC",
         )
