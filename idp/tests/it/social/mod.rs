@@ -6,7 +6,9 @@ mod fake_github;
 mod fake_op;
 mod github;
 mod hostile;
+mod journeys;
 mod oidc;
+mod routes;
 mod upstream_op;
 
 use std::collections::BTreeMap;
