@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq;
 use vestibule_crds::v1alpha1::AccountLinking;
 
 use crate::app::AppState;
+use crate::config::Tenant;
 use crate::error::Error;
 use crate::social::{Pending, Served, UpstreamIdentity};
 use crate::store::{NewIdentity, NewUser, ProfileUpdate, User};
@@ -78,6 +79,8 @@ pub enum Decision {
     Refused(User),
     /// The provider gave no email address to make an account with.
     NoEmail,
+    /// No account, and the tenant makes none (registration is closed).
+    RegistrationClosed,
 }
 
 /// Upstream values longer than this are not stored (a profile attribute is far shorter).
@@ -95,10 +98,12 @@ pub fn new_identity(identity: &UpstreamIdentity) -> NewIdentity<'_> {
 /// Decides who `identity` signs in, linking or registering as `served` allows.
 pub async fn decide(
     state: &AppState,
+    tenant: &Tenant,
     served: &Served,
     identity: &UpstreamIdentity,
     lang: &str,
 ) -> Result<Decision, Error> {
+    let registration_open = tenant.config.registration.enabled;
     let now = state.now();
     if let Some(user) = state
         .store
@@ -112,6 +117,10 @@ pub async fn decide(
     };
     if let Some(user) = state.store.user_by_email(&email).await? {
         return by_email(state, served, identity, user).await;
+    }
+    // A provider is a way into an account, not around the tenant's choice to make none.
+    if !registration_open {
+        return Ok(Decision::RegistrationClosed);
     }
     let new_user = NewUser {
         email: email.clone(),

@@ -90,7 +90,7 @@ async fn sign_in_or_register(
         ..
     } = *context;
     let t = page.t;
-    match federated::decide(state, served, identity, t.lang).await? {
+    match federated::decide(state, tenant, served, identity, t.lang).await? {
         Decision::Known(user) => signed_in(context, page, sign_in, &user, Amr::of(Method::Fed)).await,
         Decision::Linked(user) => {
             audit_linked(state, &user, served, info).await;
@@ -119,6 +119,10 @@ async fn sign_in_or_register(
             Ok(see_other(&sign_in_link(tenant, sign_in), &[]))
         }
         Decision::Refused(user) => refused(context, page, &user).await,
+        Decision::RegistrationClosed => {
+            audit_failure(state, served, info, "registration_closed").await;
+            Ok(retry_page(page, t.registration_closed, StatusCode::FORBIDDEN))
+        }
         Decision::NoEmail => {
             audit_failure(state, served, info, "no_email").await;
             let body = t.social_no_email(&served.display_name);
