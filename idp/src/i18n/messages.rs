@@ -134,6 +134,8 @@ messages! {
         fn social_no_email(provider: &str);
         /// The email has an account that must be signed in to another way; `methods` names them.
         fn account_exists(methods: &str);
+        /// The email has an account, but `provider` did not verify the address.
+        fn account_exists_unverified(provider: &str);
         /// The page asking the customer to prove the account before linking `provider`.
         fn link_intro(provider: &str);
         /// A button on the account page that links `provider`.

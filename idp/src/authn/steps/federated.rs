@@ -74,9 +74,11 @@ pub enum Decision {
     Linked(User),
     /// The customer must prove the account its email has before it is linked (`prompt`).
     Prove(User),
-    /// The email has an account the identity may not be linked to (`never`, or the provider
-    /// did not verify the email).
+    /// The email has an account the identity may not be linked to (`never`).
     Refused(User),
+    /// The email has an account, and the provider did not verify the email: never linked, and
+    /// nothing about the account is told (the address may not be the customer's).
+    Unverified,
     /// The provider gave no email address to make an account with.
     NoEmail,
     /// No account, and the tenant makes none (registration is closed).
@@ -163,7 +165,7 @@ async fn by_email(
 ) -> Result<Decision, Error> {
     // Whoever controls an unverified upstream email could take over the account: never linked.
     if !identity.email_verified {
-        return Ok(Decision::Refused(user));
+        return Ok(Decision::Unverified);
     }
     match served.linking {
         AccountLinking::Never => Ok(Decision::Refused(user)),

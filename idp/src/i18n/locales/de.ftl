@@ -184,3 +184,4 @@ identity-linked = Der Anbieter ist mit Ihrem Konto verknüpft.
 identity-unlinked = Der Anbieter wurde von Ihrem Konto getrennt.
 last-sign-in-method = Dies ist Ihre einzige Anmeldemethode und bleibt deshalb verknüpft. Legen Sie zuerst ein Passwort fest (über „Passwort vergessen“) oder verknüpfen Sie einen weiteren Anbieter.
 identity-taken = Dieses Anbieterkonto ist bereits mit einem anderen Konto verknüpft.
+account-exists-unverified = Es gibt bereits ein Konto mit dieser E-Mail-Adresse. { $provider } hat nicht bestätigt, dass die Adresse Ihnen gehört, deshalb kann nichts verknüpft werden. Melden Sie sich bei diesem Konto an und verknüpfen Sie { $provider } danach in Ihrem Konto.

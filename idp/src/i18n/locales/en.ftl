@@ -200,3 +200,4 @@ identity-linked = The provider is linked to your account.
 identity-unlinked = The provider is unlinked from your account.
 last-sign-in-method = This is your only way to sign in, so it stays linked. Set a password (through "Forgot password") or link another provider first.
 identity-taken = This provider account is already linked to another account.
+account-exists-unverified = An account with this email address already exists. { $provider } did not confirm that the address is yours, so it cannot be linked. Sign in to that account, then link { $provider } on your account page.

@@ -119,6 +119,18 @@ async fn sign_in_or_register(
             Ok(see_other(&sign_in_link(tenant, sign_in), &[]))
         }
         Decision::Refused(user) => refused(context, page, &user).await,
+        Decision::Unverified => {
+            audit_failure(state, served, info, "email_unverified").await;
+            let body = t.account_exists_unverified(&served.display_name);
+            let login = page.link("/login");
+            Ok(message(
+                page,
+                t.account_exists_title,
+                &body,
+                Some((login, t.sign_in)),
+                StatusCode::CONFLICT,
+            ))
+        }
         Decision::RegistrationClosed => {
             audit_failure(state, served, info, "registration_closed").await;
             Ok(retry_page(page, t.registration_closed, StatusCode::FORBIDDEN))

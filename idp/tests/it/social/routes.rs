@@ -232,7 +232,11 @@ async fn an_unverified_upstream_email_never_links(backend: Backend) {
         let mut verifier = String::new();
         let page = through_provider(&idp, &idp.browser(), &mut verifier).await;
         assert_eq!(page.status, 409, "{linking:?}: {}", page.body);
-        assert!(page.body.contains("your password"), "{}", page.body);
+        assert!(page.body.contains("did not confirm"), "{}", page.body);
+        assert!(
+            !page.body.contains("your password"),
+            "nothing is told about the account"
+        );
         assert!(idp.state.store.identities_of_user(&carol.id).await.unwrap().is_empty());
         assert_eq!(count(&idp, "users").await, 1);
     }
