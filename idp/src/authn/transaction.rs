@@ -77,6 +77,12 @@ pub struct Progress {
     pub consented: bool,
     /// The customer refused the parked request.
     pub denied: bool,
+    /// Sent to an upstream provider, awaiting its answer (`social`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<super::steps::federated::Awaiting>,
+    /// An upstream identity to link once the customer proves the account its email has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<super::steps::federated::PendingLink>,
 }
 
 /// The stored part of a sign-in besides its columns.
@@ -268,6 +274,34 @@ pub async fn find(
     }
 }
 
+/// The sign-in of this browser that awaits provider `provider_id`'s answer with `upstream_state`:
+/// the state is bound to one sign-in of one browser, so another browser's (or a replayed) state
+/// finds nothing.
+pub async fn awaiting(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    provider_id: &str,
+    upstream_state: &str,
+) -> Result<Option<SignIn>, Error> {
+    let Some(token) = presented(tenant, headers) else {
+        return Ok(None);
+    };
+    let browser_hash = crate::random::hash(&token);
+    for row in state.store.sign_ins_of_browser(&browser_hash, state.now()).await? {
+        let sign_in = SignIn::from_row(row, browser_hash.clone())?;
+        if sign_in
+            .progress
+            .upstream
+            .as_ref()
+            .is_some_and(|awaiting| awaiting.answers(provider_id, upstream_state))
+        {
+            return Ok(Some(sign_in));
+        }
+    }
+    Ok(None)
+}
+
 /// Stores a new sign-in, bound to this browser (its binding cookie, or a new one). Returns the
 /// cookie to set, or `None` when the client's network has too many sign-ins in progress.
 pub async fn store(
@@ -340,6 +374,7 @@ mod tests {
             auth_time: Some(UnixTime::from_seconds(5)),
             consented: true,
             denied: false,
+            ..Progress::default()
         };
         let mut same = sign_in.clone();
         same.observe_ids(Some("ada"), Some("s1"));

@@ -48,6 +48,7 @@ struct AccountPage<'a> {
     password_hint: String,
     password_errors: Vec<String>,
     sessions: Vec<SessionRow>,
+    identities: super::social::AccountIdentities,
 }
 
 /// What to show above the forms, and form errors to show in them.
@@ -80,6 +81,9 @@ pub async fn account_get(
     let notice = match query.saved.as_deref() {
         Some("profile") => Some(page.t.saved),
         Some("password") => Some(page.t.password_changed),
+        Some("identity-linked") => Some(page.t.identity_linked),
+        Some("identity-unlinked") => Some(page.t.identity_unlinked),
+        Some("last-method") => Some(page.t.last_sign_in_method),
         _ => None,
     };
     show(
@@ -121,6 +125,7 @@ async fn show(
         .map(|session| row(session, &signed_in.session.id))
         .collect();
     let password_hint = t.password_hint(tenant.config.password_policy.min_length);
+    let identities = super::social::account_identities(state, tenant, t, user).await?;
     let template = AccountPage {
         page: &page,
         email: &user.email,
@@ -130,6 +135,7 @@ async fn show(
         password_hint,
         password_errors: outcome.password_errors,
         sessions,
+        identities,
     };
     Ok(render(&template, &page, status, &[]))
 }

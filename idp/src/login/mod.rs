@@ -11,6 +11,7 @@ mod recovery;
 mod register;
 mod resume;
 mod signin;
+mod social;
 mod verify;
 
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/sessions/revoke", post(account::revoke_post))
         .route("/logout", post(account::logout_post))
         .route("/assets/style.css", get(style))
+        .merge(social::router())
 }
 
 async fn home(State(state): State<AppState>) -> Response {

@@ -44,6 +44,12 @@ pub enum AuditEvent {
     ConsentDenied,
     /// A client revoked a token (RFC 7009).
     TokenRevoked,
+    /// A sign-in through an upstream provider failed (detail: provider and reason).
+    SocialSignInFailed,
+    /// An upstream identity was linked to the account (detail: provider).
+    IdentityLinked,
+    /// An upstream identity was unlinked from the account (detail: provider).
+    IdentityUnlinked,
 }
 
 impl AuditEvent {
@@ -69,6 +75,9 @@ impl AuditEvent {
             Self::ClientAuthenticationFailed => "client_authentication_failed",
             Self::ConsentDenied => "consent_denied",
             Self::TokenRevoked => "token_revoked",
+            Self::SocialSignInFailed => "social_sign_in_failed",
+            Self::IdentityLinked => "identity_linked",
+            Self::IdentityUnlinked => "identity_unlinked",
         }
     }
 }
