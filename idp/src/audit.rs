@@ -1,6 +1,7 @@
 //! Writing the audit log from handlers: failures to write are logged, never shown.
 
 use crate::app::AppState;
+use crate::ids::UserId;
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEntry, AuditEvent};
 
@@ -8,7 +9,7 @@ use crate::store::{AuditEntry, AuditEvent};
 pub async fn record(
     state: &AppState,
     event: AuditEvent,
-    user_id: Option<&str>,
+    user_id: Option<&UserId>,
     client_id: Option<&str>,
     info: &RequestInfo,
 ) {
@@ -19,7 +20,7 @@ pub async fn record(
 pub async fn record_detail(
     state: &AppState,
     event: AuditEvent,
-    user_id: Option<&str>,
+    user_id: Option<&UserId>,
     client_id: Option<&str>,
     info: &RequestInfo,
     detail: Option<String>,
@@ -27,7 +28,7 @@ pub async fn record_detail(
     let entry = AuditEntry {
         at: state.now(),
         event: event.as_str().to_owned(),
-        user_id: user_id.map(str::to_owned),
+        user_id: user_id.cloned(),
         client_id: client_id.map(str::to_owned),
         ip: Some(info.ip_text()),
         user_agent: info.user_agent.clone(),

@@ -1,6 +1,6 @@
 //! Checks the direction of dependencies between the IdP's modules: the protocol (`oidc/`) and
-//! the hosted pages (`login/`) never import each other, and `authn/`, which both build on,
-//! imports neither.
+//! the hosted pages (`login/`) never import each other, and `authn/` and `risk/`, which both
+//! build on, import neither.
 
 use std::path::{Path, PathBuf};
 
@@ -72,6 +72,12 @@ fn authn_imports_neither_the_protocol_nor_the_pages() {
         "authn/ imports oidc/ or login/:\n{}",
         found.join("\n")
     );
+}
+
+#[test]
+fn risk_imports_neither_the_protocol_nor_the_pages() {
+    let found = imports_of("risk", &["oidc", "login"]);
+    assert!(found.is_empty(), "risk/ imports oidc/ or login/:\n{}", found.join("\n"));
 }
 
 #[test]

@@ -125,13 +125,15 @@ impl PasswordHasher {
             .await?
     }
 
-    /// Whether `password` matches the PHC string `hash`; with `None`, spends the same time and
-    /// answers false.
+    /// Whether `password` matches the PHC string `hash`; with `None` or an empty hash (no
+    /// password), spends the same time and answers false.
     pub async fn verify(&self, password: &SecretString, hash: Option<&str>) -> Result<bool, HashError> {
         let password = password.clone();
         let (hash, real) = match hash {
-            Some(hash) => (Arc::<str>::from(hash), true),
-            None => (self.dummy_hash.clone(), false),
+            // An account made through a provider has no password (an empty hash): it is checked
+            // against the dummy hash like an unknown one, same work, never a match.
+            Some(hash) if !hash.is_empty() => (Arc::<str>::from(hash), true),
+            _ => (self.dummy_hash.clone(), false),
         };
         self.run(move |hasher| {
             // The tag comparison inside is constant-time; a malformed stored hash never matches.

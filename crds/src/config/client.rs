@@ -53,6 +53,13 @@ pub struct ClientConfig {
     /// Refresh token lifetime override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_lifetime: Option<Duration>,
+    /// The oldest authentication, in seconds, that signs in to this client when a request has
+    /// no `max_age`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_max_age: Option<i64>,
+    /// The classes asked for, in order of preference, when a request has no `acr_values`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_acr_values: Vec<String>,
 }
 
 /// A client secret at rest: its SHA-256 (the secret has 256 bits of entropy, so a fast hash
@@ -98,6 +105,8 @@ impl ClientConfig {
             access_token_lifetime: tokens.access_token_lifetime,
             id_token_lifetime: tokens.id_token_lifetime,
             refresh_token_lifetime: tokens.refresh_token_lifetime,
+            default_max_age: spec.default_max_age,
+            default_acr_values: spec.default_acr_values.clone(),
         }
     }
 
@@ -157,6 +166,8 @@ impl ClientConfig {
                 id_token_lifetime: self.id_token_lifetime,
                 refresh_token_lifetime: self.refresh_token_lifetime,
             }),
+            default_max_age: self.default_max_age,
+            default_acr_values: self.default_acr_values.clone(),
         }
     }
 

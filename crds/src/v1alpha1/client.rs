@@ -133,7 +133,33 @@ pub struct ClientSpec {
     /// Token lifetimes for this Client, overriding the Tenant's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<ClientTokenLifetimes>,
+
+    /// Seconds after which a customer must authenticate again to sign in to this Client, for
+    /// requests without `max_age` (OIDC Dynamic Client Registration 2 `default_max_age`); 0 asks
+    /// every time. At most a year. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new(DEFAULT_MAX_AGE_RULE).message(DEFAULT_MAX_AGE_MESSAGE))]
+    pub default_max_age: Option<i64>,
+
+    /// Authentication context classes this Client asks for, in order of preference, for
+    /// requests without `acr_values` (OIDC Dynamic Client Registration 2
+    /// `default_acr_values`): `urn:vestibule:acr:password`, `urn:vestibule:acr:mfa`. Default:
+    /// none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 2))]
+    #[x_kube(validation = Rule::new(ACR_VALUES_RULE).message(ACR_VALUES_MESSAGE))]
+    pub default_acr_values: Vec<String>,
 }
+
+/// The authentication context classes (`acr`) the IdP knows, weakest first.
+pub const ACR_VALUES: [&str; 2] = ["urn:vestibule:acr:password", "urn:vestibule:acr:mfa"];
+/// The longest `defaultMaxAge`: a year, in seconds.
+pub const MAX_DEFAULT_MAX_AGE: i64 = 365 * 24 * 3600;
+
+const DEFAULT_MAX_AGE_RULE: &str = "self >= 0 && self <= 31536000";
+const DEFAULT_MAX_AGE_MESSAGE: &str = "must be between 0 and 31536000 seconds (a year)";
+const ACR_VALUES_RULE: &str = "self.all(v, v in ['urn:vestibule:acr:password', 'urn:vestibule:acr:mfa']) && self.all(v, self.exists_one(w, w == v))";
+const ACR_VALUES_MESSAGE: &str = "must list urn:vestibule:acr:password or urn:vestibule:acr:mfa, each at most once";
 
 /// The most URIs a Client lists in each of `redirectUris`, `postLogoutRedirectUris` and
 /// `allowedCorsOrigins`.
@@ -309,6 +335,7 @@ impl ClientSpec {
         }
         checker.require(!has_duplicates(&self.scopes), "spec.scopes", "must not repeat a scope");
         self.check_lifetimes(&mut checker);
+        self.check_assurance(&mut checker);
         checker.finish()
     }
 
@@ -407,6 +434,25 @@ impl ClientSpec {
                 "confidential clients must authenticate; use type: public for none",
             ),
         }
+    }
+
+    fn check_assurance(&self, checker: &mut Checker) {
+        if let Some(age) = self.default_max_age {
+            checker.require(
+                (0..=MAX_DEFAULT_MAX_AGE).contains(&age),
+                "spec.defaultMaxAge",
+                DEFAULT_MAX_AGE_MESSAGE,
+            );
+        }
+        let known = self
+            .default_acr_values
+            .iter()
+            .all(|value| ACR_VALUES.contains(&value.as_str()));
+        checker.require(
+            known && !has_duplicates(&self.default_acr_values),
+            "spec.defaultAcrValues",
+            ACR_VALUES_MESSAGE,
+        );
     }
 
     fn check_lifetimes(&self, checker: &mut Checker) {

@@ -43,6 +43,9 @@ const MAX_URL_LENGTH: usize = 1024;
 #[x_kube(validation = Rule::new(
     "self.type in ['oauth2', 'github', 'facebook'] || !(has(self.authorizationUrl) || has(self.tokenUrl) || has(self.userinfoUrl))"
 ).message("authorizationUrl, tokenUrl and userinfoUrl are only for the OAuth 2 types (oauth2, github, facebook)"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.apple) || (self.apple.teamId.matches('^[A-Za-z0-9]{1,64}$') && self.apple.keyId.matches('^[A-Za-z0-9]{1,64}$'))"
+).message("apple.teamId and apple.keyId must be 1 to 64 letters and digits"))]
 #[x_kube(validation = Rule::new("(self.type == 'apple') == has(self.apple)").message("apple (teamId and keyId) is required for type apple and only for it"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SocialProviderSpec {
@@ -104,15 +107,17 @@ pub struct SocialProviderSpec {
     pub apple: Option<AppleKeyIds>,
 }
 
+const APPLE_ID_MESSAGE: &str = "must be 1 to 64 letters and digits";
+
 /// The identifiers Apple issues with a Sign in with Apple `.p8` key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AppleKeyIds {
     /// The Apple developer team id (10 characters).
-    #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9]+$"))]
+    #[schemars(length(min = 1, max = 64))]
     pub team_id: String,
     /// The id of the `.p8` key (10 characters).
-    #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9]+$"))]
+    #[schemars(length(min = 1, max = 64))]
     pub key_id: String,
 }
 

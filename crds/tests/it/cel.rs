@@ -152,6 +152,36 @@ fn grant_and_authentication_rules_agree() {
 }
 
 #[test]
+fn default_assurance_rules_agree() {
+    for age in [0, 300, 31_536_000] {
+        assert!(
+            client_verdict(client_spec(json!({"defaultMaxAge": age})), None),
+            "{age}"
+        );
+    }
+    for age in [-1, 31_536_001] {
+        assert!(
+            !client_verdict(client_spec(json!({"defaultMaxAge": age})), None),
+            "{age}"
+        );
+    }
+    let password = "urn:vestibule:acr:password";
+    let mfa = "urn:vestibule:acr:mfa";
+    for good in [json!([password]), json!([mfa, password]), json!([])] {
+        assert!(
+            client_verdict(client_spec(json!({"defaultAcrValues": good})), None),
+            "{good}"
+        );
+    }
+    for bad in [json!(["urn:other:acr"]), json!([mfa, mfa]), json!([""])] {
+        assert!(
+            !client_verdict(client_spec(json!({"defaultAcrValues": bad})), None),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
 fn redirect_uri_rules_agree() {
     for good in [
         "https://app.example.com/cb",

@@ -175,6 +175,20 @@ fn the_base_client_is_valid_and_defaults_are_resolved() {
 }
 
 #[test]
+fn a_client_asks_for_a_default_assurance_that_reaches_its_config() {
+    let spec = client(&format!(
+        "{CLIENT}defaultMaxAge: 0\ndefaultAcrValues: [urn:vestibule:acr:mfa, urn:vestibule:acr:password]\n"
+    ));
+    spec.validate().unwrap();
+    let config = vestibule_crds::config::ClientConfig::from_spec(&spec, "shop", "web", Vec::new());
+    assert_eq!(config.default_max_age, Some(0));
+    assert_eq!(
+        config.default_acr_values,
+        ["urn:vestibule:acr:mfa", "urn:vestibule:acr:password"]
+    );
+}
+
+#[test]
 fn client_rules_name_the_field() {
     let cases = [
         (
@@ -242,6 +256,16 @@ fn client_rules_name_the_field() {
         (
             format!("{CLIENT}secretRotationGracePeriod: 1000h\n"),
             "spec.secretRotationGracePeriod",
+        ),
+        (format!("{CLIENT}defaultMaxAge: -1\n"), "spec.defaultMaxAge"),
+        (format!("{CLIENT}defaultMaxAge: 31536001\n"), "spec.defaultMaxAge"),
+        (
+            format!("{CLIENT}defaultAcrValues: ['urn:other:acr']\n"),
+            "spec.defaultAcrValues",
+        ),
+        (
+            format!("{CLIENT}defaultAcrValues: [urn:vestibule:acr:mfa, urn:vestibule:acr:mfa]\n"),
+            "spec.defaultAcrValues",
         ),
         (edit(CLIENT, "{name: demo}", "{name: ''}"), "spec.tenantRef.name"),
         (

@@ -189,6 +189,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_classes_are_the_ones_a_client_may_ask_for() {
+        let uris: Vec<&str> = Acr::ALL.iter().map(|acr| acr.uri()).collect();
+        assert_eq!(uris, vestibule_crds::v1alpha1::ACR_VALUES);
+    }
+
+    #[test]
     fn mfa_needs_a_possession_factor_next_to_another_kind() {
         let mut amr = Amr::of(Method::Pwd);
         assert_eq!(amr.to_string(), "pwd");

@@ -1,12 +1,14 @@
 //! What a sign-in must achieve before it may finish: how fresh, how strong, and for whom.
 
 use serde::{Deserialize, Serialize};
+use vestibule_crds::config::ClientConfig;
 
 use super::amr::Acr;
 use crate::ids::UserId;
 
 /// The assurance a sign-in requires, gathered from the request that started it (`prompt=login`,
-/// `max_age`, `acr_values`, an essential `acr`, `id_token_hint`).
+/// `max_age`, `acr_values`, an essential `acr`, `id_token_hint`) and the defaults its client
+/// registered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assurance {
     /// Only an authentication completed within this sign-in counts (`prompt=login`).
@@ -22,6 +24,22 @@ pub struct Assurance {
 }
 
 impl Assurance {
+    /// Adds what `client` registered for requests that leave it out (OIDC Dynamic Client
+    /// Registration 2 `default_max_age`, `default_acr_values`); a request's own values win.
+    pub fn with_client_defaults(mut self, client: &ClientConfig) -> Self {
+        if self.max_age.is_none() {
+            self.max_age = client.default_max_age;
+        }
+        if self.preferred.is_empty() {
+            self.preferred = client
+                .default_acr_values
+                .iter()
+                .filter_map(|uri| Acr::parse(uri))
+                .collect();
+        }
+        self
+    }
+
     /// The least class that meets the essential demand, if there is one.
     pub fn minimum(&self) -> Option<Acr> {
         self.essential.iter().min().copied()
@@ -63,6 +81,27 @@ mod tests {
         assert!(either.is_satisfiable());
         assert_eq!(either.minimum(), Some(Acr::Password));
         assert!(Assurance::default().is_satisfiable());
+    }
+
+    #[test]
+    fn client_defaults_apply_only_where_the_request_is_silent() {
+        let mut client: ClientConfig = serde_yaml::from_str(
+            "clientId: web\ndisplayName: Web\ntype: public\ngrantTypes: [authorization_code]\n\
+             scopes: [openid]\ntokenEndpointAuthMethod: none\nidTokenSignedResponseAlg: RS256\n\
+             requirePkce: true\nskipConsent: false\n",
+        )
+        .unwrap();
+        client.default_max_age = Some(300);
+        client.default_acr_values = vec![Acr::Mfa.uri().to_owned(), "urn:unknown".to_owned()];
+        let silent = Assurance::default().with_client_defaults(&client);
+        assert_eq!(silent.max_age, Some(300));
+        assert_eq!(silent.preferred, [Acr::Mfa]);
+        let explicit = Assurance {
+            max_age: Some(0),
+            preferred: vec![Acr::Password],
+            ..Assurance::default()
+        };
+        assert_eq!(explicit.clone().with_client_defaults(&client), explicit);
     }
 
     #[test]

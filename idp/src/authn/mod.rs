@@ -1,7 +1,8 @@
 //! Authentication: the sign-in as a transaction bound to the browser that started it
 //! ([`transaction`]), driven through a pipeline of steps ([`pipeline`], [`steps`]) to a finished
 //! [`Authentication`]; the customer's session ([`session`]); the methods and classes of an
-//! authentication ([`amr`]) and the assurance a sign-in must reach ([`assurance`]).
+//! authentication ([`amr`]) and the assurance a sign-in must reach ([`assurance`]); the reset
+//! links that recover an account ([`recovery`]).
 //!
 //! A protocol (`oidc/`) starts a sign-in and drives it; the hosted pages (`login/`) record what
 //! the customer did on them. Neither knows the other: both only know this module.
@@ -9,6 +10,7 @@
 pub mod amr;
 pub mod assurance;
 pub mod pipeline;
+pub mod recovery;
 pub mod session;
 pub mod steps;
 pub mod transaction;

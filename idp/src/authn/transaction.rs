@@ -77,6 +77,12 @@ pub struct Progress {
     pub consented: bool,
     /// The customer refused the parked request.
     pub denied: bool,
+    /// Sent to an upstream provider, awaiting its answer (`social`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<super::steps::federated::Awaiting>,
+    /// An upstream identity to link once the customer proves the account its email has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<super::steps::federated::PendingLink>,
 }
 
 /// The stored part of a sign-in besides its columns.
@@ -205,7 +211,7 @@ impl SignIn {
     }
 
     /// Whether the customer the sign-in identified is `user`.
-    pub fn is_for(&self, user: &str) -> bool {
+    pub fn is_for(&self, user: &UserId) -> bool {
         self.progress.user.as_ref().is_some_and(|own| own == user)
     }
 
@@ -222,7 +228,7 @@ impl SignIn {
     fn from_row(row: SignInRow, browser_hash: String) -> Result<Self, Error> {
         let record: Record = serde_json::from_str(&row.state).map_err(json_error)?;
         let mut progress = record.progress;
-        progress.user = row.user_id.map(UserId::from);
+        progress.user = row.user_id;
         Ok(Self {
             id: row.id,
             purpose: record.purpose,
@@ -268,6 +274,34 @@ pub async fn find(
     }
 }
 
+/// The sign-in of this browser that awaits provider `provider_id`'s answer with `upstream_state`:
+/// the state is bound to one sign-in of one browser, so another browser's (or a replayed) state
+/// finds nothing.
+pub async fn awaiting(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    provider_id: &str,
+    upstream_state: &str,
+) -> Result<Option<SignIn>, Error> {
+    let Some(token) = presented(tenant, headers) else {
+        return Ok(None);
+    };
+    let browser_hash = crate::random::hash(&token);
+    for row in state.store.sign_ins_of_browser(&browser_hash, state.now()).await? {
+        let sign_in = SignIn::from_row(row, browser_hash.clone())?;
+        if sign_in
+            .progress
+            .upstream
+            .as_ref()
+            .is_some_and(|awaiting| awaiting.answers(provider_id, upstream_state))
+        {
+            return Ok(Some(sign_in));
+        }
+    }
+    Ok(None)
+}
+
 /// Stores a new sign-in, bound to this browser (its binding cookie, or a new one). Returns the
 /// cookie to set, or `None` when the client's network has too many sign-ins in progress.
 pub async fn store(
@@ -286,8 +320,9 @@ pub async fn store(
             NewSignIn {
                 id: &sign_in.id,
                 browser_hash: &browser_hash,
-                network: &network(address),
-                user_id: sign_in.progress.user.as_ref().map(UserId::as_str),
+                // The client's network (IPv6 by /64) behind trusted proxies, as every limit counts.
+                network: &crate::net::limit_key(address).to_string(),
+                user_id: sign_in.progress.user.as_ref(),
                 state: &state_json,
                 now: sign_in.created_at.seconds(),
                 expires_at: sign_in.expires_at.seconds(),
@@ -311,12 +346,7 @@ pub async fn save(state: &AppState, sign_in: &SignIn) -> Result<bool, Error> {
     let state_json = serde_json::to_string(&sign_in.record()).map_err(json_error)?;
     Ok(state
         .store
-        .update_sign_in(
-            &sign_in.id,
-            browser_hash,
-            sign_in.progress.user.as_ref().map(UserId::as_str),
-            &state_json,
-        )
+        .update_sign_in(&sign_in.id, browser_hash, sign_in.progress.user.as_ref(), &state_json)
         .await?)
 }
 
@@ -328,38 +358,9 @@ pub async fn end(state: &AppState, sign_in: &SignIn) -> Result<bool, Error> {
     Ok(state.store.end_sign_in(&sign_in.id, browser_hash).await?)
 }
 
-/// The network an address counts for: IPv4 addresses one by one, IPv6 by /64, the block one
-/// subscriber usually gets (so one subscriber cannot dodge the bound by switching addresses).
-pub fn network(address: IpAddr) -> String {
-    match address {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let segments = v6.segments();
-                format!(
-                    "{:x}:{:x}:{:x}:{:x}::/64",
-                    segments[0], segments[1], segments[2], segments[3]
-                )
-            }
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv6_addresses_count_by_64_and_ipv4_one_by_one() {
-        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
-        assert_eq!(network(a), network(b));
-        assert_eq!(network(a), "2001:db8:1:2::/64");
-        assert_ne!(network("2001:db8:1:3::1".parse().unwrap()), network(a));
-        assert_eq!(network("10.0.0.1".parse().unwrap()), "10.0.0.1");
-        assert_eq!(network("::ffff:10.0.0.1".parse().unwrap()), "10.0.0.1");
-    }
 
     #[test]
     fn progress_never_passes_to_another_customer_or_session() {
@@ -373,6 +374,7 @@ mod tests {
             auth_time: Some(UnixTime::from_seconds(5)),
             consented: true,
             denied: false,
+            ..Progress::default()
         };
         let mut same = sign_in.clone();
         same.observe_ids(Some("ada"), Some("s1"));

@@ -37,6 +37,9 @@ pub enum LoadError {
     /// The keys do not fit the config.
     #[error(transparent)]
     Keys(#[from] SigningError),
+    /// A social provider entry cannot be served.
+    #[error(transparent)]
+    Social(#[from] crate::social::EntryError),
     /// A config asks for something this IdP does not do yet.
     #[error("{0}")]
     Unsupported(String),
@@ -83,6 +86,8 @@ pub struct Tenant {
     pub cookies: CookieNames,
     /// The languages of `branding.locales`, that pages and emails may be in.
     pub languages: Languages,
+    /// The upstream providers customers may sign in with, in declared order.
+    pub social: crate::social::Providers,
     /// With no SMTP server, whether emails are written to the log instead (development: an
     /// `http://` issuer on loopback, or `--dev`). Never otherwise: they carry live links.
     pub mail_to_log: bool,
@@ -113,6 +118,7 @@ impl Tenant {
             ))
         })?;
         let signer = Signer::new(keys, &config.signing_algorithms)?;
+        let social = crate::social::Providers::build(&config.social_providers)?;
         let languages = Languages::offered(&config.branding.locales)?;
         let base_path = issuer.path().trim_end_matches('/').to_owned();
         let mail_to_log = config.email.is_none() && is_loopback_http(&issuer);
@@ -129,6 +135,7 @@ impl Tenant {
             signer,
             cookies,
             languages,
+            social,
             mail_to_log,
         })
     }
@@ -159,7 +166,6 @@ pub fn is_loopback_http(issuer: &Url) -> bool {
 /// Refuses configs that ask for features this IdP does not serve yet, rather than ignoring them.
 fn refuse_unsupported(config: &TenantConfig) -> Result<(), LoadError> {
     let unsupported = [
-        ("socialProviders", !config.social_providers.is_empty(), "social login"),
         (
             "consentPolicies",
             !config.consent_policies.is_empty(),
@@ -264,6 +270,40 @@ mod tests {
             error.starts_with("mfaPolicies:") && error.contains("does not serve"),
             "{error}"
         );
+    }
+
+    fn rs256_keys() -> SigningKeySet {
+        let now = jiff::Timestamp::now();
+        SigningKeySet {
+            keys: vec![SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap()],
+        }
+    }
+
+    const PROVIDERS: &str = "socialProviders:\n\
+        - {id: shop.corp, type: oidc, clientId: c, clientSecret: s, issuer: 'https://sso.example.com', \
+           linking: verifiedEmail, displayName: Corp, enabled: true}\n\
+        - {id: shop.off, type: oidc, clientId: c, clientSecret: s, issuer: 'https://off.example.com', \
+           linking: never, displayName: Off, enabled: false}\n\
+        - {id: shop.gh, type: github, clientId: c, clientSecret: s, linking: prompt, displayName: GitHub, enabled: true}\n";
+
+    #[test]
+    fn enabled_social_providers_are_served_in_declared_order() {
+        let tenant = Tenant::new(config_with(PROVIDERS), &rs256_keys()).unwrap();
+        let ids: Vec<&str> = tenant.social.iter().map(|served| served.id.as_str()).collect();
+        assert_eq!(ids, ["shop.corp", "shop.gh"]);
+        assert!(
+            tenant.social.get("shop.off").is_none(),
+            "a disabled provider is not served"
+        );
+    }
+
+    #[test]
+    fn an_apple_provider_without_a_usable_key_is_refused_by_id() {
+        let apple = "socialProviders:\n\
+            - {id: shop.apple, type: apple, clientId: c, clientSecret: not-a-key, linking: prompt, \
+               displayName: Apple, enabled: true, apple: {teamId: TEAM1, keyId: KEY1}}\n";
+        let error = Tenant::new(config_with(apple), &rs256_keys()).unwrap_err().to_string();
+        assert!(error.starts_with("socialProviders[shop.apple]:"), "{error}");
     }
 
     #[test]

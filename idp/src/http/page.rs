@@ -25,6 +25,15 @@ pub struct Brand {
     pub style_version: i64,
 }
 
+/// A button that signs in through an upstream provider, in declared order.
+#[derive(Debug, Clone)]
+pub struct SocialButton {
+    /// The provider entry's id (its start route is `/social/{id}/start`).
+    pub id: String,
+    /// "Sign in with {name}", in the page's language.
+    pub label: String,
+}
+
 /// The context of one page.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -44,6 +53,8 @@ pub struct Page {
     pub query: String,
     /// A CSRF cookie to set, when the browser had none.
     pub csrf_cookie: Option<HeaderValue>,
+    /// The upstream providers the sign-in and registration pages offer.
+    pub social: Vec<SocialButton>,
 }
 
 impl Page {
@@ -55,8 +66,17 @@ impl Page {
             .as_ref()
             .map(|id| format!("?request={}", super::redirect::url_encode(id)))
             .unwrap_or_default();
+        let t = Self::language(tenant, headers, ui_locales);
+        let social = tenant
+            .social
+            .iter()
+            .map(|served| SocialButton {
+                id: served.id.clone(),
+                label: t.sign_in_with(&served.display_name),
+            })
+            .collect();
         Self {
-            t: Self::language(tenant, headers, ui_locales),
+            t,
             title: String::new(),
             brand: Brand {
                 name: tenant.config.display_name.clone(),
@@ -71,6 +91,7 @@ impl Page {
             request,
             query,
             csrf_cookie,
+            social,
         }
     }
 

@@ -89,6 +89,9 @@ messages! {
         verify_subject, verify_email_body, verify_button, reset_subject, reset_email_body,
         reset_button, already_registered_subject, already_registered_body, locked_subject,
         locked_email_body, link_expires,
+        or_divider, social_failed_title, try_again, account_exists_title, link_title, link_account,
+        linked_identities, unlink, identity_linked, identity_unlinked, last_sign_in_method,
+        identity_taken, your_password, no_linked_identities,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -121,6 +124,22 @@ messages! {
         fn locked_subject_line(brand: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
+        /// A button that signs in through an upstream provider.
+        fn sign_in_with(provider: &str);
+        /// A sign-in through a provider that failed (refused, broken or slow answer).
+        fn social_failed(provider: &str);
+        /// The customer cancelled at the provider (`access_denied`).
+        fn social_denied(provider: &str);
+        /// The provider did not share an email address to make an account with.
+        fn social_no_email(provider: &str);
+        /// The email has an account that must be signed in to another way; `methods` names them.
+        fn account_exists(methods: &str);
+        /// The email has an account, but `provider` did not verify the address.
+        fn account_exists_unverified(provider: &str);
+        /// The page asking the customer to prove the account before linking `provider`.
+        fn link_intro(provider: &str);
+        /// A button on the account page that links `provider`.
+        fn link_provider(provider: &str);
     }
 }
 

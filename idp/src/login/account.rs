@@ -17,7 +17,10 @@ use super::session::{self, SignedIn};
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
+// Forms pass the CSRF check before a handler runs: a forged one gets 403 and changes nothing.
+use crate::http::extract::{CsrfForm, Customer};
 use crate::http::params::Params;
+use crate::ids::SessionId;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
@@ -45,6 +48,7 @@ struct AccountPage<'a> {
     password_hint: String,
     password_errors: Vec<String>,
     sessions: Vec<SessionRow>,
+    identities: super::social::AccountIdentities,
 }
 
 /// What to show above the forms, and form errors to show in them.
@@ -77,6 +81,9 @@ pub async fn account_get(
     let notice = match query.saved.as_deref() {
         Some("profile") => Some(page.t.saved),
         Some("password") => Some(page.t.password_changed),
+        Some("identity-linked") => Some(page.t.identity_linked),
+        Some("identity-unlinked") => Some(page.t.identity_unlinked),
+        Some("last-method") => Some(page.t.last_sign_in_method),
         _ => None,
     };
     show(
@@ -118,6 +125,7 @@ async fn show(
         .map(|session| row(session, &signed_in.session.id))
         .collect();
     let password_hint = t.password_hint(tenant.config.password_policy.min_length);
+    let identities = super::social::account_identities(state, tenant, t, user).await?;
     let template = AccountPage {
         page: &page,
         email: &user.email,
@@ -127,51 +135,36 @@ async fn show(
         password_hint,
         password_errors: outcome.password_errors,
         sessions,
+        identities,
     };
     Ok(render(&template, &page, status, &[]))
 }
 
-fn row(session: Session, current: &str) -> SessionRow {
+fn row(session: Session, current: &SessionId) -> SessionRow {
     let signed_in = jiff::Timestamp::from_second(session.created_at)
         .map(|at| at.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
     SessionRow {
-        current: session.id == current,
+        current: session.id == *current,
         device: session
             .user_agent
             .map(|agent| agent.chars().take(60).collect())
             .unwrap_or_default(),
         signed_in,
         ip: session.ip.unwrap_or_default(),
-        id: session.id,
+        id: session.id.to_string(),
     }
-}
-
-/// Checks the session and CSRF token of an account form.
-async fn authorised(
-    state: &AppState,
-    tenant: &Tenant,
-    headers: &HeaderMap,
-    form: &Params,
-) -> Result<Option<SignedIn>, Error> {
-    if !super::csrf::verify(tenant, headers, form.get("csrf")) {
-        return Ok(None);
-    }
-    session::current(state, tenant, headers).await
 }
 
 /// `POST /account/profile`.
 pub async fn profile_post(
     State(state): State<AppState>,
+    Customer(signed_in): Customer,
     headers: HeaderMap,
     info: RequestInfo,
-    body: String,
+    CsrfForm(form): CsrfForm<Params>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? else {
-        return Ok(flow::see_other(&tenant.path("/login"), &[]));
-    };
     let page = Page::new(&tenant, &headers, &[], None);
     let fields::Submitted {
         update,
@@ -207,15 +200,12 @@ pub async fn profile_post(
 /// grants.
 pub async fn password_post(
     State(state): State<AppState>,
+    Customer(signed_in): Customer,
     headers: HeaderMap,
     info: RequestInfo,
-    body: String,
+    CsrfForm(form): CsrfForm<Params>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? else {
-        return Ok(flow::see_other(&tenant.path("/login"), &[]));
-    };
     let page = Page::new(&tenant, &headers, &[], None);
     let t = page.t;
     let user = &signed_in.user;
@@ -274,20 +264,16 @@ pub async fn password_post(
 /// `POST /account/sessions/revoke`: ends one of the customer's other sessions and its grants.
 pub async fn revoke_post(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(signed_in): Customer,
     info: RequestInfo,
-    body: String,
+    CsrfForm(form): CsrfForm<Params>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
-    let form = Params::parse(&body).unwrap_or_default();
-    let Some(signed_in) = authorised(&state, &tenant, &headers, &form).await? else {
-        return Ok(flow::see_other(&tenant.path("/login"), &[]));
-    };
-    let target = form.get("session").unwrap_or_default();
-    if state.store.delete_session(&signed_in.user.id, target).await? {
+    let target = SessionId::new(form.get("session").unwrap_or_default());
+    if state.store.delete_session(&signed_in.user.id, &target).await? {
         state
             .store
-            .revoke_grants(&signed_in.user.id, Some(target), state.now())
+            .revoke_grants(&signed_in.user.id, Some(&target), state.now())
             .await?;
         crate::audit::record_detail(
             &state,
@@ -295,7 +281,7 @@ pub async fn revoke_post(
             Some(&signed_in.user.id),
             None,
             &info,
-            Some(target.to_owned()),
+            Some(target.to_string()),
         )
         .await;
     }

@@ -7,11 +7,11 @@ mod fields;
 pub mod flow;
 mod form;
 mod profile;
-// `risk::lockout` mails the owner of an account it locks a reset link (see `mail_reset_link`).
-pub mod recovery;
+mod recovery;
 mod register;
 mod resume;
 mod signin;
+mod social;
 mod verify;
 
 use axum::Router;
@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/sessions/revoke", post(account::revoke_post))
         .route("/logout", post(account::logout_post))
         .route("/assets/style.css", get(style))
+        .merge(social::router())
 }
 
 async fn home(State(state): State<AppState>) -> Response {

@@ -11,7 +11,7 @@ use super::flow;
 use super::page::{Page, render};
 use super::session;
 use crate::app::AppState;
-use crate::authn::steps::profile::due_step;
+use crate::authn::steps::profile::{Due, due};
 use crate::error::Error;
 use crate::http::extract::CsrfForm;
 use crate::http::params::Params;
@@ -23,7 +23,7 @@ use crate::store::AuditEvent;
 struct ProfilePage<'a> {
     page: &'a Page,
     request_id: &'a str,
-    step: usize,
+    step: String,
     fields: Vec<Field>,
     skippable: bool,
 }
@@ -47,16 +47,14 @@ pub async fn profile_get(
     ) else {
         return Ok(flow::next(&tenant, None, &[]));
     };
-    let Some(step) = due_step(&tenant.config, &signed_in.user) else {
+    let Some((step, attributes)) = due(&tenant.config, &signed_in.user) else {
         return Ok(flow::next(&tenant, Some(&sign_in), &[]));
     };
     let id = sign_in.id.clone();
     let page = Page::new(&tenant, &headers, sign_in.ui_locales(), Some(id.clone()));
     let t = page.t;
-    let attributes = &tenant.config.registration.progressive_profiling[step].attributes;
     let fields = attributes
         .iter()
-        .filter(|attribute| signed_in.user.attribute(**attribute).is_none())
         .map(|attribute| fields::field(t, *attribute, "", None))
         .collect();
     Ok(show(&tenant, page, &id, step, fields, StatusCode::OK))
@@ -66,17 +64,24 @@ fn show(
     tenant: &crate::config::Tenant,
     page: Page,
     id: &str,
-    step: usize,
+    step: Due,
     fields: Vec<Field>,
     status: StatusCode,
 ) -> Response {
     let page = page.clone().titled(page.t.profile_title);
-    let skippable = tenant
-        .config
-        .registration
-        .progressive_profiling
-        .get(step)
-        .is_some_and(|s| s.skippable);
+    let (skippable, step) = match step {
+        // Required attributes are never skipped: registration would have asked for them.
+        Due::Required => (false, "required".to_owned()),
+        Due::Progressive(index) => (
+            tenant
+                .config
+                .registration
+                .progressive_profiling
+                .get(index)
+                .is_some_and(|s| s.skippable),
+            index.to_string(),
+        ),
+    };
     render(
         &ProfilePage {
             page: &page,
@@ -105,21 +110,19 @@ pub async fn profile_post(
     ) else {
         return Ok(flow::next(&tenant, None, &[]));
     };
-    let Some(step) = due_step(&tenant.config, &signed_in.user) else {
+    let Some((step, missing)) = due(&tenant.config, &signed_in.user) else {
         return Ok(flow::next(&tenant, Some(&sign_in), &[]));
     };
-    let settings = &tenant.config.registration.progressive_profiling[step];
-    if form.get("action") == Some("skip") && settings.skippable {
-        state.store.skip_profiling_step(&signed_in.user, step).await?;
+    if let Due::Progressive(index) = step
+        && form.get("action") == Some("skip")
+        && tenant.config.registration.progressive_profiling[index].skippable
+    {
+        state.store.skip_profiling_step(&signed_in.user, index).await?;
         return Ok(flow::next(&tenant, Some(&sign_in), &[]));
     }
     let id = sign_in.id.clone();
     let page = Page::new(&tenant, &headers, sign_in.ui_locales(), Some(id.clone()));
-    let missing = settings
-        .attributes
-        .iter()
-        .copied()
-        .filter(|a| signed_in.user.attribute(*a).is_none());
+    let missing = missing.into_iter();
     let fields::Submitted {
         update,
         fields: rendered,

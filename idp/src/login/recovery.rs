@@ -1,8 +1,6 @@
 //! Forgotten passwords: a single-use, expiring link by email, and the page that sets a new
 //! password and ends every session.
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -15,16 +13,12 @@ use super::form::Submission;
 use super::page::{Page, message, render};
 use super::register::policy_messages;
 use crate::app::AppState;
-use crate::config::Tenant;
-use crate::email::{self, Kind};
+use crate::authn::recovery;
+use crate::email::Kind;
 use crate::error::Error;
-use crate::i18n::Messages;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
-use crate::store::{AuditEvent, EmailPurpose, User};
-
-/// Reset links work this long.
-pub const RESET_LIFETIME: i64 = 3600;
+use crate::store::{AuditEvent, EmailPurpose};
 
 #[derive(Template)]
 #[template(path = "forgot.html")]
@@ -99,7 +93,7 @@ pub async fn forgot_post(
         return Ok(render(&template, &page, StatusCode::BAD_REQUEST, &[]));
     };
     if let Some(user) = state.store.user_by_email(&address).await? {
-        mail_reset_link(&state, &tenant, t, &user, Kind::Reset).await?;
+        recovery::mail_reset_link(&state, &tenant, t, &user, Kind::Reset).await?;
         crate::audit::record(&state, AuditEvent::PasswordResetRequested, Some(&user.id), None, &info).await;
     }
     Ok(message(
@@ -109,27 +103,6 @@ pub async fn forgot_post(
         None,
         StatusCode::OK,
     ))
-}
-
-/// Mails `user` a single-use link to choose a new password (which also lifts a lock), as the
-/// email `kind` in language `t`.
-pub async fn mail_reset_link(
-    state: &AppState,
-    tenant: &Arc<Tenant>,
-    t: &Messages,
-    user: &User,
-    kind: Kind,
-) -> Result<(), Error> {
-    let token = crate::random::token();
-    let expires = state.now() + RESET_LIFETIME;
-    state
-        .store
-        .create_email_token(&user.id, EmailPurpose::Reset, &crate::random::hash(&token), expires)
-        .await?;
-    let link = format!("{}?token={token}", tenant.url("/reset"));
-    let mail = email::compose(tenant, t, kind, &user.email, &link).map_err(|e| Error::Internal(e.to_string()))?;
-    state.mailer.send(tenant.clone(), mail);
-    Ok(())
 }
 
 fn reset_form(

@@ -18,6 +18,7 @@ use crate::config::Tenant;
 use crate::email::{self, Kind};
 use crate::error::Error;
 use crate::i18n::Messages;
+use crate::ids::UserId;
 use crate::password::{PolicyViolation, check_policy};
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, EmailPurpose, NewUser};
@@ -234,7 +235,7 @@ pub async fn send_verification(
     state: &AppState,
     tenant: &std::sync::Arc<Tenant>,
     t: &'static Messages,
-    user_id: &str,
+    user_id: &UserId,
     address: &str,
     sign_in: Option<&SignIn>,
 ) -> Result<(), Error> {

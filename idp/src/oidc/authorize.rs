@@ -10,7 +10,7 @@ use super::mint::lifetimes;
 use super::redirect;
 use super::request::{AuthorizationRequest, Rejection, recheck, validate};
 use crate::app::AppState;
-use crate::authn::{self, Authentication, Failure, Outcome, Parked, Purpose, SignIn};
+use crate::authn::{self, Assurance, Authentication, Failure, Outcome, Parked, Purpose, SignIn};
 use crate::config::Tenant;
 use crate::error::{Error, OAuthCode, OAuthError};
 use crate::http::errors::Notice;
@@ -58,7 +58,7 @@ async fn authorize(state: &AppState, headers: &HeaderMap, info: &RequestInfo, te
     };
     match validate(&tenant, &params, state.now()) {
         Ok(request) => {
-            let sign_in = start(state, &request)?;
+            let sign_in = start(state, &tenant, &request)?;
             proceed(state, &tenant, headers, info, &request, sign_in).await
         }
         Err(rejection) => Ok(reject(&tenant, headers, rejection)),
@@ -66,7 +66,7 @@ async fn authorize(state: &AppState, headers: &HeaderMap, info: &RequestInfo, te
 }
 
 /// A sign-in for `request`.
-fn start(state: &AppState, request: &AuthorizationRequest) -> Result<SignIn, Error> {
+fn start(state: &AppState, tenant: &Tenant, request: &AuthorizationRequest) -> Result<SignIn, Error> {
     let parked = Parked {
         client_id: request.client_id.clone(),
         scopes: request.scopes.clone(),
@@ -80,9 +80,18 @@ fn start(state: &AppState, request: &AuthorizationRequest) -> Result<SignIn, Err
         state.rng.as_ref(),
         Purpose::Authorization(parked),
         RESUME,
-        request.assurance(),
+        assurance(tenant, request),
         state.time(),
     ))
+}
+
+/// The assurance `request` requires, with its client's defaults where it says nothing.
+fn assurance(tenant: &Tenant, request: &AuthorizationRequest) -> Assurance {
+    let required = request.assurance();
+    match tenant.config.client(&request.client_id) {
+        Some(client) => required.with_client_defaults(client),
+        None => required,
+    }
 }
 
 /// Query of `/authorize/continue`.

@@ -98,7 +98,7 @@ async fn end_session(
     // ask first (RP-Initiated Logout 2).
     let hinted = match (&logout.hint, &signed_in) {
         (Some(hint), Some(signed_in)) => {
-            hint.sub == signed_in.user.id && hint.sid.as_ref().is_none_or(|sid| *sid == signed_in.session.id)
+            signed_in.user.id == hint.sub && hint.sid.as_ref().is_none_or(|sid| signed_in.session.id == *sid)
         }
         (Some(_), None) => true,
         (None, signed_in) => signed_in.is_none(),

@@ -13,20 +13,35 @@ use super::no_store;
 use super::params::Params;
 use crate::app::AppState;
 use crate::error::{Error, OAuthError};
+use crate::request_info::RequestInfo;
 
 /// `POST /introspect`.
 pub async fn post_introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
+    info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
     let params = Params::parse(&body)?;
     let tenant = state.tenant.get();
-    let client = authenticate(&tenant, &headers, &params, state.now())?;
-    // RFC 7662 2.1: the caller must be authorized; public clients hold no credential.
-    if client.token_endpoint_auth_method == TokenEndpointAuthMethod::None {
-        return Err(OAuthError::invalid_client("introspection requires a confidential client", false).into());
-    }
+    let authenticated = authenticate(&tenant, &headers, &params, state.now()).and_then(|client| {
+        // RFC 7662 2.1: the caller must be authorized; public clients hold no credential.
+        if client.token_endpoint_auth_method == TokenEndpointAuthMethod::None {
+            return Err(OAuthError::invalid_client(
+                "introspection requires a confidential client",
+                false,
+            ));
+        }
+        Ok(client)
+    });
+    let client = match authenticated {
+        Ok(client) => client,
+        Err(error) => {
+            // Guessing a resource server's secret here must leave the same trace as at /token.
+            super::audit::client_authentication_failed(&state, &headers, &params, &info, &error).await;
+            return Err(error.into());
+        }
+    };
     let token = params.require("token")?;
     let refresh_first = params.get("token_type_hint") == Some("refresh_token");
     let found = if refresh_first {

@@ -63,7 +63,7 @@ pub fn user_access_token(
     let expires_in = lifetimes(tenant, client).access;
     let claims = AccessTokenClaims {
         iss: tenant.config.issuer.clone(),
-        sub: grant.user_id.clone(),
+        sub: grant.user_id.to_string(),
         aud: tenant.config.issuer.clone(),
         exp: now + expires_in,
         iat: now,
@@ -73,7 +73,7 @@ pub fn user_access_token(
         auth_time: Some(grant.auth_time),
         acr: Some(grant_acr(grant)),
         amr: Some(grant.amr.split(' ').map(str::to_owned).collect()),
-        sid: Some(grant.session_id.clone()),
+        sid: Some(grant.session_id.to_string()),
     };
     let token = tenant
         .signer
@@ -123,7 +123,7 @@ pub fn id_token(
     let alg = client.id_token_signed_response_alg;
     let claims = IdTokenClaims {
         iss: tenant.config.issuer.clone(),
-        sub: user.id.clone(),
+        sub: user.id.to_string(),
         aud: client.client_id.clone(),
         azp: client.client_id.clone(),
         exp: now + lifetimes(tenant, client).id,
@@ -133,7 +133,7 @@ pub fn id_token(
         acr: grant_acr(grant),
         amr: grant.amr.split(' ').map(str::to_owned).collect(),
         at_hash: Some(at_hash(access_token, alg)),
-        sid: grant.session_id.clone(),
+        sid: grant.session_id.to_string(),
         profile: user_claims(user, grant.scopes()),
     };
     tenant.signer.sign(alg, ID_TOKEN_TYPE, &claims).map_err(sign_error)

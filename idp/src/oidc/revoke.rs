@@ -9,6 +9,7 @@ use super::mint::ACCESS_TOKEN_TYPE;
 use super::params::Params;
 use crate::app::AppState;
 use crate::error::Error;
+use crate::ids::UserId;
 use crate::request_info::RequestInfo;
 use crate::store::AuditEvent;
 
@@ -47,13 +48,13 @@ pub async fn post_revoke(
     {
         state.store.revoke_access_token(&claims.jti, claims.exp).await?;
         // A client-credentials token has the client as its subject, not a customer.
-        let user = claims.grant_id().map(|_| claims.sub.as_str());
-        revoked(&state, &info, &client.client_id, user, "access token").await;
+        let user = claims.grant_id().map(|_| UserId::new(claims.sub.as_str()));
+        revoked(&state, &info, &client.client_id, user.as_ref(), "access token").await;
     }
     Ok(StatusCode::OK)
 }
 
-async fn revoked(state: &AppState, info: &RequestInfo, client_id: &str, user: Option<&str>, kind: &str) {
+async fn revoked(state: &AppState, info: &RequestInfo, client_id: &str, user: Option<&UserId>, kind: &str) {
     let detail = Some(kind.to_owned());
     crate::audit::record_detail(state, AuditEvent::TokenRevoked, user, Some(client_id), info, detail).await;
 }

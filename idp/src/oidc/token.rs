@@ -127,7 +127,7 @@ async fn authorization_code(
     }
     check_verifier(challenge.as_deref(), params.get("code_verifier"))?;
     let response = issue_for_grant(state, tenant, client, &grant, &grant.scope, now, Occasion::CodeExchange).await?;
-    let (user, client) = (Some(grant.user_id.as_str()), Some(client.client_id.as_str()));
+    let (user, client) = (Some(&grant.user_id), Some(client.client_id.as_str()));
     crate::audit::record(state, AuditEvent::CodeExchanged, user, client, info).await;
     Ok(response)
 }
@@ -169,7 +169,7 @@ async fn refresh_token(
     let (grant, user) = match outcome {
         RefreshOutcome::Accepted { grant, user } => (grant, user),
         RefreshOutcome::Reused { grant } => {
-            let user = Some(grant.user_id.as_str());
+            let user = Some(&grant.user_id);
             crate::audit::record(
                 state,
                 AuditEvent::RefreshTokenReused,
@@ -196,7 +196,7 @@ async fn refresh_token(
     };
     let scope = narrowed_scope(&grant, requested)?;
     let mut response = issue_for_grant(state, tenant, client, &grant, &scope, now, Occasion::Refresh { user }).await?;
-    let (user, client) = (Some(grant.user_id.as_str()), Some(client.client_id.as_str()));
+    let (user, client) = (Some(&grant.user_id), Some(client.client_id.as_str()));
     crate::audit::record(state, AuditEvent::TokenRefreshed, user, client, info).await;
     response.refresh_token =
         Some(replacement.unwrap_or_else(|| params.get("refresh_token").unwrap_or_default().to_owned()));

@@ -12,6 +12,7 @@ use super::no_store;
 use super::params::Params;
 use crate::app::AppState;
 use crate::error::{Error, OAuthCode, OAuthError};
+use crate::ids::UserId;
 
 /// `GET /userinfo`: the token in the `Authorization` header.
 pub async fn get_userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
@@ -47,11 +48,11 @@ async fn userinfo(state: &AppState, token: &str) -> Result<Response, Error> {
     }
     let user = state
         .store
-        .user_by_id(&claims.sub)
+        .user_by_id(&UserId::new(claims.sub.as_str()))
         .await?
         .ok_or_else(|| OAuthError::invalid_token("the account no longer exists"))?;
     let mut body = Map::new();
-    body.insert("sub".to_owned(), Value::from(user.id.clone()));
+    body.insert("sub".to_owned(), Value::from(user.id.to_string()));
     body.extend(user_claims(&user, claims.scope.split(' ')));
     Ok(no_store(Json(body).into_response()))
 }

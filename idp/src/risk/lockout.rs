@@ -15,11 +15,11 @@
 //!   failures have expired: locking someone out takes several addresses, each of which then
 //!   waits longer and longer.
 //! - Every attempt is reserved (counted as a failure) by one atomic statement before the hash
-//!   runs, so concurrent attempts cannot exceed either limit; a success takes it back after.
+//!   runs, so concurrent attempts cannot exceed either limit; a success takes it back after, and
+//!   so does an attempt the full hashing queue turned away unjudged (503).
 //! - A locked account, an unknown one and a wrong password get the same answer after the same
 //!   work (one hash), so the answer reveals neither the account nor its lock.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use vestibule_crds::SecretString;
@@ -29,6 +29,7 @@ use crate::app::AppState;
 use crate::config::Tenant;
 use crate::email::Kind;
 use crate::error::Error;
+use crate::password::HashError;
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, Limit, Reserved, User};
 
@@ -99,23 +100,6 @@ impl Rules {
     }
 }
 
-/// The throttle key of a client address: IPv6 by /64, which one customer line usually gets.
-fn address_key(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let segments = v6.segments();
-                format!(
-                    "{:x}:{:x}:{:x}:{:x}::/64",
-                    segments[0], segments[1], segments[2], segments[3]
-                )
-            }
-        },
-    }
-}
-
 /// Checks `password` for `user` (`None` when no account has `identifier`), counting the attempt
 /// against the account and the client address. Only [`Verdict::Accepted`] may sign anyone in.
 pub async fn check_password(
@@ -127,7 +111,8 @@ pub async fn check_password(
     password: &SecretString,
 ) -> Result<Verdict, Error> {
     let rules = Rules::new(&tenant.config.attack_protection.lockout, state.now());
-    let address = address_key(info.ip);
+    // IPv6 by /64, which one customer line usually gets, as every limit counts addresses.
+    let address = crate::net::limit_key(info.ip).to_string();
     let store = &state.store;
     let Some(from_address) = store
         .reserve_address_attempt(&address, rules.limit(rules.address_max))
@@ -147,9 +132,16 @@ pub async fn check_password(
     let hash = user
         .filter(|_| on_account.is_some())
         .map(|user| user.password_hash.as_str());
-    // A full hashing queue answers busy (503) with no verdict; the reserved attempt stays
-    // counted (failing closed), as one whose requester went away would.
-    let verified = state.hasher.verify(password, hash).await?;
+    let verified = match state.hasher.verify(password, hash).await {
+        Ok(verified) => verified,
+        Err(HashError::Busy) => {
+            // A full hashing queue (503) judged nothing: the reservations are released, or
+            // whoever floods the queue would lock the victim out with attempts never checked.
+            release(state, user.filter(|_| on_account.is_some()), &address).await?;
+            return Err(Error::Busy);
+        }
+        Err(error) => return Err(error.into()),
+    };
     let refusal = match (user, on_account) {
         (Some(user), Some(reserved)) if verified => {
             // The lock is checked again after the hash: one taken meanwhile stands.
@@ -157,7 +149,7 @@ pub async fn check_password(
                 .account_attempt_succeeded(&user.id, reserved.failures, state.now())
                 .await?
             {
-                store.address_attempt_succeeded(&address).await?;
+                store.release_address_attempt(&address).await?;
                 return Ok(Verdict::Accepted);
             }
             Refusal::Locked
@@ -172,6 +164,15 @@ pub async fn check_password(
     block_if_due(state, &rules, &address, from_address).await?;
     record_failure(state, user, identifier, refusal, info).await;
     Ok(Verdict::Refused(refusal))
+}
+
+/// Takes back the attempt reserved on `user` (when one was) and on `address`.
+async fn release(state: &AppState, user: Option<&User>, address: &str) -> Result<(), Error> {
+    if let Some(user) = user {
+        state.store.release_account_attempt(&user.id).await?;
+    }
+    state.store.release_address_attempt(address).await?;
+    Ok(())
 }
 
 /// Locks the account when this failure reaches the limit, and tells its owner.
@@ -193,7 +194,7 @@ async fn lock_if_due(
     crate::audit::record(state, AuditEvent::AccountLocked, Some(&user.id), None, info).await;
     let locales: Vec<String> = user.locale.iter().cloned().collect();
     let t = tenant.languages.negotiate(&locales, None);
-    crate::login::recovery::mail_reset_link(state, tenant, t, user, Kind::Locked).await
+    crate::authn::recovery::mail_reset_link(state, tenant, t, user, Kind::Locked).await
 }
 
 /// Blocks the address when this failure reaches its limit.
@@ -215,7 +216,7 @@ async fn record_failure(state: &AppState, user: Option<&User>, identifier: &str,
         Refusal::Locked => "account locked".to_owned(),
         Refusal::UnknownAccount => format!("unknown identifier sha256:{}", crate::random::hash(identifier)),
     };
-    let user_id = user.map(|user| user.id.as_str());
+    let user_id = user.map(|user| &user.id);
     crate::audit::record_detail(state, AuditEvent::LoginFailed, user_id, None, info, Some(detail)).await;
 }
 
@@ -259,15 +260,5 @@ mod tests {
         let long = rules_of(10, 3 * 24 * 60);
         assert_eq!(long.backoff(5), 3 * MAX_BACKOFF, "a longer duration is kept as it is");
         assert_eq!(rules.limit(10).window_start, 1_000_000 - 900);
-    }
-
-    #[test]
-    fn ipv6_addresses_share_a_key_per_64_bit_prefix() {
-        let key = |text: &str| address_key(text.parse().unwrap());
-        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2:aaaa::1"));
-        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
-        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
-        assert_eq!(key("192.0.2.7"), "192.0.2.7");
     }
 }

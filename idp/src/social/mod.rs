@@ -17,6 +17,7 @@ mod identity;
 mod jwks;
 mod preset;
 mod provider;
+mod served;
 mod token;
 
 pub use apple::AppleSigning;
@@ -25,3 +26,4 @@ pub use flow::{Callback, Pending, Redirect, challenge, finish, start};
 pub use http::{UpstreamHttp, upstream_url};
 pub use identity::UpstreamIdentity;
 pub use provider::{Provider, ProviderOptions};
+pub use served::{EntryError, Providers, Served, UPSTREAM_TIMEOUT};

@@ -1,6 +1,7 @@
 //! The audit log: every security event, with when, who, which client, and from where.
 
 use super::{Store, StoreResult, query_error};
+use crate::ids::UserId;
 
 /// A security event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,12 @@ pub enum AuditEvent {
     ConsentDenied,
     /// A client revoked a token (RFC 7009).
     TokenRevoked,
+    /// A sign-in through an upstream provider failed (detail: provider and reason).
+    SocialSignInFailed,
+    /// An upstream identity was linked to the account (detail: provider).
+    IdentityLinked,
+    /// An upstream identity was unlinked from the account (detail: provider).
+    IdentityUnlinked,
 }
 
 impl AuditEvent {
@@ -68,6 +75,9 @@ impl AuditEvent {
             Self::ClientAuthenticationFailed => "client_authentication_failed",
             Self::ConsentDenied => "consent_denied",
             Self::TokenRevoked => "token_revoked",
+            Self::SocialSignInFailed => "social_sign_in_failed",
+            Self::IdentityLinked => "identity_linked",
+            Self::IdentityUnlinked => "identity_unlinked",
         }
     }
 }
@@ -80,7 +90,7 @@ pub struct AuditEntry {
     /// What (`AuditEvent::as_str`).
     pub event: String,
     /// Whose account.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// Which client.
     pub client_id: Option<String>,
     /// From which IP address.
@@ -111,7 +121,7 @@ impl Store {
     }
 
     /// A customer's audit log, newest first (for the account page and tests).
-    pub async fn audit_of_user(&self, user_id: &str) -> StoreResult<Vec<AuditEntry>> {
+    pub async fn audit_of_user(&self, user_id: &UserId) -> StoreResult<Vec<AuditEntry>> {
         sqlx::query_as::<_, AuditEntry>(
             "SELECT at, event, user_id, client_id, ip, user_agent, detail FROM audit_log WHERE user_id = $1 ORDER BY id DESC",
         )

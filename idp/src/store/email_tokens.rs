@@ -1,6 +1,7 @@
 //! Single-use, expiring tokens sent by email: address verification and password reset.
 
 use super::{Store, StoreResult, query_error};
+use crate::ids::UserId;
 
 /// What an email token proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +25,7 @@ impl Store {
     /// Stores a token's hash for `user_id`, replacing unused tokens of the same purpose.
     pub async fn create_email_token(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         purpose: EmailPurpose,
         token_hash: &str,
         expires_at: i64,
@@ -54,7 +55,7 @@ impl Store {
         token_hash: &str,
         purpose: EmailPurpose,
         now: i64,
-    ) -> StoreResult<Option<String>> {
+    ) -> StoreResult<Option<UserId>> {
         sqlx::query_scalar(
             "SELECT user_id FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
         )
@@ -72,7 +73,7 @@ impl Store {
         token_hash: &str,
         purpose: EmailPurpose,
         now: i64,
-    ) -> StoreResult<Option<String>> {
+    ) -> StoreResult<Option<UserId>> {
         sqlx::query_scalar(
             "UPDATE email_tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL \
              AND expires_at > $3 RETURNING user_id",

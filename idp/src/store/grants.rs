@@ -4,6 +4,7 @@
 use sqlx::{Any, Transaction};
 
 use super::{Store, StoreResult, query_error};
+use crate::ids::{SessionId, UserId};
 
 /// One authorization: what a customer granted a client in one sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -13,9 +14,9 @@ pub struct Grant {
     /// The client.
     pub client_id: String,
     /// The customer.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The IdP session it came from (`sid`).
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Granted scopes, space-separated.
     pub scope: String,
     /// The authorization request's nonce, repeated in every ID token of the grant.
@@ -52,9 +53,9 @@ pub struct NewGrant<'a> {
     /// The client.
     pub client_id: &'a str,
     /// The customer.
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     /// The session.
-    pub session_id: &'a str,
+    pub session_id: &'a SessionId,
     /// Granted scopes, space-separated.
     pub scope: &'a str,
     /// The request's nonce.
@@ -311,12 +312,12 @@ impl Store {
     }
 
     /// Revokes every grant of a customer (password reset), or of one of their sessions.
-    pub async fn revoke_grants(&self, user_id: &str, session_id: Option<&str>, now: i64) -> StoreResult<()> {
+    pub async fn revoke_grants(&self, user_id: &UserId, session_id: Option<&SessionId>, now: i64) -> StoreResult<()> {
         sqlx::query(
             "UPDATE grants SET revoked_at = $3 WHERE user_id = $1 AND ($2 = '' OR session_id = $2) AND revoked_at IS NULL",
         )
         .bind(user_id)
-        .bind(session_id.unwrap_or(""))
+        .bind(session_id.map_or("", SessionId::as_str))
         .bind(now)
         .execute(self.pool())
         .await
@@ -326,7 +327,7 @@ impl Store {
 
     /// Revokes every grant of a customer except those of session `keep`: after a password
     /// change, only the session it was made in keeps its tokens.
-    pub async fn revoke_other_grants(&self, user_id: &str, keep: &str, now: i64) -> StoreResult<()> {
+    pub async fn revoke_other_grants(&self, user_id: &UserId, keep: &SessionId, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE grants SET revoked_at = $3 WHERE user_id = $1 AND session_id <> $2 AND revoked_at IS NULL")
             .bind(user_id)
             .bind(keep)

@@ -3,6 +3,7 @@
 //! attempts can never slip past a limit; the policy (thresholds, backoff) is `risk::lockout`'s.
 
 use super::{Store, StoreResult, query_error};
+use crate::ids::UserId;
 
 /// A reserved attempt: counted as a failure until it is known to have succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,7 @@ pub struct Limit {
 impl Store {
     /// Reserves a sign-in attempt on an account: `None` when the account is locked, or when
     /// reserved attempts already reach `limit.max` (an attempt under way may lock it).
-    pub async fn reserve_account_attempt(&self, user_id: &str, limit: Limit) -> StoreResult<Option<Reserved>> {
+    pub async fn reserve_account_attempt(&self, user_id: &UserId, limit: Limit) -> StoreResult<Option<Reserved>> {
         sqlx::query_as::<_, (i64, i64)>(
             "UPDATE users SET \
                failed_logins = CASE WHEN last_failed_at <= $3 THEN 1 ELSE failed_logins + 1 END, \
@@ -47,7 +48,7 @@ impl Store {
     }
 
     /// Locks the account until `until` if its failures reach `max`; whether it locked now.
-    pub async fn lock_account(&self, user_id: &str, max: i64, until: i64) -> StoreResult<bool> {
+    pub async fn lock_account(&self, user_id: &UserId, max: i64, until: i64) -> StoreResult<bool> {
         let locked = sqlx::query(
             "UPDATE users SET locked_until = $3, failed_logins = 0, lockouts = lockouts + 1 \
              WHERE id = $1 AND failed_logins >= $2",
@@ -64,7 +65,7 @@ impl Store {
     /// Records a successful attempt reserved as failure number `reserved`: the failures before
     /// it are forgotten, along with the locks in a row. False when the account was locked in
     /// the meantime: then it stays locked and the attempt must be refused.
-    pub async fn account_attempt_succeeded(&self, user_id: &str, reserved: i64, now: i64) -> StoreResult<bool> {
+    pub async fn account_attempt_succeeded(&self, user_id: &UserId, reserved: i64, now: i64) -> StoreResult<bool> {
         let updated = sqlx::query(
             "UPDATE users SET \
                failed_logins = CASE WHEN failed_logins > $2 THEN failed_logins - $2 ELSE 0 END, \
@@ -119,13 +120,25 @@ impl Store {
         Ok(blocked.rows_affected() > 0)
     }
 
-    /// Takes back the reservation of an attempt from `address` that succeeded.
-    pub async fn address_attempt_succeeded(&self, address: &str) -> StoreResult<()> {
+    /// Takes back the reservation of an attempt from `address` that succeeded or was never
+    /// judged.
+    pub async fn release_address_attempt(&self, address: &str) -> StoreResult<()> {
         sqlx::query("UPDATE sign_in_throttle SET failures = failures - 1 WHERE address = $1 AND failures > 0")
             .bind(address)
             .execute(self.pool())
             .await
-            .map_err(query_error("address_attempt_succeeded"))?;
+            .map_err(query_error("release_address_attempt"))?;
+        Ok(())
+    }
+
+    /// Takes back the reservation of an attempt on an account that was never judged (the
+    /// hashing queue was full); unlike a success, it forgets no earlier failure.
+    pub async fn release_account_attempt(&self, user_id: &UserId) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0")
+            .bind(user_id)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("release_account_attempt"))?;
         Ok(())
     }
 

@@ -1,14 +1,15 @@
 //! Server-side sign-in sessions. The browser holds a random token; we keep only its hash.
 
 use super::{Store, StoreResult, query_error};
+use crate::ids::{SessionId, UserId};
 
 /// A customer's sign-in session at the IdP.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     /// Public identifier: the `sid` claim, and the handle on the account page.
-    pub id: String,
+    pub id: SessionId,
     /// The customer.
-    pub user_id: String,
+    pub user_id: UserId,
     /// When the customer authenticated (`auth_time`).
     pub auth_time: i64,
     /// Authentication methods, space-separated (`amr`).
@@ -31,7 +32,7 @@ pub struct NewSession<'a> {
     /// Hash of the cookie token.
     pub token_hash: &'a str,
     /// The customer.
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     /// Authentication methods.
     pub amr: &'a str,
     /// Now.
@@ -53,7 +54,7 @@ macro_rules! columns {
 impl Store {
     /// Starts a session.
     pub async fn create_session(&self, session: NewSession<'_>) -> StoreResult<Session> {
-        let id = crate::random::id();
+        let id = SessionId::new(crate::random::id());
         sqlx::query(
             "INSERT INTO sessions (token_hash, id, user_id, auth_time, amr, created_at, last_seen_at, expires_at, ip, user_agent) \
              VALUES ($1, $2, $3, $4, $5, $4, $4, $6, $7, $8)",
@@ -71,7 +72,7 @@ impl Store {
         .map_err(query_error("create_session"))?;
         Ok(Session {
             id,
-            user_id: session.user_id.to_owned(),
+            user_id: session.user_id.clone(),
             auth_time: session.now,
             amr: session.amr.to_owned(),
             created_at: session.now,
@@ -92,7 +93,7 @@ impl Store {
     }
 
     /// The session with this public id.
-    pub async fn session_by_id(&self, id: &str) -> StoreResult<Option<Session>> {
+    pub async fn session_by_id(&self, id: &SessionId) -> StoreResult<Option<Session>> {
         sqlx::query_as::<_, Session>(concat!("SELECT ", columns!(), " FROM sessions WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
@@ -101,7 +102,7 @@ impl Store {
     }
 
     /// Records activity, for the idle timeout.
-    pub async fn touch_session(&self, id: &str, now: i64) -> StoreResult<()> {
+    pub async fn touch_session(&self, id: &SessionId, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
             .bind(id)
             .bind(now)
@@ -112,7 +113,7 @@ impl Store {
     }
 
     /// Every session of a customer, newest first.
-    pub async fn sessions_of_user(&self, user_id: &str) -> StoreResult<Vec<Session>> {
+    pub async fn sessions_of_user(&self, user_id: &UserId) -> StoreResult<Vec<Session>> {
         sqlx::query_as::<_, Session>(concat!(
             "SELECT ",
             columns!(),
@@ -125,7 +126,7 @@ impl Store {
     }
 
     /// Ends one session of a customer; returns whether it existed.
-    pub async fn delete_session(&self, user_id: &str, id: &str) -> StoreResult<bool> {
+    pub async fn delete_session(&self, user_id: &UserId, id: &SessionId) -> StoreResult<bool> {
         let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id = $2")
             .bind(user_id)
             .bind(id)
@@ -136,10 +137,10 @@ impl Store {
     }
 
     /// Ends every session of a customer except `keep`.
-    pub async fn delete_other_sessions(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64> {
+    pub async fn delete_other_sessions(&self, user_id: &UserId, keep: Option<&SessionId>) -> StoreResult<u64> {
         let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
             .bind(user_id)
-            .bind(keep.unwrap_or(""))
+            .bind(keep.map_or("", SessionId::as_str))
             .execute(self.pool())
             .await
             .map_err(query_error("delete_other_sessions"))?;

@@ -2,6 +2,7 @@
 //! never by id alone.
 
 use super::{Store, StoreResult, query_error};
+use crate::ids::UserId;
 
 /// A stored sign-in; `state` is the transaction's JSON, which only `authn` reads.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -9,7 +10,7 @@ pub struct SignInRow {
     /// Public handle (in page URLs).
     pub id: String,
     /// The customer identified so far.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// Everything else the transaction holds, as JSON.
     pub state: String,
     /// When it started.
@@ -28,7 +29,7 @@ pub struct NewSignIn<'a> {
     /// The client's network (an IPv4 address or an IPv6 /64), for the bound per network.
     pub network: &'a str,
     /// The customer identified so far.
-    pub user_id: Option<&'a str>,
+    pub user_id: Option<&'a UserId>,
     /// The transaction's JSON.
     pub state: &'a str,
     /// Now.
@@ -80,7 +81,7 @@ impl Store {
         &self,
         id: &str,
         browser_hash: &str,
-        user_id: Option<&str>,
+        user_id: Option<&UserId>,
         state: &str,
     ) -> StoreResult<bool> {
         let result = sqlx::query("UPDATE sign_ins SET user_id = $3, state = $4 WHERE id = $1 AND browser_hash = $2")

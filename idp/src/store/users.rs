@@ -3,12 +3,13 @@
 use vestibule_crds::v1alpha1::ProfileAttribute;
 
 use super::{Store, StoreResult, flag, query_error};
+use crate::ids::UserId;
 
 /// A customer account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// Stable, opaque subject identifier (`sub`).
-    pub id: String,
+    pub id: UserId,
     /// Email address, lowercased.
     pub email: String,
     /// Whether the customer proved they receive mail at `email`.
@@ -64,7 +65,7 @@ struct UserRow {
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
         Self {
-            id: row.id,
+            id: UserId::new(row.id),
             email: row.email,
             email_verified: row.email_verified != 0,
             password_hash: row.password_hash,
@@ -196,11 +197,11 @@ impl Store {
         if inserted.rows_affected() == 0 {
             return Ok(None);
         }
-        self.user_by_id(&id).await
+        self.user_by_id(&UserId::new(id)).await
     }
 
     /// The account with this id.
-    pub async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
+    pub async fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>> {
         user_by_id_on(self.pool(), id).await
     }
 
@@ -215,7 +216,7 @@ impl Store {
     }
 
     /// Marks the email address as verified.
-    pub async fn mark_email_verified(&self, id: &str, now: i64) -> StoreResult<()> {
+    pub async fn mark_email_verified(&self, id: &UserId, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE users SET email_verified = 1, updated_at = $2 WHERE id = $1")
             .bind(id)
             .bind(now)
@@ -226,7 +227,7 @@ impl Store {
     }
 
     /// Replaces the password hash and lifts any lock (with its backoff).
-    pub async fn set_password(&self, id: &str, password_hash: &str, now: i64) -> StoreResult<()> {
+    pub async fn set_password(&self, id: &UserId, password_hash: &str, now: i64) -> StoreResult<()> {
         sqlx::query(
             "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, lockouts = 0, \
              updated_at = $3 WHERE id = $1",
@@ -241,7 +242,7 @@ impl Store {
     }
 
     /// Stores the given profile attributes, leaving the others unchanged.
-    pub async fn update_profile(&self, id: &str, update: &ProfileUpdate, now: i64) -> StoreResult<()> {
+    pub async fn update_profile(&self, id: &UserId, update: &ProfileUpdate, now: i64) -> StoreResult<()> {
         sqlx::query(
             "UPDATE users SET given_name = COALESCE($2, given_name), family_name = COALESCE($3, family_name), \
              nickname = COALESCE($4, nickname), phone_number = COALESCE($5, phone_number), \
@@ -261,7 +262,7 @@ impl Store {
     }
 
     /// Counts a completed sign-in (progressive profiling asks by this count).
-    pub async fn count_login(&self, id: &str) -> StoreResult<()> {
+    pub async fn count_login(&self, id: &UserId) -> StoreResult<()> {
         sqlx::query("UPDATE users SET login_count = login_count + 1 WHERE id = $1")
             .bind(id)
             .execute(self.pool())
@@ -290,7 +291,7 @@ impl Store {
 /// The account with this id, read through `executor` (the pool, or a transaction under way).
 pub(super) async fn user_by_id_on<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    id: &str,
+    id: &UserId,
 ) -> StoreResult<Option<User>> {
     sqlx::query_as::<_, UserRow>(concat!("SELECT ", columns!(), " FROM users WHERE id = $1"))
         .bind(id)

@@ -1,5 +1,5 @@
 //! Account security: what emails carry, what `email_verified` claims, what a password change
-//! revokes, what a GET of an email link may do, and what a forged sign-out does.
+//! revokes, what a GET of an email link may do, and what a forged sign-out or account form does.
 
 use crate::flow::{authorize_url, claims, code, exchange_web, pkce, token_basic, tokens_for};
 use crate::support::browser::{Page, query_param};
@@ -213,7 +213,44 @@ async fn a_sign_out_failing_the_csrf_check_signs_nobody_out(backend: Backend) {
     assert_eq!(browser.get("/account").await.status, 303, "a genuine sign-out works");
 }
 
+async fn forged_account_forms_get_403_and_change_nothing(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    idp.user("ada@example.com").await;
+    let browser = signed_in_browser(&idp, "ada@example.com").await;
+    let phone = signed_in_browser(&idp, "ada@example.com").await;
+    let before = idp.state.store.user_by_email("ada@example.com").await.unwrap().unwrap();
+    let other_session = browser.get("/account").await.hidden("session");
+    let forms: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "/account/password",
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", "another fine passphrase"),
+            ],
+        ),
+        ("/account/profile", vec![("given_name", "Mallory"), ("nickname", "eve")]),
+        ("/account/sessions/revoke", vec![("session", other_session.as_str())]),
+    ];
+    for (path, fields) in &forms {
+        // Once with a wrong token, once with none: the cookie alone proves nothing.
+        let mut forged = fields.clone();
+        forged.push(("csrf", "forged"));
+        for form in [forged, fields.clone()] {
+            let answer = browser.post(path, &form).await;
+            assert_eq!(answer.status, 403, "{path} {form:?}: {}", answer.body);
+        }
+    }
+    let after = idp.state.store.user_by_email("ada@example.com").await.unwrap().unwrap();
+    assert_eq!(after.password_hash, before.password_hash, "the password is unchanged");
+    assert_eq!(after.given_name, before.given_name);
+    assert_eq!(after.nickname, before.nickname);
+    assert_eq!(phone.get("/account").await.status, 200, "the other session lives on");
+    assert_eq!(browser.get("/account").await.status, 200, "still signed in");
+    signed_in_browser(&idp, "ada@example.com").await;
+}
+
 on_both_backends!(
+    forged_account_forms_get_403_and_change_nothing,
     the_already_registered_email_carries_only_a_live_request_encoded,
     email_verified_is_claimed_only_for_a_proven_address,
     opening_a_verification_link_confirms_nothing_until_its_button_is_pressed,

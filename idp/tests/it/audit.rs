@@ -122,4 +122,60 @@ async fn oauth_events_and_unknown_identifiers_reach_the_audit_log(backend: Backe
     }
 }
 
-on_both_backends!(oauth_events_and_unknown_identifiers_reach_the_audit_log);
+/// Posts `form` to `path` with `client_id:secret` as Basic credentials.
+async fn post_basic(idp: &TestIdp, path: &str, client_id: &str, secret: &str, form: &[(&str, &str)]) -> u16 {
+    reqwest::Client::new()
+        .post(idp.url(path))
+        .basic_auth(client_id, Some(secret))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn failed_client_authentication_is_audited_at_introspection_and_revocation(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let token = [("token", "some-token")];
+    assert_eq!(
+        post_basic(&idp, "/introspect", "web", "not the secret", &token).await,
+        401
+    );
+    assert_eq!(
+        post_basic(&idp, "/revoke", "service", "not the secret", &token).await,
+        401
+    );
+    // A public client holds no credential, so it cannot introspect: a failure as well.
+    let public = reqwest::Client::new()
+        .post(idp.url("/introspect"))
+        .form(&[("client_id", "spa"), ("token", "some-token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 401);
+    let genuine = post_basic(&idp, "/introspect", "web", WEB_SECRET, &token).await;
+    assert_eq!(genuine, 200, "an authenticated client leaves no failure behind");
+
+    let rows = audit_table(&idp).await;
+    let failures: Vec<&str> = rows
+        .iter()
+        .filter(|row| row.event == "client_authentication_failed")
+        .filter_map(|row| row.client_id.as_deref())
+        .collect();
+    assert_eq!(failures, ["web", "service", "spa"], "{rows:#?}");
+    for row in rows.iter().filter(|row| row.event == "client_authentication_failed") {
+        assert_eq!(row.user_id, None);
+        assert!(row.ip.is_some());
+        let detail = row.detail.as_deref().unwrap_or_default();
+        assert!(
+            !detail.contains("not the secret"),
+            "a presented secret in the log: {detail}"
+        );
+    }
+}
+
+on_both_backends!(
+    oauth_events_and_unknown_identifiers_reach_the_audit_log,
+    failed_client_authentication_is_audited_at_introspection_and_revocation,
+);

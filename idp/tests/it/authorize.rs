@@ -166,6 +166,56 @@ async fn prompt_login_and_max_age_demand_a_fresh_sign_in(backend: Backend) {
     assert!(query_param(&silent.location(), "code").is_some());
 }
 
+async fn a_clients_default_max_age_and_acr_values_apply_to_requests_without_their_own(backend: Backend) {
+    let idp = TestIdp::start_with(backend, |config| {
+        let web = config
+            .clients
+            .iter_mut()
+            .find(|client| client.client_id == "web")
+            .unwrap();
+        web.default_max_age = Some(60);
+        web.default_acr_values = vec!["urn:vestibule:acr:mfa".into()];
+    })
+    .await;
+    idp.user("ada@example.com").await;
+    let browser = idp.browser();
+    code(&idp, &browser, "web", "openid", &pkce(), "ada@example.com").await;
+    let young = browser.get(&authorize_url(&idp, "web", "openid", &pkce(), &[])).await;
+    assert!(
+        query_param(&young.location(), "code").is_some(),
+        "a young sign-in serves: {}",
+        young.location()
+    );
+
+    idp.clock.advance(120);
+    let old = browser.get(&authorize_url(&idp, "web", "openid", &pkce(), &[])).await;
+    assert!(
+        old.location().contains("/login?request="),
+        "the client's defaultMaxAge asks an old sign-in to authenticate again: {}",
+        old.location()
+    );
+    let request = query_param(&idp.url(&old.location()), "request").unwrap();
+    let (state,): (String,) = sqlx::query_as("SELECT state FROM sign_ins WHERE id = $1")
+        .bind(&request)
+        .fetch_one(idp.state.store.pool())
+        .await
+        .unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["required"]["max_age"], 60, "{state}");
+    assert_eq!(
+        state["required"]["preferred"],
+        serde_json::json!(["Mfa"]),
+        "defaultAcrValues is asked for: {state}"
+    );
+    let own = browser
+        .get(&authorize_url(&idp, "web", "openid", &pkce(), &[("max_age", "3600")]))
+        .await;
+    assert!(
+        query_param(&own.location(), "code").is_some(),
+        "the request's own max_age wins"
+    );
+}
+
 async fn third_party_clients_ask_for_consent_once_and_first_party_never(backend: Backend) {
     let idp = TestIdp::start(backend).await;
     idp.user("ada@example.com").await;
@@ -422,6 +472,7 @@ on_both_backends!(
     prompt_none_with_a_session_issues_a_code_silently,
     prompt_none_for_a_third_party_without_consent_returns_consent_required,
     prompt_login_and_max_age_demand_a_fresh_sign_in,
+    a_clients_default_max_age_and_acr_values_apply_to_requests_without_their_own,
     third_party_clients_ask_for_consent_once_and_first_party_never,
     state_comes_back_exactly_as_sent,
     loopback_redirect_uris_match_on_any_port,

@@ -1,6 +1,8 @@
 //! Account lockout and the throttle of failed sign-ins per address: no race past the limit, no
 //! enumeration oracle, and no way for one address to keep an account locked.
 
+use vestibule_idp::ids::UserId;
+
 use crate::support::browser::Page;
 use crate::support::idp::PASSWORD;
 use crate::support::{Backend, TestIdp};
@@ -22,7 +24,7 @@ async fn attempt(idp: &TestIdp, from: u8, email: &str, password: &str) -> Page {
 }
 
 /// How many failed sign-ins of `user_id` the audit log records with `detail`.
-async fn failures(idp: &TestIdp, user_id: &str, detail: &str) -> usize {
+async fn failures(idp: &TestIdp, user_id: &UserId, detail: &str) -> usize {
     idp.state
         .store
         .audit_of_user(user_id)

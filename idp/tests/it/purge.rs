@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use vestibule_idp::ids::{SessionId, UserId};
 use vestibule_idp::purge::{self, Retention};
 use vestibule_idp::store::{AuditEntry, AuditEvent, EmailPurpose, NewGrant, NewSession, NewSignIn, Store};
 
@@ -19,7 +20,7 @@ async fn column(store: &Store, query: &str) -> Vec<String> {
     values
 }
 
-async fn session(store: &Store, user_id: &str, token: &str, started: i64, expires_at: i64) -> String {
+async fn session(store: &Store, user_id: &UserId, token: &str, started: i64, expires_at: i64) -> SessionId {
     let new = NewSession {
         token_hash: token,
         user_id,
@@ -34,8 +35,8 @@ async fn session(store: &Store, user_id: &str, token: &str, started: i64, expire
 
 async fn grant(
     store: &Store,
-    user_id: &str,
-    session_id: &str,
+    user_id: &UserId,
+    session_id: &SessionId,
     code: &str,
     (now, expires_at, code_expires_at): (i64, i64, i64),
 ) -> String {

@@ -2,6 +2,7 @@
 
 use jsonwebtoken::{DecodingKey, Validation, jwk::JwkSet};
 use serde_json::Value;
+use vestibule_idp::ids::UserId;
 
 use crate::flow::{claims, code, exchange_web, header, pkce, post_form, to_page, token_basic, tokens_for};
 use crate::support::idp::{PARTNER_SECRET, REDIRECT, SERVICE_SECRET, WEB_SECRET};
@@ -48,7 +49,7 @@ async fn code_exchange_returns_verified_id_and_access_tokens(backend: Backend) {
     let id_token = tokens["id_token"].as_str().unwrap();
     let id = verify_with_jwks(&idp, id_token, "web").await;
     assert_eq!(header(id_token)["alg"], "RS256", "RS256 by default (OIDC Core 15.1)");
-    assert_eq!(id["sub"], user.id);
+    assert_eq!(id["sub"], user.id.as_str());
     assert_eq!(id["nonce"], "n0nce");
     assert_eq!(id["azp"], "web");
     assert_eq!(id["amr"], serde_json::json!(["pwd"]));
@@ -65,7 +66,7 @@ async fn code_exchange_returns_verified_id_and_access_tokens(backend: Backend) {
     assert_eq!(header(access_token)["typ"], "at+jwt", "RFC 9068 2.1");
     let access = verify_with_jwks(&idp, access_token, &idp.base).await;
     assert_eq!(access["client_id"], "web");
-    assert_eq!(access["sub"], user.id);
+    assert_eq!(access["sub"], user.id.as_str());
     assert_eq!(access["scope"], "openid profile email offline_access");
     assert!(access["jti"].is_string());
 }
@@ -238,7 +239,9 @@ async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     let audit = idp
         .state
         .store
-        .audit_of_user(claims(first["id_token"].as_str().unwrap())["sub"].as_str().unwrap())
+        .audit_of_user(&UserId::new(
+            claims(first["id_token"].as_str().unwrap())["sub"].as_str().unwrap(),
+        ))
         .await
         .unwrap();
     assert!(audit.iter().any(|entry| entry.event == "refresh_token_reused"));
@@ -326,12 +329,12 @@ async fn userinfo_answers_get_and_post_by_scope(backend: Backend) {
     let tokens = tokens_for(&idp, "ada@example.com", "openid email").await;
     let token = tokens["access_token"].as_str().unwrap();
     let info = bearer_get(&idp, "/userinfo", token).await.json();
-    assert_eq!(info["sub"], user.id);
+    assert_eq!(info["sub"], user.id.as_str());
     assert_eq!(info["email"], "ada@example.com");
     assert_eq!(info["email_verified"], true);
     assert!(info.get("given_name").is_none(), "profile was not granted");
     let posted = post_form(&idp, "/userinfo", &[("access_token", token)]).await;
-    assert_eq!(posted.json()["sub"], user.id);
+    assert_eq!(posted.json()["sub"], user.id.as_str());
     let missing = idp.browser().get("/userinfo").await;
     assert_eq!(missing.status, 401);
     assert_eq!(missing.header("www-authenticate").as_deref(), Some("Bearer"));

@@ -58,9 +58,20 @@ pub async fn run(ctx: Arc<Context>, stop: Stop) {
         watches = watches.len(),
         "controllers started"
     );
+    let controllers = async {
+        // Every store is ready before any controller runs, as their reconciles read every store.
+        // Waited for here, once: kube-runtime wakes only the last of several tasks waiting for a
+        // store's readiness, so a reconcile waiting itself could sleep forever.
+        tokio::select! {
+            () = shared.ready() => {
+                future::join_all(controllers).await;
+            }
+            () = stop.wait() => {}
+        }
+    };
     // The watches run until the controllers have stopped, then go with them.
     tokio::select! {
-        _ = future::join_all(controllers) => {}
+        () = controllers => {}
         _ = future::join_all(watches) => {}
     }
     info!("controllers stopped");

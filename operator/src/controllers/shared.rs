@@ -132,7 +132,8 @@ impl Shared {
         (Arc::new(shared), watches)
     }
 
-    /// Waits until every store holds what the API did at its first list.
+    /// Waits until every store holds what the API did at its first list. Awaited once, by
+    /// [`crate::controllers::run`], before any controller runs (see there why not by each).
     pub async fn ready(&self) {
         self.tenants.ready().await;
         self.clients.ready().await;

@@ -15,7 +15,7 @@ use crate::support::*;
 async fn a_rotation_never_hands_the_application_a_secret_the_idp_does_not_accept() {
     let (client, ns) = namespace().await;
     let settings = config(&[&ns]);
-    let port = settings.idp_port;
+    let port = settings.idp_admin_port;
     let operator = start(settings).await;
     create::<Tenant>(&client, &ns, &tenant_yaml("demo")).await;
     create::<Client>(

@@ -16,7 +16,7 @@ use crate::support::*;
 async fn a_client_is_not_ready_between_its_spec_change_and_the_idp_serving_it() {
     let (client, ns) = namespace().await;
     let settings = config(&[&ns]);
-    let port = settings.idp_port;
+    let port = settings.idp_admin_port;
     let operator = start(settings).await;
     create::<Tenant>(&client, &ns, &tenant_yaml("demo")).await;
     create::<Client>(&client, &ns, &client_yaml("web", "demo", None, "")).await;

@@ -160,3 +160,28 @@ locked-subject-line = { locked-subject } · { $brand }
 locked-email-body = Wir haben Ihr Konto nach wiederholten fehlgeschlagenen Anmeldeversuchen vorübergehend gesperrt. Falls Sie das nicht waren, versucht vielleicht jemand, Ihr Passwort zu erraten. Um sich sofort anzumelden, wählen Sie über den Link ein neues Passwort: Das hebt die Sperre sofort auf.
 email-footer = Sie erhalten diese E-Mail wegen einer Aktion in Ihrem Konto bei { $brand }.
 link-expires = Der Link ist eine Stunde gültig.
+
+## Anmeldung über externe Anbieter
+
+or-divider = oder
+sign-in-with = Anmelden mit { $provider }
+social-failed-title = Anmeldung fehlgeschlagen
+social-failed = Die Anmeldung mit { $provider } hat nicht funktioniert. Es wurde nichts geändert. Bitte versuchen Sie es erneut.
+social-denied = Die Anmeldung mit { $provider } wurde abgebrochen. Es wurde nichts geändert.
+social-no-email = { $provider } hat Ihre E-Mail-Adresse nicht übermittelt, die Ihr Konto benötigt. Erlauben Sie dort den Zugriff auf Ihre E-Mail-Adresse oder legen Sie ein Konto mit Passwort an.
+try-again = Erneut versuchen
+account-exists-title = Sie haben bereits ein Konto
+account-exists = Es gibt bereits ein Konto mit dieser E-Mail-Adresse. Melden Sie sich mit { $methods } an; weitere Anmeldemethoden können Sie danach in Ihrem Konto verknüpfen.
+your-password = Ihrem Passwort
+link-title = Konto verknüpfen
+link-intro = Es gibt bereits ein Konto mit dieser E-Mail-Adresse. Um { $provider } damit zu verknüpfen, bestätigen Sie, dass es Ihnen gehört: Geben Sie sein Passwort ein oder melden Sie sich mit einem bereits verknüpften Anbieter an.
+link-account = Verknüpfen und anmelden
+linked-identities = Anmeldemethoden
+no-linked-identities = Mit Ihrem Konto ist kein Anbieter verknüpft.
+link-provider = { $provider } verknüpfen
+unlink = Trennen
+identity-linked = Der Anbieter ist mit Ihrem Konto verknüpft.
+identity-unlinked = Der Anbieter wurde von Ihrem Konto getrennt.
+last-sign-in-method = Dies ist Ihre einzige Anmeldemethode und bleibt deshalb verknüpft. Legen Sie zuerst ein Passwort fest (über „Passwort vergessen“) oder verknüpfen Sie einen weiteren Anbieter.
+identity-taken = Dieses Anbieterkonto ist bereits mit einem anderen Konto verknüpft.
+account-exists-unverified = Es gibt bereits ein Konto mit dieser E-Mail-Adresse. { $provider } hat nicht bestätigt, dass die Adresse Ihnen gehört, deshalb kann nichts verknüpft werden. Melden Sie sich bei diesem Konto an und verknüpfen Sie { $provider } danach in Ihrem Konto.

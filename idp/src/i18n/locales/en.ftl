@@ -174,3 +174,30 @@ locked-subject-line = { locked-subject } · { $brand }
 locked-email-body = We locked your account for a while after repeated failed attempts to sign in. If that was not you, someone may be trying to guess your password. To sign in now, choose a new password with the link below: that unlocks the account at once.
 email-footer = You received this email because of an action on your { $brand } account.
 link-expires = The link expires in one hour.
+
+## Sign-in through upstream providers
+
+or-divider = or
+# $provider: the provider's display name, such as Google.
+sign-in-with = Sign in with { $provider }
+social-failed-title = Sign-in did not work
+social-failed = Signing in with { $provider } did not work. Nothing was changed. Please try again.
+social-denied = The sign-in with { $provider } was cancelled. Nothing was changed.
+social-no-email = { $provider } did not share your email address, which your account needs. Allow access to your email address there, or create an account with a password.
+try-again = Try again
+account-exists-title = You already have an account
+# $methods: how the account signs in, such as "your password" or "Google".
+account-exists = An account with this email address already exists. Sign in with { $methods }; you can link more sign-in methods on your account page afterwards.
+your-password = your password
+link-title = Link your account
+link-intro = An account with this email address already exists. To link { $provider } to it, prove that it is yours: enter its password, or sign in with a provider already linked to it.
+link-account = Link and sign in
+linked-identities = Sign-in methods
+no-linked-identities = No provider is linked to your account.
+link-provider = Link { $provider }
+unlink = Unlink
+identity-linked = The provider is linked to your account.
+identity-unlinked = The provider is unlinked from your account.
+last-sign-in-method = This is your only way to sign in, so it stays linked. Set a password (through "Forgot password") or link another provider first.
+identity-taken = This provider account is already linked to another account.
+account-exists-unverified = An account with this email address already exists. { $provider } did not confirm that the address is yours, so it cannot be linked. Sign in to that account, then link { $provider } on your account page.

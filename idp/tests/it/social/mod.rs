@@ -2,11 +2,14 @@
 //! write (panva's oidc-provider), a GitHub-shaped OAuth 2 server, and a scriptable provider for
 //! every hostile answer.
 
+mod chromium;
 mod fake_github;
 mod fake_op;
 mod github;
 mod hostile;
+mod journeys;
 mod oidc;
+mod routes;
 mod upstream_op;
 
 use std::collections::BTreeMap;

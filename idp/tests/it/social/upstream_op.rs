@@ -11,12 +11,17 @@ use super::fake_op::now;
 use super::{REDIRECT_URI, authorize, oidc_entry, provider};
 use crate::support::smtp::ensure_node_modules;
 
-struct UpstreamOp {
-    issuer: String,
+pub struct UpstreamOp {
+    pub issuer: String,
     _child: Child,
 }
 
 async fn upstream_op() -> UpstreamOp {
+    upstream_op_for(REDIRECT_URI).await
+}
+
+/// oidc-provider with our client registered for `redirect_uri`.
+pub async fn upstream_op_for(redirect_uri: &str) -> UpstreamOp {
     ensure_node_modules();
     let node = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/node");
     assert!(
@@ -27,7 +32,7 @@ async fn upstream_op() -> UpstreamOp {
         .arg(node.join("upstream-op.mjs"))
         .env("CLIENT_ID", "vestibule-rp")
         .env("CLIENT_SECRET", "upstream-secret")
-        .env("REDIRECT_URI", REDIRECT_URI)
+        .env("REDIRECT_URI", redirect_uri)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

@@ -80,6 +80,8 @@ fn client(
         access_token_lifetime: None,
         id_token_lifetime: None,
         refresh_token_lifetime: None,
+        default_max_age: None,
+        default_acr_values: Vec::new(),
     }
 }
 

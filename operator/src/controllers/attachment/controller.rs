@@ -139,7 +139,6 @@ pub async fn reconcile<K: Attachment>(
     ctx: Arc<Context>,
     shared: Arc<Shared>,
 ) -> Result<Action, Error> {
-    shared.ready().await;
     let object = match &guard.0 {
         Ok(object) => object,
         Err(invalid) => return status::report_unparsable::<K>(&ctx, invalid).await,

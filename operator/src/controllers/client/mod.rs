@@ -163,7 +163,6 @@ pub async fn reconcile(
     ctx: Arc<Context>,
     shared: Arc<Shared>,
 ) -> Result<Action, Error> {
-    shared.ready().await;
     let client = match &guard.0 {
         Ok(client) => client,
         Err(invalid) => return status_report::report_unparsable::<Client>(&ctx, invalid).await,

@@ -219,7 +219,6 @@ pub async fn reconcile(
     ctx: Arc<Context>,
     shared: Arc<Shared>,
 ) -> Result<Action, Error> {
-    shared.ready().await;
     let tenant = match &guard.0 {
         Ok(tenant) => tenant,
         Err(invalid) => return report_unparsable::<Tenant>(&ctx, invalid).await,
