@@ -124,16 +124,8 @@ pub struct AppleKeyIds {
 impl AppleKeyIds {
     fn check(&self, checker: &mut Checker) {
         let valid = |id: &str| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric());
-        checker.require(
-            valid(&self.team_id),
-            "spec.apple.teamId",
-            "must be 1 to 64 letters and digits",
-        );
-        checker.require(
-            valid(&self.key_id),
-            "spec.apple.keyId",
-            "must be 1 to 64 letters and digits",
-        );
+        checker.require(valid(&self.team_id), "spec.apple.teamId", APPLE_ID_MESSAGE);
+        checker.require(valid(&self.key_id), "spec.apple.keyId", APPLE_ID_MESSAGE);
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::users::{NewUser, User, user_by_id_on};
 use super::{Store, StoreResult, flag, query_error};
+use crate::ids::UserId;
 
 /// An upstream identity linked to an account.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -12,7 +13,7 @@ pub struct LinkedIdentity {
     /// The provider's identifier of the customer.
     pub subject: String,
     /// The account.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The email address the provider gave when it was linked (shown to its owner only).
     pub email: Option<String>,
     /// When it was linked.
@@ -53,7 +54,7 @@ impl User {
 impl Store {
     /// The account the upstream identity is linked to, recording its use at `now`.
     pub async fn use_identity(&self, provider_id: &str, subject: &str, now: i64) -> StoreResult<Option<User>> {
-        let user_id: Option<String> = sqlx::query_scalar(
+        let user_id: Option<UserId> = sqlx::query_scalar(
             "UPDATE linked_identities SET last_used_at = $3 WHERE provider_id = $1 AND subject = $2 RETURNING user_id",
         )
         .bind(provider_id)
@@ -69,7 +70,7 @@ impl Store {
     }
 
     /// Links an upstream identity to `user_id`; false when it is linked already (to any account).
-    pub async fn link_identity(&self, user_id: &str, identity: NewIdentity<'_>, now: i64) -> StoreResult<bool> {
+    pub async fn link_identity(&self, user_id: &UserId, identity: NewIdentity<'_>, now: i64) -> StoreResult<bool> {
         let inserted = sqlx::query(
             "INSERT INTO linked_identities (provider_id, subject, user_id, email, linked_at, last_used_at) \
              VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (provider_id, subject) DO NOTHING",
@@ -86,7 +87,7 @@ impl Store {
     }
 
     /// The identities linked to an account, oldest first.
-    pub async fn identities_of_user(&self, user_id: &str) -> StoreResult<Vec<LinkedIdentity>> {
+    pub async fn identities_of_user(&self, user_id: &UserId) -> StoreResult<Vec<LinkedIdentity>> {
         sqlx::query_as::<_, LinkedIdentity>(
             "SELECT provider_id, subject, user_id, email, linked_at, last_used_at FROM linked_identities \
              WHERE user_id = $1 ORDER BY linked_at, provider_id",
@@ -99,7 +100,7 @@ impl Store {
 
     /// Unlinks an identity of `user_id`, unless the account would be left with no way to sign
     /// in. One statement, so two unlinks racing cannot both pass the check.
-    pub async fn unlink_identity(&self, user_id: &str, provider_id: &str, subject: &str) -> StoreResult<Unlinked> {
+    pub async fn unlink_identity(&self, user_id: &UserId, provider_id: &str, subject: &str) -> StoreResult<Unlinked> {
         let deleted = sqlx::query(
             "DELETE FROM linked_identities WHERE user_id = $1 AND provider_id = $2 AND subject = $3 \
              AND (EXISTS (SELECT 1 FROM users WHERE id = $1 AND password_hash <> '') \
@@ -135,7 +136,7 @@ impl Store {
         identity: NewIdentity<'_>,
         now: i64,
     ) -> StoreResult<Option<User>> {
-        let id = crate::random::id();
+        let id = UserId::new(crate::random::id());
         let mut transaction = self.begin_write().await.map_err(query_error("create_federated_user"))?;
         let inserted = sqlx::query(
             "INSERT INTO users (id, email, email_verified, password_hash, given_name, family_name, nickname, \

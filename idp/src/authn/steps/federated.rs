@@ -10,6 +10,7 @@ use vestibule_crds::v1alpha1::AccountLinking;
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
+use crate::ids::UserId;
 use crate::social::{Pending, Served, UpstreamIdentity};
 use crate::store::{NewIdentity, NewUser, ProfileUpdate, User};
 
@@ -22,7 +23,7 @@ pub enum Intent {
     /// To link the identity to the account signed in (from the account page).
     Link {
         /// The account.
-        user_id: String,
+        user_id: UserId,
     },
     /// To prove the account of a [`PendingLink`] with an identity already linked to it.
     Prove,
@@ -60,7 +61,7 @@ pub struct PendingLink {
     /// The email the provider gave (verified by it).
     pub email: Option<String>,
     /// The account to prove.
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 /// Who a provider's answer signs in.

@@ -14,6 +14,7 @@ use crate::authn::steps::federated::{self, Decision, Intent, PendingLink};
 use crate::authn::{Amr, Method, SignIn, transaction};
 use crate::config::Tenant;
 use crate::error::Error;
+use crate::ids::UserId;
 use crate::request_info::RequestInfo;
 use crate::social::{Served, UpstreamError, UpstreamIdentity};
 use crate::store::{AuditEvent, User};
@@ -238,7 +239,7 @@ async fn link_to_signed_in(
     context: &Context<'_>,
     page: Page,
     sign_in: &SignIn,
-    user_id: &str,
+    user_id: &UserId,
     identity: &UpstreamIdentity,
 ) -> Result<Response, Error> {
     let Context {
@@ -251,7 +252,7 @@ async fn link_to_signed_in(
     transaction::end(state, sign_in).await?;
     let current = session::current(state, tenant, headers).await?;
     // The link is made for the customer who asked, still signed in in this browser, only.
-    let Some(signed_in) = current.filter(|signed_in| signed_in.user.id == user_id) else {
+    let Some(signed_in) = current.filter(|signed_in| signed_in.user.id == *user_id) else {
         return Ok(failed(state, page, served, info, &UpstreamError::StateMismatch).await);
     };
     let now = state.now();
@@ -261,7 +262,7 @@ async fn link_to_signed_in(
             .store
             .use_identity(&identity.provider_id, &identity.subject, now)
             .await?;
-        if owner.is_none_or(|owner| owner.id != user_id) {
+        if owner.is_none_or(|owner| owner.id != *user_id) {
             audit_failure(state, served, info, "identity_taken").await;
             let t = page.t;
             let account = page.link("/account");
