@@ -3,11 +3,12 @@
 // provider's button, passes through the upstream OpenID provider and comes back signed in. Done
 // twice in fresh browser profiles: the first journey registers the customer, the second signs
 // them in. Prints one JSON line per journey with what the application learned from the ID token
-// it validated (sub, amr, email).
+// it validated (sub, amr, email). A consent page on the way back is answered with "allow".
 //
 // Environment:
 //   ISSUER, CLIENT_ID, CLIENT_SECRET   the application's client at the IdP
 //   BUTTON                             the provider button's label ("Sign in with …")
+//   CALLBACK_PATH                      the application's callback path (default /callback)
 //   CHROMIUM                           the browser binary (default /usr/bin/chromium)
 //   SCREENSHOTS                        where to save page screenshots (optional)
 import { createServer } from "node:http";
@@ -25,15 +26,16 @@ const screenshots = process.env.SCREENSHOTS;
 if (screenshots) mkdirSync(screenshots, { recursive: true });
 
 // The application's callback: a loopback listener (RFC 8252: any port of http://127.0.0.1/callback).
+const callbackPath = env("CALLBACK_PATH", "/callback");
 let arrived;
 const app = createServer((request, response) => {
   const url = new URL(request.url, `http://127.0.0.1:${app.address().port}`);
-  if (url.pathname !== "/callback") return response.writeHead(404).end();
+  if (url.pathname !== callbackPath) return response.writeHead(404).end();
   arrived?.(url);
   response.writeHead(200, { "content-type": "text/plain" }).end("signed in");
 });
 await new Promise((resolve) => app.listen(0, "127.0.0.1", resolve));
-const redirectUri = `http://127.0.0.1:${app.address().port}/callback`;
+const redirectUri = `http://127.0.0.1:${app.address().port}${callbackPath}`;
 
 const secret = env("CLIENT_SECRET");
 const config = await client.discovery(new URL(env("ISSUER")), env("CLIENT_ID"), secret, client.ClientSecretBasic(secret), {
@@ -65,6 +67,9 @@ async function journey(name) {
   await page.goto(url.href);
   if (screenshots) await page.screenshot({ path: join(screenshots, `${name}-login.png`), fullPage: true });
   await page.getByRole("button", { name: env("BUTTON") }).click();
+  // A Client without skipConsent asks once; the race below ends the wait either way.
+  const allow = page.locator("button[value=allow]");
+  allow.waitFor({ timeout: 60000 }).then(() => allow.click()).catch(() => {});
   let timer;
   const back = await Promise.race([
     callback,

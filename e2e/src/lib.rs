@@ -19,6 +19,7 @@ pub mod kubeconfig;
 pub mod node;
 pub mod process;
 pub mod smtp;
+pub mod upstream;
 pub mod wait;
 
 pub use cluster::{HarnessError, TestCluster};

@@ -8,3 +8,4 @@ mod support;
 mod examples;
 mod journey;
 mod lifecycle;
+mod social;
