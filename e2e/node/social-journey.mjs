@@ -9,6 +9,7 @@
 //   ISSUER, CLIENT_ID, CLIENT_SECRET   the application's client at the IdP
 //   BUTTON                             the provider button's label ("Sign in with …")
 //   CALLBACK_PATH                      the application's callback path (default /callback)
+//   UPSTREAM_EMAIL, UPSTREAM_PASSWORD  answer the upstream's sign-in form (upstream-op.mjs LOGIN_PAGE=1)
 //   CHROMIUM                           the browser binary (default /usr/bin/chromium)
 //   SCREENSHOTS                        where to save page screenshots (optional)
 import { createServer } from "node:http";
@@ -67,6 +68,12 @@ async function journey(name) {
   await page.goto(url.href);
   if (screenshots) await page.screenshot({ path: join(screenshots, `${name}-login.png`), fullPage: true });
   await page.getByRole("button", { name: env("BUTTON") }).click();
+  if (process.env.UPSTREAM_PASSWORD) {
+    await page.waitForURL((url) => url.pathname.startsWith("/interaction/"));
+    await page.fill("#email", env("UPSTREAM_EMAIL"));
+    await page.fill("#password", env("UPSTREAM_PASSWORD"));
+    await page.click("button[type=submit]");
+  }
   // A Client without skipConsent asks once; the race below ends the wait either way.
   const allow = page.locator("button[value=allow]");
   allow.waitFor({ timeout: 60000 }).then(() => allow.click()).catch(() => {});

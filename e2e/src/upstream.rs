@@ -1,6 +1,8 @@
 //! An upstream OpenID provider on loopback for social sign-in: panva's `oidc-provider`
 //! (`e2e/node/upstream-op.mjs`), with one registered client whose secret can be rotated.
 
+use std::fs::File;
+use std::path::PathBuf;
 use std::process::Stdio;
 
 use serde_json::Value;
@@ -37,6 +39,8 @@ pub struct Options<'a> {
     pub port: Option<u16>,
     /// Ask for the account's email and password on a page instead of signing it in at once.
     pub login_page: bool,
+    /// Where its warnings go; the caller's stderr if `None`.
+    pub log: Option<PathBuf>,
 }
 
 /// The running provider; stopped when dropped.
@@ -62,7 +66,10 @@ impl UpstreamOp {
             .env("CONTROL", "stdin")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match &options.log {
+                Some(path) => Stdio::from(File::create(path)?),
+                None => Stdio::inherit(),
+            })
             .kill_on_drop(true);
         let mut child = command.spawn()?;
         let stdin = child.stdin.take().ok_or(UpstreamError::Exited("starting"))?;
@@ -92,10 +99,7 @@ impl UpstreamOp {
 }
 
 /// The next line of `lines` that is a JSON object (oidc-provider may print warnings).
-async fn next_json(
-    lines: &mut Lines<BufReader<ChildStdout>>,
-    doing: &'static str,
-) -> Result<Value, UpstreamError> {
+async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>, doing: &'static str) -> Result<Value, UpstreamError> {
     while let Some(line) = lines.next_line().await? {
         if let Ok(value @ Value::Object(_)) = serde_json::from_str::<Value>(&line) {
             return Ok(value);

@@ -1,5 +1,6 @@
 //! `make demo`: a local Kubernetes control plane (or the cluster `KUBECONFIG` names), the Helm
-//! chart, the operator, the examples, and a demo application to sign in to. Stays up until
+//! chart, the operator, the examples, a demo application to sign in to, and a local upstream
+//! OpenID provider (panva's oidc-provider) behind a "Sign in with …" button. Stays up until
 //! Ctrl-C, then tears everything down.
 
 use std::collections::BTreeMap;
@@ -11,13 +12,18 @@ use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use kube::api::PostParams;
-use vestibule_crds::v1alpha1::Tenant;
+use vestibule_crds::v1alpha1::{SocialProvider, Tenant};
 use vestibule_e2e::environment::Environment;
 use vestibule_e2e::examples::{self, Overlay};
+use vestibule_e2e::upstream::{self, UpstreamOp};
 use vestibule_e2e::{TestCluster, wait_for};
 
 const NAMESPACE: &str = "default";
 const DEMO_APP: &str = "127.0.0.1:9000";
+/// The SocialProvider of the local upstream, and its Secret.
+const UPSTREAM: &str = "local-upstream";
+/// Its button label.
+const UPSTREAM_LABEL: &str = "Local OpenID Provider";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -47,11 +53,14 @@ async fn main() -> anyhow::Result<()> {
     for tenant in ["demo", "shop"] {
         wait_ready(&env, tenant).await?;
     }
+    let upstream = start_upstream(&env, &overlay).await?;
+    wait_provider_ready(&env, UPSTREAM).await?;
     let credentials = read_secret(&env, "webapp-oidc").await?;
     let app = start_demo_app(&env, &credentials)?;
-    print_welcome(&overlay, &credentials, &kubeconfig);
+    print_welcome(&overlay, &credentials, &kubeconfig, &upstream.issuer);
     follow_mail(&env).await;
     drop(app);
+    drop(upstream);
     Ok(())
 }
 
@@ -129,6 +138,68 @@ async fn wait_ready(env: &Environment, name: &str) -> anyhow::Result<()> {
     ready.with_context(|| format!("Tenant {name} did not become Ready; see {}", env.operator_log.display()))
 }
 
+/// Starts oidc-provider on loopback with the demo Tenant's callback registered, and applies a
+/// SocialProvider for it with its client secret in a Secret.
+async fn start_upstream(env: &Environment, overlay: &Overlay) -> anyhow::Result<UpstreamOp> {
+    let issuer = overlay.issuer("demo").context("the overlay has no demo issuer")?;
+    let secret = "local-upstream-secret";
+    let upstream = UpstreamOp::start(upstream::Options {
+        client_id: "vestibule-demo",
+        client_secret: secret,
+        redirect_uri: &format!("{issuer}/social/{NAMESPACE}.{UPSTREAM}/callback"),
+        port: Some(port_or_free(9001)),
+        login_page: true,
+        log: Some(env.supervisor.dir().join("upstream-op.log")),
+    })
+    .await?;
+    let secrets: Api<Secret> = Api::namespaced(env.client().await?, NAMESPACE);
+    let mut object = Secret::default();
+    object.metadata.name = Some(UPSTREAM.into());
+    object.string_data = Some([("clientSecret".to_owned(), secret.to_owned())].into());
+    secrets
+        .create(&PostParams::default(), &object)
+        .await
+        .with_context(|| format!("creating Secret {UPSTREAM}"))?;
+    let provider = serde_yaml::from_str(&format!(
+        "apiVersion: vestibule.dev/v1alpha1
+kind: SocialProvider
+metadata: {{name: {UPSTREAM}}}
+spec:
+  tenantRef: {{name: demo}}
+  type: oidc
+  issuer: {}
+  clientId: vestibule-demo
+  clientSecretRef: {{name: {UPSTREAM}, key: clientSecret}}
+  scopes: [openid, email, profile]
+  displayName: {UPSTREAM_LABEL}",
+        upstream.issuer
+    ))?;
+    examples::apply(env.kubectl(), NAMESPACE, &[provider])?;
+    Ok(upstream)
+}
+
+async fn wait_provider_ready(env: &Environment, name: &str) -> anyhow::Result<()> {
+    let providers: Api<SocialProvider> = Api::namespaced(env.client().await?, NAMESPACE);
+    let ready = wait_for(Duration::from_secs(120), || {
+        let providers = providers.clone();
+        async move {
+            let provider = providers.get(name).await.ok()?;
+            let conditions = provider.status?.conditions;
+            conditions
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True")
+                .then_some(())
+        }
+    })
+    .await;
+    ready.with_context(|| {
+        format!(
+            "SocialProvider {name} did not become Ready; see {}",
+            env.operator_log.display()
+        )
+    })
+}
+
 async fn read_secret(env: &Environment, name: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let secrets: Api<Secret> = Api::namespaced(env.client().await?, NAMESPACE);
     let secret = secrets
@@ -156,7 +227,7 @@ fn start_demo_app(env: &Environment, credentials: &BTreeMap<String, String>) -> 
     Ok(env.supervisor.spawn("demo-app", command)?)
 }
 
-fn print_welcome(overlay: &Overlay, credentials: &BTreeMap<String, String>, kubeconfig: &Path) {
+fn print_welcome(overlay: &Overlay, credentials: &BTreeMap<String, String>, kubeconfig: &Path, upstream: &str) {
     let issuer = overlay.issuer("demo").unwrap_or_default();
     println!();
     println!("Vestibule is running.");
@@ -169,6 +240,13 @@ fn print_welcome(overlay: &Overlay, credentials: &BTreeMap<String, String>, kube
     println!("  kubectl:        export KUBECONFIG={}", kubeconfig.display());
     println!();
     println!("Create an account on the sign-in page; the verification email will appear below.");
+    println!("Or press \"Sign in with {UPSTREAM_LABEL}\": a local upstream (panva's oidc-provider at {upstream})");
+    println!(
+        "asks for its test account, {} with password {}, and sends you back signed in.",
+        upstream::ACCOUNT_EMAIL,
+        upstream::ACCOUNT_PASSWORD
+    );
+    println!("(The other example providers' buttons show the wiring; they are not registered upstream.)");
     println!("Press Ctrl-C to stop and remove everything.");
     println!();
 }

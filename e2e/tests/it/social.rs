@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vestibule_crds::v1alpha1::{Client, SocialProvider, Tenant};
 use vestibule_e2e::gateway::ready_address;
-use vestibule_e2e::upstream::{Options, UpstreamOp};
+use vestibule_e2e::upstream::{self, Options, UpstreamOp};
 use vestibule_e2e::wait_for;
 
 use crate::support::{PATIENCE, Setup};
@@ -40,12 +40,17 @@ async fn login_page(issuer: &str, client_id: &str) -> String {
         .send()
         .await
         .unwrap();
-    assert!(response.url().path().ends_with("/login"), "landed on {}", response.url());
+    assert!(
+        response.url().path().ends_with("/login"),
+        "landed on {}",
+        response.url()
+    );
     response.text().await.unwrap()
 }
 
 /// Runs `e2e/node/social-journey.mjs` for the Client `webapp`: a first and a second sign-in
-/// through the upstream in headless Chromium; what the application learned from each.
+/// through the upstream (answering its sign-in form, as `make demo` asks a person to) in
+/// headless Chromium; what the application learned from each.
 fn social_journeys(credentials: &std::collections::BTreeMap<String, String>) -> Vec<Value> {
     let output = Command::new("node")
         .arg(vestibule_e2e::smtp::node_dir().join("social-journey.mjs"))
@@ -54,6 +59,8 @@ fn social_journeys(credentials: &std::collections::BTreeMap<String, String>) -> 
         .env("CLIENT_SECRET", &credentials["clientSecret"])
         .env("BUTTON", BUTTON)
         .env("CALLBACK_PATH", "/auth/callback")
+        .env("UPSTREAM_EMAIL", upstream::ACCOUNT_EMAIL)
+        .env("UPSTREAM_PASSWORD", upstream::ACCOUNT_PASSWORD)
         .env(
             "CHROMIUM",
             std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
@@ -66,7 +73,10 @@ fn social_journeys(credentials: &std::collections::BTreeMap<String, String>) -> 
         "the social journey failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect()
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
 }
 
 /// Both journeys signed the same customer in, federated, with the upstream's email.
@@ -107,7 +117,11 @@ async fn demo_pods(setup: &Setup) -> Vec<Pod> {
 async fn served_generations(setup: &Setup) -> Vec<i64> {
     let admin = IntOrString::String("admin".into());
     let mut generations = Vec::new();
-    for address in demo_pods(setup).await.iter().filter_map(|pod| ready_address(pod, Some(&admin))) {
+    for address in demo_pods(setup)
+        .await
+        .iter()
+        .filter_map(|pod| ready_address(pod, Some(&admin)))
+    {
         let Ok(response) = reqwest::get(format!("http://{address}/readyz")).await else {
             continue;
         };
@@ -147,7 +161,8 @@ async fn a_social_provider_is_served_rotated_without_a_restart_and_removed() {
         client_secret: "first-upstream-secret",
         redirect_uri: &callback,
         port: None,
-        login_page: false,
+        login_page: true,
+        log: None,
     })
     .await
     .unwrap();
@@ -180,7 +195,11 @@ async fn a_social_provider_is_served_rotated_without_a_restart_and_removed() {
     assert_signed_in(&tokio::task::block_in_place(|| social_journeys(&credentials)));
     let pods_after = demo_pods(&setup).await;
     let uids = |pods: &[Pod]| pods.iter().map(|pod| pod.metadata.uid.clone()).collect::<Vec<_>>();
-    assert_eq!(uids(&pods_after), uids(&pods_before), "the same pods served the new secret");
+    assert_eq!(
+        uids(&pods_after),
+        uids(&pods_before),
+        "the same pods served the new secret"
+    );
     for pod in &pods_after {
         let restarts = pod.status.as_ref().unwrap().container_statuses.as_ref().unwrap()[0].restart_count;
         assert_eq!(restarts, 0, "and their processes never restarted");
