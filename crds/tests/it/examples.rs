@@ -73,6 +73,8 @@ fn the_promised_example_files_exist() {
         "client-spa.yaml",
         "client-service.yaml",
         "socialprovider-google.yaml",
+        "socialprovider-github.yaml",
+        "socialprovider-oidc.yaml",
         "consentpolicy.yaml",
         "mfapolicy.yaml",
     ] {

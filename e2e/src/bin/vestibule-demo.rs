@@ -65,8 +65,8 @@ fn port_or_free(preferred: u16) -> u16 {
 }
 
 /// The Secrets the examples' comments ask for: the production database (a fresh database on
-/// the local PostgreSQL) and the Google app's secret (a placeholder: Google sign-in is not
-/// served yet).
+/// the local PostgreSQL) and the social providers' client secrets (placeholders: the example
+/// providers are not registered upstream).
 async fn create_example_secrets(env: &Environment) -> anyhow::Result<()> {
     let admin = std::env::var("VESTIBULE_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
@@ -86,6 +86,8 @@ async fn create_example_secrets(env: &Environment) -> anyhow::Result<()> {
     for (name, key, value) in [
         ("shop-db", "url", url),
         ("google-oauth", "clientSecret", "placeholder".into()),
+        ("github-oauth", "clientSecret", "placeholder".into()),
+        ("corporate-sso", "clientSecret", "placeholder".into()),
     ] {
         let mut secret = Secret::default();
         secret.metadata.name = Some(name.into());

@@ -27,11 +27,14 @@ fn postgres_database() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applying_the_examples_brings_every_object_to_its_status() {
     let setup = Setup::with_examples(&[]).await;
-    // The Secrets the examples' comments ask for: the production database and the Google app.
+    // The Secrets the examples' comments ask for: the production database and the social
+    // providers' client secrets.
     let secrets = setup.api::<Secret>();
     for (name, key, value) in [
         ("shop-db", "url", postgres_database()),
         ("google-oauth", "clientSecret", "not-a-real-secret".into()),
+        ("github-oauth", "clientSecret", "not-a-real-secret".into()),
+        ("corporate-sso", "clientSecret", "not-a-real-secret".into()),
     ] {
         let mut secret = Secret::default();
         secret.metadata.name = Some(name.into());
@@ -56,9 +59,11 @@ async fn applying_the_examples_brings_every_object_to_its_status() {
     for client in ["webapp", "spa", "billing"] {
         setup.wait_condition::<Client>(client, "Ready", "True", None).await;
     }
-    setup
-        .wait_condition::<SocialProvider>("google", "Ready", "False", Some("NotYetServed"))
-        .await;
+    for provider in ["google", "github", "corporate"] {
+        setup
+            .wait_condition::<SocialProvider>(provider, "Ready", "True", Some("Available"))
+            .await;
+    }
     setup
         .wait_condition::<ConsentPolicy>("privacy", "Ready", "False", Some("NotYetServed"))
         .await;

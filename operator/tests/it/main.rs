@@ -16,6 +16,7 @@ mod ready;
 mod retention;
 mod rotation;
 mod serving;
+mod social;
 mod stalled;
 mod steady_state;
 mod support;

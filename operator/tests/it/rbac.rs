@@ -11,7 +11,7 @@ use kube::Api;
 use kube::api::PostParams;
 use serde::Deserialize;
 use serde_json::json;
-use vestibule_crds::v1alpha1::{Client, ConsentPolicy, Tenant};
+use vestibule_crds::v1alpha1::{Client, ConsentPolicy, SocialProvider, Tenant};
 use vestibule_e2e::TestCluster;
 use vestibule_operator::LeaderElection;
 
@@ -99,6 +99,15 @@ async fn the_operator_needs_no_permission_beyond_the_charts_rbac() {
     create::<Client>(&client, &ns, &bad).await;
     let policy = "apiVersion: vestibule.dev/v1alpha1\nkind: ConsentPolicy\nmetadata: {name: terms}\nspec: {tenantRef: {name: demo}, version: '1'}\n";
     create::<ConsentPolicy>(&client, &ns, policy).await;
+    // A served kind that refers to a user's Secret: read when the Tenant renders its config.
+    let upstream: Secret =
+        serde_json::from_value(json!({"metadata": {"name": "upstream"}, "stringData": {"secret": "s"}})).unwrap();
+    Api::<Secret>::namespaced(client.clone(), &ns)
+        .create(&PostParams::default(), &upstream)
+        .await
+        .unwrap();
+    let provider = "apiVersion: vestibule.dev/v1alpha1\nkind: SocialProvider\nmetadata: {name: github}\nspec: {tenantRef: {name: demo}, type: github, clientId: abc, clientSecretRef: {name: upstream, key: secret}}\n";
+    create::<SocialProvider>(&client, &ns, provider).await;
     wait_object::<Secret>(&client, &ns, "web-oidc", "the credentials", |_| true).await;
     wait_event(&client, &ns, "bad", "InvalidSpec").await;
     wait_object::<Ingress>(&client, &ns, "demo-idp", "the Ingress", |_| true).await;
@@ -122,6 +131,12 @@ async fn the_operator_needs_no_permission_beyond_the_charts_rbac() {
         t.status.as_ref().is_some_and(|s| s.clients == Some(1))
     })
     .await;
+    eventually("the provider served with its secret", || async {
+        let config = served_config(&client, &ns, "demo").await?;
+        (config.social_providers.first()?.client_secret.expose() == "s").then_some(())
+    })
+    .await;
+    wait_object::<SocialProvider>(&client, &ns, "github", "a status", |p| p.status.is_some()).await;
 
     assert_eq!(
         operator.requests.forbidden(),

@@ -317,10 +317,10 @@ pub async fn wait_event(client: &kube::Client, namespace: &str, name: &str, reas
     .await
 }
 
-/// A minimal valid Tenant named `name`.
+/// A minimal valid Tenant named `name`: an https issuer, so with the SMTP server it needs.
 pub fn tenant_yaml(name: &str) -> String {
     format!(
-        "apiVersion: vestibule.dev/v1alpha1\nkind: Tenant\nmetadata: {{name: {name}}}\nspec:\n  issuer: https://{name}.example.com\n"
+        "apiVersion: vestibule.dev/v1alpha1\nkind: Tenant\nmetadata: {{name: {name}}}\nspec:\n  issuer: https://{name}.example.com\n  email: {{from: no-reply@{name}.example.com, smtp: {{host: smtp.example.com}}}}\n"
     )
 }
 

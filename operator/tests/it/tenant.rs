@@ -97,6 +97,38 @@ async fn an_invalid_tenant_is_refused_naming_the_field_and_does_not_stall_a_vali
 }
 
 #[tokio::test]
+async fn an_https_tenant_without_email_is_refused_naming_spec_email_until_it_has_one() {
+    let (client, ns) = namespace().await;
+    let operator = start(config(&[&ns])).await;
+    let without = tenant_yaml("quiet")
+        .lines()
+        .filter(|line| !line.contains("email:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    create::<Tenant>(&client, &ns, &without).await;
+    let refused = wait_object::<Tenant>(&client, &ns, "quiet", "InvalidSpec", |t| {
+        t.status
+            .as_ref()
+            .and_then(|s| ready(&s.common.conditions))
+            .is_some_and(|r| r.1 == "InvalidSpec")
+    })
+    .await;
+    let (_, _, message) = ready(&refused.status.as_ref().unwrap().common.conditions).unwrap();
+    assert!(message.starts_with("spec.email:"), "{message}");
+    let event = wait_event(&client, &ns, "quiet", "InvalidSpec").await;
+    assert!(event.note.unwrap().contains("spec.email"));
+    // No pod that would only fail to start.
+    let deployments = Api::<Deployment>::namespaced(client.clone(), &ns);
+    assert!(deployments.get_opt("quiet-idp").await.unwrap().is_none());
+
+    let email =
+        json!({"spec": {"email": {"from": "no-reply@quiet.example.com", "smtp": {"host": "smtp.example.com"}}}});
+    merge::<Tenant>(&client, &ns, "quiet", email).await;
+    wait_object::<Deployment>(&client, &ns, "quiet-idp", "the Deployment once email is set", |_| true).await;
+    operator.stop().await;
+}
+
+#[tokio::test]
 async fn a_missing_database_secret_is_reported_until_it_appears() {
     let (client, ns) = namespace().await;
     let operator = start(config(&[&ns])).await;

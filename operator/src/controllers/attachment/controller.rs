@@ -112,8 +112,17 @@ pub fn attached_to<K: Attachment>(
 /// The objects of kind `K` whose spec refers to `secret`.
 fn referring<K: Attachment>(shared: &Shared, secret: &SecretMeta) -> Vec<ObjectRef<DeserializeGuard<K>>> {
     let (namespace, name) = (secret.namespace().unwrap_or_default(), secret.name_any());
+    referring_to::<K>(shared, &namespace, &name)
+        .iter()
+        .map(|object| ObjectRef::from_obj(&**object))
+        .collect()
+}
+
+/// The objects of kind `K` in `namespace` whose spec refers to the Secret `name` (an object
+/// reads Secrets of its own namespace only).
+pub fn referring_to<K: Attachment>(shared: &Shared, namespace: &str, name: &str) -> Vec<Arc<DeserializeGuard<K>>> {
     K::reflected(shared)
-        .in_namespace(&namespace)
+        .in_namespace(namespace)
         .into_iter()
         .filter(|object| {
             object
@@ -121,7 +130,6 @@ fn referring<K: Attachment>(shared: &Shared, secret: &SecretMeta) -> Vec<ObjectR
                 .as_ref()
                 .is_ok_and(|object| object.secret_refs().iter().any(|(_, reference)| reference.name == name))
         })
-        .map(|object| ObjectRef::from_obj(&*object))
         .collect()
 }
 
@@ -252,17 +260,23 @@ pub async fn resolve_secrets(
             name: reference.name.clone(),
             source,
         })?;
-        let value = match secret {
-            None => Err(format!("Secret {namespace}/{} does not exist", reference.name)),
-            Some(secret) => secret
-                .data
-                .and_then(|mut data| data.remove(&reference.key))
-                .and_then(|bytes| String::from_utf8(bytes.0).ok())
-                .ok_or_else(|| format!("Secret {namespace}/{} has no key {}", reference.name, reference.key)),
-        };
-        values.insert(path, value);
+        values.insert(path, value_of(secret, namespace, reference));
     }
     Ok(values)
+}
+
+/// The value at `reference`'s key of `secret` (read in `namespace`), or why there is none,
+/// naming the Secret and the key.
+fn value_of(secret: Option<Secret>, namespace: &str, reference: &SecretKeyRef) -> Result<String, String> {
+    let (name, key) = (&reference.name, &reference.key);
+    let Some(secret) = secret else {
+        return Err(format!("Secret {namespace}/{name} (key {key}) does not exist"));
+    };
+    let bytes = secret
+        .data
+        .and_then(|mut data| data.remove(key))
+        .ok_or_else(|| format!("Secret {namespace}/{name} has no key {key}"))?;
+    String::from_utf8(bytes.0).map_err(|_| format!("Secret {namespace}/{name} key {key} is not UTF-8 text"))
 }
 
 /// Writes the status of an attachment that only reports, if it changed.

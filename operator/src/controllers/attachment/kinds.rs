@@ -1,13 +1,11 @@
-//! SocialProvider, ConsentPolicy and MfaPolicy as attachments: validated, dereferenced and
-//! judged like Clients, but not served by this release's IdP, so each is `NotYetServed` and has
-//! no entry. Serving one is an IdP feature plus its `render` here.
+//! ConsentPolicy and MfaPolicy as attachments: validated, dereferenced and judged like Clients,
+//! but not served by this release's IdP, so each is `NotYetServed` and has no entry. Serving one
+//! is an IdP feature plus its `render` (as [`super::social`] is for SocialProvider).
 
 use kube::core::DeserializeGuard;
 use vestibule_crds::ValidationErrors;
-use vestibule_crds::config::{ConsentPolicyConfig, MfaPolicyConfig, SocialProviderConfig, TenantConfig};
-use vestibule_crds::v1alpha1::{
-    CommonStatus, ConsentPolicy, MfaPolicy, SecretKeyRef, SocialProvider, Tenant, TenantRef,
-};
+use vestibule_crds::config::{ConsentPolicyConfig, MfaPolicyConfig, TenantConfig};
+use vestibule_crds::v1alpha1::{CommonStatus, ConsentPolicy, MfaPolicy, Tenant, TenantRef};
 
 use super::{Attachment, Inputs, Recorded};
 use crate::conditions::{Decided, Reason};
@@ -20,42 +18,6 @@ fn not_yet_served(kind: &str) -> Decided {
         Reason::NotYetServed,
         format!("valid and attached, but the IdP does not serve {kind} objects yet; a later release will"),
     )
-}
-
-impl Attachment for SocialProvider {
-    type Entry = SocialProviderConfig;
-    const SERVED: bool = false;
-
-    fn reflected(shared: &Shared) -> &Reflected<DeserializeGuard<Self>> {
-        &shared.social_providers
-    }
-    fn watches(watches: &SharedWatches) -> &Watches<DeserializeGuard<Self>> {
-        &watches.social_providers
-    }
-    fn tenant_ref(&self) -> &TenantRef {
-        &self.spec.tenant_ref
-    }
-    fn secret_refs(&self) -> Vec<(&'static str, &SecretKeyRef)> {
-        vec![("spec.clientSecretRef", &self.spec.client_secret_ref)]
-    }
-    fn validate(&self, _namespace: &str, _tenant: &Tenant, _recorded: &Recorded) -> Result<(), ValidationErrors> {
-        self.spec.validate()
-    }
-    fn render(&self, _namespace: &str, _inputs: &Inputs<'_>) -> Result<Self::Entry, Decided> {
-        Err(not_yet_served("SocialProvider"))
-    }
-    fn entries(config: &TenantConfig) -> &[Self::Entry] {
-        &config.social_providers
-    }
-    fn entries_mut(config: &mut TenantConfig) -> &mut Vec<Self::Entry> {
-        &mut config.social_providers
-    }
-    fn entry_id(entry: &Self::Entry) -> &str {
-        &entry.id
-    }
-    fn common_status(&self) -> Option<&CommonStatus> {
-        self.status.as_ref()
-    }
 }
 
 impl Attachment for ConsentPolicy {

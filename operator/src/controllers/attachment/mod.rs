@@ -12,6 +12,7 @@ pub mod controller;
 pub mod judge;
 pub mod kinds;
 pub mod served;
+pub mod social;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;

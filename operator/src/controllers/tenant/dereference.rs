@@ -118,7 +118,10 @@ impl Reader<'_> {
     async fn secret_value(&self, reference: &SecretKeyRef) -> Result<SecretValue, DereferenceError> {
         let namespace = self.namespace;
         let Some(secret) = self.secret(&reference.name).await? else {
-            return Ok(Err(format!("Secret {namespace}/{} does not exist", reference.name)));
+            return Ok(Err(format!(
+                "Secret {namespace}/{} (key {}) does not exist",
+                reference.name, reference.key
+            )));
         };
         let value = secret
             .data

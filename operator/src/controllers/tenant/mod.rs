@@ -37,7 +37,7 @@ use self::error::{ApplyStepError, RenderError};
 use self::status::Served;
 use crate::conditions::{Decided, Reason};
 use crate::context::Context;
-use crate::controllers::attachment::Attachment;
+use crate::controllers::attachment::{Attachment, controller};
 use crate::controllers::shared::{SecretMeta, Shared, SharedWatches, scoped};
 use crate::controllers::status::report_unparsable;
 use crate::controllers::{error_policy, predicates, timed};
@@ -161,12 +161,39 @@ fn recorded_tenant(secret: &Secret) -> Option<ObjectRef<DeserializeGuard<Tenant>
     Some(ObjectRef::new(name).within(namespace))
 }
 
-/// Tenants whose spec refers to a user's Secret (database URL, SMTP password).
+/// Tenants whose spec refers to a user's Secret (database URL, SMTP password), and those whose
+/// served attachments do (a SocialProvider's client secret): its change is rendered at once.
 fn referring_tenants(shared: &Shared, secret: &SecretMeta) -> Vec<ObjectRef<DeserializeGuard<Tenant>>> {
     let (namespace, name) = (secret.namespace().unwrap_or_default(), secret.name_any());
+    let mut tenants = spec_referring_tenants(shared, &namespace, &name);
+    tenants.extend(attachment_tenants::<Client>(shared, &namespace, &name));
+    tenants.extend(attachment_tenants::<SocialProvider>(shared, &namespace, &name));
+    tenants.extend(attachment_tenants::<ConsentPolicy>(shared, &namespace, &name));
+    tenants.extend(attachment_tenants::<MfaPolicy>(shared, &namespace, &name));
+    tenants
+}
+
+/// The Tenants of the served attachments of kind `K` in `namespace` that refer to the Secret
+/// `name`.
+fn attachment_tenants<K: Attachment>(
+    shared: &Shared,
+    namespace: &str,
+    name: &str,
+) -> Vec<ObjectRef<DeserializeGuard<Tenant>>> {
+    if !K::SERVED {
+        return Vec::new();
+    }
+    controller::referring_to::<K>(shared, namespace, name)
+        .iter()
+        .flat_map(|object| tenants_of::<K>(shared, object))
+        .collect()
+}
+
+/// Tenants in `namespace` whose own spec refers to the Secret `name`.
+fn spec_referring_tenants(shared: &Shared, namespace: &str, name: &str) -> Vec<ObjectRef<DeserializeGuard<Tenant>>> {
     shared
         .tenants
-        .in_namespace(&namespace)
+        .in_namespace(namespace)
         .into_iter()
         .filter(|tenant| {
             let Ok(tenant) = &tenant.0 else { return false };

@@ -26,6 +26,7 @@ pub fn validate(tenant: &Tenant, observed: &Observed) -> Result<Valid, Decided> 
         .spec
         .validate()
         .map_err(|errors| Decided::ready(false, Reason::InvalidSpec, errors.to_string()))?;
+    require_email(tenant)?;
     let missing =
         |path: &str, message: &String| Decided::ready(false, Reason::SecretNotFound, format!("{path}: {message}"));
     let database_hash = match &observed.database_url {
@@ -44,12 +45,49 @@ pub fn validate(tenant: &Tenant, observed: &Observed) -> Result<Valid, Decided> 
     })
 }
 
+/// `InvalidSpec` naming `spec.email` for a Tenant the IdP would refuse to serve: without an SMTP
+/// server it writes emails to its log, and only for an `http://` issuer on loopback (their
+/// verification and reset links are live credentials). Refused here, the Tenant says why in its
+/// status instead of its pods failing to start.
+fn require_email(tenant: &Tenant) -> Result<(), Decided> {
+    let spec = &tenant.spec;
+    // The issuer passed its rule: http only on a loopback host, which is where the IdP logs mail.
+    let development = rules::issuer(&spec.issuer).is_ok_and(|url| url.scheme() == "http");
+    if spec.email.is_some() || development {
+        return Ok(());
+    }
+    Err(Decided::ready(
+        false,
+        Reason::InvalidSpec,
+        format!(
+            "spec.email: is required for issuer {}: the IdP sends verification and password reset emails through SMTP \
+             and, outside an http:// issuer on localhost, refuses to start without it; add spec.email (from and smtp)",
+            spec.issuer
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const EMAIL: &str = "\nemail: {from: no-reply@example.com, smtp: {host: smtp.example.com}}";
+
     fn tenant(yaml: &str) -> Tenant {
-        Tenant::new("demo", serde_yaml::from_str(yaml).unwrap())
+        Tenant::new("demo", serde_yaml::from_str(&format!("{yaml}{EMAIL}")).unwrap())
+    }
+
+    #[test]
+    fn an_https_tenant_without_email_is_refused_naming_spec_email() {
+        let https = Tenant::new("demo", serde_yaml::from_str("issuer: https://id.example.com").unwrap());
+        let refusal = validate(&https, &Observed::default()).unwrap_err();
+        assert_eq!(refusal.reason, Reason::InvalidSpec);
+        assert!(refusal.message.starts_with("spec.email:"), "{}", refusal.message);
+        for development in ["http://localhost:8080", "http://127.0.0.1:8080/t"] {
+            let local = Tenant::new("demo", serde_yaml::from_str(&format!("issuer: {development}")).unwrap());
+            validate(&local, &Observed::default()).unwrap();
+        }
+        validate(&tenant("issuer: https://id.example.com"), &Observed::default()).unwrap();
     }
 
     #[test]
