@@ -87,14 +87,9 @@ impl AppState {
         })
     }
 
-    /// Current Unix time from the state's clock.
-    pub fn now(&self) -> i64 {
-        self.clock.now()
-    }
-
     /// The current instant from the state's clock.
-    pub fn time(&self) -> UnixTime {
-        UnixTime::from_seconds(self.clock.now())
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
     }
 }
 

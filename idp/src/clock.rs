@@ -4,10 +4,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-/// A source of the current time in Unix seconds.
+use crate::ids::UnixTime;
+
+/// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> i64;
+    /// The current instant.
+    fn now(&self) -> UnixTime;
 }
 
 /// The real clock.
@@ -15,8 +17,8 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        jiff::Timestamp::now().as_second()
+    fn now(&self) -> UnixTime {
+        UnixTime::from_seconds(jiff::Timestamp::now().as_second())
     }
 }
 
@@ -39,7 +41,7 @@ impl OffsetClock {
 }
 
 impl Clock for OffsetClock {
-    fn now(&self) -> i64 {
-        SystemClock.now() + self.offset.load(Ordering::SeqCst)
+    fn now(&self) -> UnixTime {
+        SystemClock.now().plus_seconds(self.offset.load(Ordering::SeqCst))
     }
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use vestibule_crds::Duration;
 
 macro_rules! identifier {
     ($(#[$doc:meta])* $name:ident) => {
@@ -146,14 +147,30 @@ impl UnixTime {
         self.0
     }
 
+    /// This instant moved `duration` later, saturating.
+    pub fn plus(self, duration: Duration) -> Self {
+        self.plus_seconds(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
+    }
+
     /// This instant moved `seconds` later, saturating.
-    pub fn plus(self, seconds: i64) -> Self {
+    pub fn plus_seconds(self, seconds: i64) -> Self {
         Self(self.0.saturating_add(seconds))
+    }
+
+    /// This instant moved `seconds` earlier, saturating.
+    pub fn minus_seconds(self, seconds: i64) -> Self {
+        Self(self.0.saturating_sub(seconds))
     }
 
     /// Seconds from `earlier` to this instant.
     pub fn since(self, earlier: Self) -> i64 {
         self.0.saturating_sub(earlier.0)
+    }
+}
+
+impl fmt::Display for UnixTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -179,7 +196,9 @@ mod tests {
         assert_eq!(user, "u1");
         assert_eq!(serde_json::to_string(&user).unwrap(), r#""u1""#);
         let start = UnixTime::from_seconds(100);
-        assert_eq!(start.plus(60).since(start), 60);
-        assert!(start.plus(1) > start);
+        assert_eq!(start.plus(Duration::from_mins(1)).since(start), 60);
+        assert_eq!(start.plus_seconds(60), start.plus(Duration::from_secs(60)));
+        assert!(start.minus_seconds(1) < start);
+        assert_eq!(start.minus_seconds(100).seconds(), 0);
     }
 }

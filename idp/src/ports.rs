@@ -10,16 +10,17 @@ use futures::future::BoxFuture;
 
 use crate::config::Tenant;
 use crate::email::Email;
+use crate::ids::UnixTime;
 use crate::risk::{Action, RateLimiter};
 
 /// Counts attempts per action and client address.
 pub trait Limiter: Send + Sync + 'static {
     /// Records an attempt at `now`; false when it exceeds `per_minute` (0 means unlimited).
-    fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: i64) -> BoxFuture<'_, bool>;
+    fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: UnixTime) -> BoxFuture<'_, bool>;
 }
 
 impl Limiter for RateLimiter {
-    fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: i64) -> BoxFuture<'_, bool> {
+    fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: UnixTime) -> BoxFuture<'_, bool> {
         let allowed = RateLimiter::allow(self, action, address, per_minute, now);
         Box::pin(std::future::ready(allowed))
     }
@@ -100,8 +101,16 @@ mod tests {
     async fn the_shipped_implementations_answer() {
         let limiter: Arc<dyn Limiter> = Arc::new(RateLimiter::default());
         let address = "10.0.0.1".parse().unwrap();
-        assert!(limiter.allow(Action::Login, address, 1, 60).await);
-        assert!(!limiter.allow(Action::Login, address, 1, 61).await);
+        assert!(
+            limiter
+                .allow(Action::Login, address, 1, UnixTime::from_seconds(60))
+                .await
+        );
+        assert!(
+            !limiter
+                .allow(Action::Login, address, 1, UnixTime::from_seconds(61))
+                .await
+        );
         assert!(CommonPasswords.is_known("Password1"));
         assert!(!CommonPasswords.is_known("correct horse battery staple"));
         assert_ne!(OsRng.token(), OsRng.token());

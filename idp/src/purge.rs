@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::config::LiveTenant;
+use crate::ids::UnixTime;
 use crate::store::{Cutoffs, Purged, Store, StoreResult};
 
 /// How long a revoked grant is kept, so a replayed refresh token of it still reads as reuse.
@@ -19,13 +20,13 @@ pub struct Retention {
 
 impl Retention {
     /// The cutoffs at `now` for a tenant whose sessions end after `idle_timeout` unused.
-    pub fn cutoffs(&self, now: i64, idle_timeout: Duration) -> Cutoffs {
+    pub fn cutoffs(&self, now: UnixTime, idle_timeout: Duration) -> Cutoffs {
         let seconds = |duration: Duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX / 2);
         Cutoffs {
             now,
-            idle_before: now.saturating_sub(seconds(idle_timeout)),
-            revoked_before: now.saturating_sub(REVOKED_GRANT_KEPT),
-            audit_before: now.saturating_sub(seconds(self.audit)),
+            idle_before: now.minus_seconds(seconds(idle_timeout)),
+            revoked_before: now.minus_seconds(REVOKED_GRANT_KEPT),
+            audit_before: now.minus_seconds(seconds(self.audit)),
         }
     }
 }
@@ -65,10 +66,11 @@ mod tests {
         let retention = Retention {
             audit: Duration::from_secs(90 * 86400),
         };
-        let cutoffs = retention.cutoffs(1_000_000_000, Duration::from_secs(3600));
-        assert_eq!(cutoffs.now, 1_000_000_000);
-        assert_eq!(cutoffs.idle_before, 1_000_000_000 - 3600);
-        assert_eq!(cutoffs.revoked_before, 1_000_000_000 - 86400);
-        assert_eq!(cutoffs.audit_before, 1_000_000_000 - 90 * 86400);
+        let now = UnixTime::from_seconds(1_000_000_000);
+        let cutoffs = retention.cutoffs(now, Duration::from_secs(3600));
+        assert_eq!(cutoffs.now, now);
+        assert_eq!(cutoffs.idle_before.seconds(), 1_000_000_000 - 3600);
+        assert_eq!(cutoffs.revoked_before.seconds(), 1_000_000_000 - 86400);
+        assert_eq!(cutoffs.audit_before.seconds(), 1_000_000_000 - 90 * 86400);
     }
 }

@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 use vestibule_crds::keys::{KeyError, KeyState, SigningKeySet};
 use vestibule_crds::v1alpha1::SigningAlgorithm;
 
+use crate::ids::UnixTime;
+
 /// Why a key set cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
@@ -181,7 +183,7 @@ impl Signer {
         token: &str,
         typ: &str,
         issuer: &str,
-        now: Option<i64>,
+        now: Option<UnixTime>,
     ) -> Result<T, VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
         let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
@@ -200,7 +202,7 @@ impl Signer {
         validation.validate_exp = false;
         validation.required_spec_claims = ["iss", "exp", "sub"].map(String::from).into();
         let data = jsonwebtoken::decode::<serde_json::Value>(token, key, &validation).map_err(VerifyError::Invalid)?;
-        let expires = data.claims.get("exp").and_then(serde_json::Value::as_i64).unwrap_or(0);
+        let expires = UnixTime::from_seconds(data.claims.get("exp").and_then(serde_json::Value::as_i64).unwrap_or(0));
         if now.is_some_and(|now| now >= expires) {
             return Err(VerifyError::Expired);
         }
@@ -259,7 +261,12 @@ mod tests {
             let header = jsonwebtoken::decode_header(&token).unwrap();
             assert_eq!(header.alg, jwt_algorithm(alg));
             let verified: serde_json::Value = signer
-                .verify(&token, "JWT", "https://id.example.com", Some(now.as_second()))
+                .verify(
+                    &token,
+                    "JWT",
+                    "https://id.example.com",
+                    Some(UnixTime::from_seconds(now.as_second())),
+                )
                 .unwrap();
             assert_eq!(verified, claims);
             let (signed, signature) = token.rsplit_once('.').unwrap();

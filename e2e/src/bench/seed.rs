@@ -1,6 +1,7 @@
 //! Customers in Vestibule's database before it starts, through the IdP's own store (the same
 //! code, migrations and columns the server uses).
 
+use vestibule_idp::clock::{Clock, SystemClock};
 use vestibule_idp::store::{NewUser, ProfileUpdate, Store};
 
 use super::BenchError;
@@ -11,7 +12,7 @@ pub async fn users(database_url: &str, fixture: &Fixture) -> Result<(), BenchErr
     let store = Store::connect(database_url)
         .await
         .map_err(|e| BenchError::setup("the database", e))?;
-    let now = jiff::Timestamp::now().as_second();
+    let now = SystemClock.now();
     for email in &fixture.emails {
         let user = NewUser {
             email: email.clone(),

@@ -12,6 +12,7 @@ use super::transaction::SignIn;
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
+use crate::ids::UnixTime;
 
 /// The steps, by name (stored with a sign-in as the steps still due).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +67,7 @@ pub struct Context<'a> {
     /// The customer signed in in this browser.
     pub signed_in: Option<&'a SignedIn>,
     /// Now.
-    pub now: i64,
+    pub now: UnixTime,
 }
 
 impl Context<'_> {

@@ -24,7 +24,7 @@ pub async fn mail_reset_link(
     kind: Kind,
 ) -> Result<(), Error> {
     let token = crate::random::token();
-    let expires = state.now() + RESET_LIFETIME;
+    let expires = state.now().plus_seconds(RESET_LIFETIME);
     // Only the hash is stored: a leaked database holds no working link.
     state
         .store

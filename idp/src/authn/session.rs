@@ -33,13 +33,13 @@ pub async fn current(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> 
     };
     let now = state.now();
     let idle = i64::try_from(tenant.config.sessions.idle_timeout.as_secs()).unwrap_or(i64::MAX);
-    if now >= session.expires_at || now - session.last_seen_at >= idle {
+    if now >= session.expires_at || now.since(session.last_seen_at) >= idle {
         return Ok(None);
     }
     let Some(user) = state.store.user_by_id(&session.user_id).await? else {
         return Ok(None);
     };
-    if now - session.last_seen_at >= TOUCH_INTERVAL {
+    if now.since(session.last_seen_at) >= TOUCH_INTERVAL {
         state.store.touch_session(&session.id, now).await?;
     }
     Ok(Some(SignedIn { session, user }))
@@ -65,7 +65,7 @@ pub async fn start(
             user_id: &user.id,
             amr: &amr.to_string(),
             now,
-            expires_at: now.saturating_add(lifetime),
+            expires_at: now.plus(tenant.config.sessions.absolute_timeout),
             ip: Some(&ip),
             user_agent: info.user_agent.as_deref(),
         })

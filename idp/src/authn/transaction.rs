@@ -130,7 +130,7 @@ impl SignIn {
             progress: Progress::default(),
             due: Vec::new(),
             created_at: now,
-            expires_at: now.plus(LIFETIME),
+            expires_at: now.plus_seconds(LIFETIME),
             browser_hash: None,
         }
     }
@@ -207,7 +207,7 @@ impl SignIn {
         }
         self.progress.session = Some(SessionId::new(session.id.as_str()));
         self.progress.methods = methods;
-        self.progress.auth_time = Some(UnixTime::from_seconds(session.auth_time));
+        self.progress.auth_time = Some(session.auth_time);
     }
 
     /// Whether the customer the sign-in identified is `user`.
@@ -236,8 +236,8 @@ impl SignIn {
             required: record.required,
             progress,
             due: record.due,
-            created_at: UnixTime::from_seconds(row.created_at),
-            expires_at: UnixTime::from_seconds(row.expires_at),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
             browser_hash: Some(browser_hash),
         })
     }
@@ -324,8 +324,8 @@ pub async fn store(
                 network: &crate::net::limit_key(address).to_string(),
                 user_id: sign_in.progress.user.as_ref(),
                 state: &state_json,
-                now: sign_in.created_at.seconds(),
-                expires_at: sign_in.expires_at.seconds(),
+                now: sign_in.created_at,
+                expires_at: sign_in.expires_at,
             },
             MAX_PER_NETWORK,
         )

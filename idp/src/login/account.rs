@@ -141,7 +141,7 @@ async fn show(
 }
 
 fn row(session: Session, current: &SessionId) -> SessionRow {
-    let signed_in = jiff::Timestamp::from_second(session.created_at)
+    let signed_in = jiff::Timestamp::from_second(session.created_at.seconds())
         .map(|at| at.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
     SessionRow {

@@ -240,7 +240,7 @@ pub async fn send_verification(
     sign_in: Option<&SignIn>,
 ) -> Result<(), Error> {
     let token = crate::random::token();
-    let expires = state.now() + VERIFY_LIFETIME;
+    let expires = state.now().plus_seconds(VERIFY_LIFETIME);
     state
         .store
         .create_email_token(user_id, EmailPurpose::Verify, &crate::random::hash(&token), expires)

@@ -29,7 +29,7 @@ pub async fn start(
         Purpose::Account,
         RESUME,
         Assurance::default(),
-        state.time(),
+        state.now(),
     );
     drive(state, tenant, headers, info, sign_in).await
 }

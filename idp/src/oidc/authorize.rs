@@ -81,7 +81,7 @@ fn start(state: &AppState, tenant: &Tenant, request: &AuthorizationRequest) -> R
         Purpose::Authorization(parked),
         RESUME,
         assurance(tenant, request),
-        state.time(),
+        state.now(),
     ))
 }
 
@@ -201,7 +201,7 @@ async fn issue_code(
         amr: &authentication.methods.to_string(),
         acr: authentication.acr.uri(),
         now,
-        expires_at: now.saturating_add(lifetimes(tenant, client).refresh),
+        expires_at: now.plus_seconds(lifetimes(tenant, client).refresh),
     };
     state
         .store
@@ -210,7 +210,7 @@ async fn issue_code(
             &crate::random::hash(&code),
             &request.redirect_uri,
             request.code_challenge.as_deref(),
-            now + code_lifetime,
+            now.plus_seconds(code_lifetime),
         )
         .await?;
     Ok(code)

@@ -116,7 +116,7 @@ pub fn user_claims<'a>(user: &User, scopes: impl Iterator<Item = &'a str>) -> Ma
                 put("nickname", user.nickname.clone().map(Value::from));
                 put("birthdate", user.birthdate.clone().map(Value::from));
                 put("locale", user.locale.clone().map(Value::from));
-                put("updated_at", Some(json!(user.updated_at)));
+                put("updated_at", Some(json!(user.updated_at.seconds())));
             }
             "email" => {
                 put("email", Some(Value::from(user.email.clone())));

@@ -11,6 +11,7 @@ use vestibule_crds::v1alpha1::TokenEndpointAuthMethod;
 use super::params::Params;
 use crate::config::Tenant;
 use crate::error::OAuthError;
+use crate::ids::UnixTime;
 
 /// What the client presented.
 #[derive(Debug)]
@@ -25,7 +26,7 @@ pub fn authenticate<'a>(
     tenant: &'a Tenant,
     headers: &HeaderMap,
     params: &Params,
-    now: i64,
+    now: UnixTime,
 ) -> Result<&'a ClientConfig, OAuthError> {
     let presented = presented(headers, params)?;
     let basic = matches!(presented, Presented::Basic { .. });
@@ -111,11 +112,11 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
 }
 
 /// Whether `secret` is one of the client's unexpired secrets, compared in constant time.
-fn secret_matches(client: &ClientConfig, secret: &str, now: i64) -> bool {
+fn secret_matches(client: &ClientConfig, secret: &str, now: UnixTime) -> bool {
     let presented = crate::random::hash(secret);
     let mut matched = subtle::Choice::from(0);
     for stored in &client.secrets {
-        let live = stored.expires.is_none_or(|expires| expires.as_second() > now);
+        let live = stored.expires.is_none_or(|expires| expires.as_second() > now.seconds());
         // Every stored hash is compared, so timing does not reveal which one matched.
         matched |= presented.as_bytes().ct_eq(stored.sha256.as_bytes()) & subtle::Choice::from(u8::from(live));
     }

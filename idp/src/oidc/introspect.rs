@@ -93,8 +93,8 @@ async fn refresh(state: &AppState, token: &str, client_id: &str) -> Result<Optio
         "client_id": grant.client_id,
         "sub": grant.user_id,
         "iss": state.tenant.get().config.issuer,
-        "exp": expires_at,
-        "iat": grant.created_at,
+        "exp": expires_at.seconds(),
+        "iat": grant.created_at.seconds(),
         "token_type": "refresh_token",
     })))
 }

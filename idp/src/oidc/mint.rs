@@ -6,6 +6,7 @@ use super::claims::{AccessTokenClaims, IdTokenClaims, at_hash, user_claims};
 use crate::authn::Acr;
 use crate::config::Tenant;
 use crate::error::Error;
+use crate::ids::UnixTime;
 use crate::store::{Grant, User};
 
 /// `typ` of JWT access tokens (RFC 9068 2.1).
@@ -58,19 +59,19 @@ pub fn user_access_token(
     client: &ClientConfig,
     grant: &Grant,
     scope: &str,
-    now: i64,
+    now: UnixTime,
 ) -> Result<AccessToken, Error> {
     let expires_in = lifetimes(tenant, client).access;
     let claims = AccessTokenClaims {
         iss: tenant.config.issuer.clone(),
         sub: grant.user_id.to_string(),
         aud: tenant.config.issuer.clone(),
-        exp: now + expires_in,
-        iat: now,
+        exp: now.plus_seconds(expires_in).seconds(),
+        iat: now.seconds(),
         jti: format!("{}.{}", grant.id, crate::random::id()),
         client_id: client.client_id.clone(),
         scope: scope.to_owned(),
-        auth_time: Some(grant.auth_time),
+        auth_time: Some(grant.auth_time.seconds()),
         acr: Some(grant_acr(grant)),
         amr: Some(grant.amr.split(' ').map(str::to_owned).collect()),
         sid: Some(grant.session_id.to_string()),
@@ -87,15 +88,15 @@ pub fn client_access_token(
     tenant: &Tenant,
     client: &ClientConfig,
     scope: &str,
-    now: i64,
+    now: UnixTime,
 ) -> Result<AccessToken, Error> {
     let expires_in = lifetimes(tenant, client).access;
     let claims = AccessTokenClaims {
         iss: tenant.config.issuer.clone(),
         sub: client.client_id.clone(),
         aud: tenant.config.issuer.clone(),
-        exp: now + expires_in,
-        iat: now,
+        exp: now.plus_seconds(expires_in).seconds(),
+        iat: now.seconds(),
         jti: crate::random::id(),
         client_id: client.client_id.clone(),
         scope: scope.to_owned(),
@@ -118,7 +119,7 @@ pub fn id_token(
     grant: &Grant,
     user: &User,
     access_token: &str,
-    now: i64,
+    now: UnixTime,
 ) -> Result<String, Error> {
     let alg = client.id_token_signed_response_alg;
     let claims = IdTokenClaims {
@@ -126,9 +127,9 @@ pub fn id_token(
         sub: user.id.to_string(),
         aud: client.client_id.clone(),
         azp: client.client_id.clone(),
-        exp: now + lifetimes(tenant, client).id,
-        iat: now,
-        auth_time: grant.auth_time,
+        exp: now.plus_seconds(lifetimes(tenant, client).id).seconds(),
+        iat: now.seconds(),
+        auth_time: grant.auth_time.seconds(),
         nonce: grant.nonce.clone(),
         acr: grant_acr(grant),
         amr: grant.amr.split(' ').map(str::to_owned).collect(),

@@ -15,7 +15,7 @@ use crate::config::Tenant;
 use crate::error::{OAuthCode, OAuthError};
 use crate::http::params::Params;
 use crate::i18n::Messages;
-use crate::ids::{Scopes, UserId};
+use crate::ids::{Scopes, UnixTime, UserId};
 
 /// The scopes this IdP understands; clients may add their own API scopes.
 pub const OIDC_SCOPES: [&str; 5] = ["openid", "profile", "email", "phone", "offline_access"];
@@ -64,7 +64,7 @@ pub struct AuthorizationRequest {
     #[serde(default)]
     pub hint_subject: Option<UserId>,
     /// When the request arrived.
-    pub created_at: i64,
+    pub created_at: UnixTime,
 }
 
 /// Why a request cannot be answered at the client's redirect URI.
@@ -126,7 +126,7 @@ impl PartialEq for OAuthError {
 impl Eq for OAuthError {}
 
 /// Validates request `params` against the tenant's clients.
-pub fn validate(tenant: &Tenant, params: &Params, now: i64) -> Result<AuthorizationRequest, Rejection> {
+pub fn validate(tenant: &Tenant, params: &Params, now: UnixTime) -> Result<AuthorizationRequest, Rejection> {
     if !bounds::identifiers_fit(params) {
         return Err(Rejection::Page(Untrusted::TooLong));
     }

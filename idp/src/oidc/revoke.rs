@@ -9,7 +9,7 @@ use super::mint::ACCESS_TOKEN_TYPE;
 use super::params::Params;
 use crate::app::AppState;
 use crate::error::Error;
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 use crate::request_info::RequestInfo;
 use crate::store::AuditEvent;
 
@@ -46,7 +46,10 @@ pub async fn post_revoke(
     if let Ok(claims) = claims
         && claims.client_id == client.client_id
     {
-        state.store.revoke_access_token(&claims.jti, claims.exp).await?;
+        state
+            .store
+            .revoke_access_token(&claims.jti, UnixTime::from_seconds(claims.exp))
+            .await?;
         // A client-credentials token has the client as its subject, not a customer.
         let user = claims.grant_id().map(|_| UserId::new(claims.sub.as_str()));
         revoked(&state, &info, &client.client_id, user.as_ref(), "access token").await;

@@ -15,6 +15,7 @@ use super::pkce;
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::{Error, OAuthCode, OAuthError};
+use crate::ids::UnixTime;
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, CodeRedemption, Grant, RefreshOutcome, User};
 
@@ -91,7 +92,7 @@ async fn authorization_code(
     client: &ClientConfig,
     params: &Params,
     info: &RequestInfo,
-    now: i64,
+    now: UnixTime,
 ) -> Result<TokenResponse, Error> {
     require_grant(client, GrantType::AuthorizationCode)?;
     let code = params.require("code")?;
@@ -153,7 +154,7 @@ async fn refresh_token(
     client: &ClientConfig,
     params: &Params,
     info: &RequestInfo,
-    now: i64,
+    now: UnixTime,
 ) -> Result<TokenResponse, Error> {
     require_grant(client, GrantType::RefreshToken)?;
     let presented = crate::random::hash(params.require("refresh_token")?);
@@ -237,7 +238,7 @@ async fn issue_for_grant(
     client: &ClientConfig,
     grant: &Grant,
     scope: &str,
-    now: i64,
+    now: UnixTime,
     occasion: Occasion,
 ) -> Result<TokenResponse, Error> {
     let access = user_access_token(tenant, client, grant, scope, now)?;
@@ -256,7 +257,9 @@ async fn issue_for_grant(
     let offline = grant.scopes().any(|s| s == "offline_access") && client.allows_grant(GrantType::RefreshToken);
     let refresh_token = if first && offline {
         let token = state.rng.token();
-        let expires = grant.expires_at.min(now + lifetimes(tenant, client).refresh);
+        let expires = grant
+            .expires_at
+            .min(now.plus_seconds(lifetimes(tenant, client).refresh));
         state
             .store
             .create_refresh_token(&grant.id, &crate::random::hash(&token), expires)
@@ -279,7 +282,7 @@ fn client_credentials(
     tenant: &Tenant,
     client: &ClientConfig,
     params: &Params,
-    now: i64,
+    now: UnixTime,
 ) -> Result<TokenResponse, Error> {
     require_grant(client, GrantType::ClientCredentials)?;
     if client.client_type != ClientType::Confidential {

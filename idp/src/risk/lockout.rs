@@ -29,6 +29,7 @@ use crate::app::AppState;
 use crate::config::Tenant;
 use crate::email::Kind;
 use crate::error::Error;
+use crate::ids::UnixTime;
 use crate::password::HashError;
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, Limit, Reserved, User};
@@ -61,14 +62,14 @@ pub enum Refusal {
 /// The limits of one tenant at one instant.
 #[derive(Debug, Clone, Copy)]
 struct Rules {
-    now: i64,
+    now: UnixTime,
     window: i64,
     account_max: i64,
     address_max: i64,
 }
 
 impl Rules {
-    fn new(policy: &Lockout, now: i64) -> Self {
+    fn new(policy: &Lockout, now: UnixTime) -> Self {
         let window = i64::try_from(policy.duration.as_secs()).unwrap_or(MAX_BACKOFF).max(1);
         let (account_max, address_max) = if policy.enabled {
             let max = i64::from(policy.max_failures).max(1);
@@ -88,7 +89,7 @@ impl Rules {
     fn limit(&self, max: i64) -> Limit {
         Limit {
             now: self.now,
-            window_start: self.now.saturating_sub(self.window),
+            window_start: self.now.minus_seconds(self.window),
             max,
         }
     }
@@ -187,7 +188,7 @@ async fn lock_if_due(
     if reserved.failures < rules.account_max {
         return Ok(());
     }
-    let until = state.now().saturating_add(rules.backoff(reserved.locks));
+    let until = state.now().plus_seconds(rules.backoff(reserved.locks));
     if !state.store.lock_account(&user.id, rules.account_max, until).await? {
         return Ok(());
     }
@@ -202,9 +203,13 @@ async fn block_if_due(state: &AppState, rules: &Rules, address: &str, reserved: 
     if reserved.failures < rules.address_max {
         return Ok(());
     }
-    let until = state.now().saturating_add(rules.backoff(reserved.locks));
+    let until = state.now().plus_seconds(rules.backoff(reserved.locks));
     if state.store.block_address(address, rules.address_max, until).await? {
-        tracing::warn!(address, until, "failed sign-ins: the address is blocked for a while");
+        tracing::warn!(
+            address,
+            until = until.seconds(),
+            "failed sign-ins: the address is blocked for a while"
+        );
     }
     Ok(())
 }
@@ -232,7 +237,7 @@ mod tests {
             max_failures,
             duration: Duration::from_mins(minutes),
         };
-        Rules::new(&policy, 1_000_000)
+        Rules::new(&policy, UnixTime::from_seconds(1_000_000))
     }
 
     #[test]
@@ -246,7 +251,7 @@ mod tests {
                 enabled: false,
                 ..Lockout::default()
             },
-            0,
+            UnixTime::from_seconds(0),
         );
         assert_eq!((off.account_max, off.address_max), (i64::MAX, i64::MAX));
     }
@@ -259,6 +264,6 @@ mod tests {
         assert_eq!(rules.backoff(i64::MAX), MAX_BACKOFF);
         let long = rules_of(10, 3 * 24 * 60);
         assert_eq!(long.backoff(5), 3 * MAX_BACKOFF, "a longer duration is kept as it is");
-        assert_eq!(rules.limit(10).window_start, 1_000_000 - 900);
+        assert_eq!(rules.limit(10).window_start.seconds(), 1_000_000 - 900);
     }
 }

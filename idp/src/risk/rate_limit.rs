@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
+use crate::ids::UnixTime;
+
 /// What is being limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -22,11 +24,11 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// Records an attempt at `now`; false when it exceeds `per_minute` (0 means unlimited).
-    pub fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: i64) -> bool {
+    pub fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: UnixTime) -> bool {
         if per_minute == 0 {
             return true;
         }
-        let minute = now.div_euclid(60);
+        let minute = now.seconds().div_euclid(60);
         let Ok(mut windows) = self.windows.lock() else {
             return true;
         };
@@ -49,32 +51,42 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
+    fn at(seconds: i64) -> UnixTime {
+        UnixTime::from_seconds(seconds)
+    }
+
     #[test]
     fn allows_up_to_the_limit_per_minute_and_address() {
         let limiter = RateLimiter::default();
         let (a, b) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         for _ in 0..3 {
-            assert!(limiter.allow(Action::Login, a, 3, 120));
+            assert!(limiter.allow(Action::Login, a, 3, at(120)));
         }
-        assert!(!limiter.allow(Action::Login, a, 3, 121));
+        assert!(!limiter.allow(Action::Login, a, 3, at(121)));
         assert!(
-            limiter.allow(Action::Login, b, 3, 121),
+            limiter.allow(Action::Login, b, 3, at(121)),
             "other addresses are unaffected"
         );
-        assert!(limiter.allow(Action::Email, a, 3, 121), "other actions are unaffected");
-        assert!(limiter.allow(Action::Login, a, 3, 180), "a new minute starts afresh");
-        assert!(limiter.allow(Action::Login, a, 0, 180), "0 disables the limit");
+        assert!(
+            limiter.allow(Action::Email, a, 3, at(121)),
+            "other actions are unaffected"
+        );
+        assert!(
+            limiter.allow(Action::Login, a, 3, at(180)),
+            "a new minute starts afresh"
+        );
+        assert!(limiter.allow(Action::Login, a, 0, at(180)), "0 disables the limit");
     }
 
     #[test]
     fn ipv6_addresses_of_one_64_share_a_limit() {
         let limiter = RateLimiter::default();
         let ip = |text: &str| text.parse::<IpAddr>().unwrap();
-        assert!(limiter.allow(Action::Login, ip("2001:db8:1:2::1"), 2, 60));
-        assert!(limiter.allow(Action::Login, ip("2001:db8:1:2::2"), 2, 60));
-        assert!(!limiter.allow(Action::Login, ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), 2, 60));
+        assert!(limiter.allow(Action::Login, ip("2001:db8:1:2::1"), 2, at(60)));
+        assert!(limiter.allow(Action::Login, ip("2001:db8:1:2::2"), 2, at(60)));
+        assert!(!limiter.allow(Action::Login, ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), 2, at(60)));
         assert!(
-            limiter.allow(Action::Login, ip("2001:db8:1:3::1"), 2, 60),
+            limiter.allow(Action::Login, ip("2001:db8:1:3::1"), 2, at(60)),
             "the next /64 is another"
         );
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::{ProviderError, UpstreamError};
+use crate::ids::UnixTime;
 
 /// How long a client secret JWT is valid; Apple allows up to six months, a minute suffices.
 const SECRET_LIFETIME: i64 = 300;
@@ -68,21 +69,21 @@ impl AppleKey {
         };
         // Sign once now, so a broken key is refused with the configuration, not at a sign-in.
         apple
-            .client_secret("check", "check", 0)
+            .client_secret("check", "check", UnixTime::from_seconds(0))
             .map_err(|error| malformed(error.to_string()))?;
         Ok(apple)
     }
 
     /// The client secret for one token request: `iss` the team, `sub` the client, `aud` Apple.
-    pub fn client_secret(&self, client_id: &str, audience: &str, now: i64) -> Result<String, UpstreamError> {
+    pub fn client_secret(&self, client_id: &str, audience: &str, now: UnixTime) -> Result<String, UpstreamError> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.ids.key_id.clone());
         let claims = SecretClaims {
             iss: &self.ids.team_id,
             sub: client_id,
             aud: audience,
-            iat: now,
-            exp: now + SECRET_LIFETIME,
+            iat: now.seconds(),
+            exp: now.plus_seconds(SECRET_LIFETIME).seconds(),
         };
         jsonwebtoken::encode(&header, &claims, &self.key).map_err(UpstreamError::ClientSecret)
     }

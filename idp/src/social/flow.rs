@@ -17,6 +17,7 @@ use super::identity::{Mapping, UpstreamIdentity, fill_missing};
 use super::provider::{Provider, Upstream};
 use super::token::{Exchange, Tokens, exchange};
 use super::{apple, github, id_token};
+use crate::ids::UnixTime;
 use crate::random;
 
 /// What the sign-in transaction keeps between [`start`] and [`finish`]: the values that bind
@@ -116,12 +117,12 @@ pub fn challenge(verifier: &str) -> String {
 }
 
 /// Checks the callback against `pending`, exchanges the code and returns the identity.
-/// `now` (Unix seconds) judges the ID token's times and dates Apple's client secret.
+/// `now` judges the ID token's times and dates Apple's client secret.
 pub async fn finish(
     provider: &Provider,
     callback: &Callback,
     pending: &Pending,
-    now: i64,
+    now: UnixTime,
 ) -> Result<UpstreamIdentity, UpstreamError> {
     let state = callback.state.as_deref().unwrap_or_default();
     // The state ties the answer to the browser that started this sign-in (CSRF, RFC 6749 10.12);
@@ -172,7 +173,7 @@ fn exchange_form<'a>(
     code: &'a str,
     pending: &'a Pending,
     metadata: Option<&Metadata>,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Exchange<'a>, UpstreamError> {
     let audience = metadata.map_or("", |metadata| metadata.issuer.as_str());
     let announced_basic = metadata.and_then(|metadata| metadata.basic_auth).unwrap_or(true);
@@ -193,7 +194,7 @@ async fn oidc_claims(
     callback: &Callback,
     code: &str,
     pending: &Pending,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Map<String, Value>, UpstreamError> {
     // RFC 9207: an answer naming another issuer is a mix-up attack.
     if callback

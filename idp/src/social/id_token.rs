@@ -14,6 +14,7 @@ use super::discovery::Metadata;
 use super::error::UpstreamError;
 use super::http::UpstreamHttp;
 use super::jwks::KeyCache;
+use crate::ids::UnixTime;
 
 /// Clock skew tolerated between the provider and us, in seconds.
 const LEEWAY: i64 = 60;
@@ -24,7 +25,7 @@ pub(crate) struct Expected<'a> {
     pub nonce: &'a str,
     /// Microsoft: the issuer is a template whose `{tenantid}` is the token's `tid`.
     pub tenant_template: bool,
-    pub now: i64,
+    pub now: UnixTime,
 }
 
 #[derive(Deserialize)]
@@ -106,16 +107,16 @@ pub(crate) fn allowed_algorithm(alg: &str, announced: &[String]) -> Result<Algor
 fn check_claims(claims: &Map<String, Value>, issuer: &str, expected: &Expected<'_>) -> Result<(), UpstreamError> {
     check_issuer(claims, issuer, expected.tenant_template)?;
     check_audience(claims, expected.client_id)?;
-    let time = |name: &str| claims.get(name).and_then(Value::as_i64);
+    let time = |name: &str| claims.get(name).and_then(Value::as_i64).map(UnixTime::from_seconds);
     let exp = time("exp").ok_or_else(|| UpstreamError::id_token("exp is missing"))?;
-    if expected.now > exp + LEEWAY {
+    if expected.now > exp.plus_seconds(LEEWAY) {
         return Err(UpstreamError::id_token("the token has expired"));
     }
     let iat = time("iat").ok_or_else(|| UpstreamError::id_token("iat is missing"))?;
-    if iat > expected.now + LEEWAY {
+    if iat > expected.now.plus_seconds(LEEWAY) {
         return Err(UpstreamError::id_token("the token is issued in the future"));
     }
-    if time("nbf").is_some_and(|nbf| nbf > expected.now + LEEWAY) {
+    if time("nbf").is_some_and(|nbf| nbf > expected.now.plus_seconds(LEEWAY)) {
         return Err(UpstreamError::id_token("the token is not valid yet"));
     }
     let nonce = claims.get("nonce").and_then(Value::as_str).unwrap_or_default();
@@ -175,7 +176,7 @@ mod tests {
             client_id: "rp",
             nonce: "n-1",
             tenant_template: false,
-            now,
+            now: UnixTime::from_seconds(now),
         }
     }
 

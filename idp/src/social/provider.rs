@@ -13,6 +13,7 @@ use super::error::{ProviderError, UpstreamError};
 use super::http::{UpstreamHttp, upstream_url};
 use super::jwks::KeyCache;
 use super::preset::{Family, Preset, preset};
+use crate::ids::UnixTime;
 
 /// What a provider entry needs beyond the tenant configuration's fields.
 #[derive(Clone, Debug, Default)]
@@ -113,7 +114,7 @@ impl Provider {
     }
 
     /// The client secret for one token request.
-    pub(crate) fn client_secret(&self, audience: &str, now: i64) -> Result<String, UpstreamError> {
+    pub(crate) fn client_secret(&self, audience: &str, now: UnixTime) -> Result<String, UpstreamError> {
         match &self.secret {
             ClientSecret::Shared(secret) => Ok(secret.expose().to_owned()),
             ClientSecret::Apple(key) => key.client_secret(&self.client_id, audience, now),

@@ -1,7 +1,7 @@
 //! The audit log: every security event, with when, who, which client, and from where.
 
 use super::{Store, StoreResult, query_error};
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 
 /// A security event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl AuditEvent {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEntry {
     /// When.
-    pub at: i64,
+    pub at: UnixTime,
     /// What (`AuditEvent::as_str`).
     pub event: String,
     /// Whose account.

@@ -1,11 +1,11 @@
 //! Scopes a customer agreed to share with a third-party client.
 
 use super::{Store, StoreResult, query_error};
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 
 impl Store {
     /// The scopes the customer consented to for this client (space-separated), and when.
-    pub async fn consent(&self, user_id: &UserId, client_id: &str) -> StoreResult<Option<(String, i64)>> {
+    pub async fn consent(&self, user_id: &UserId, client_id: &str) -> StoreResult<Option<(String, UnixTime)>> {
         sqlx::query_as("SELECT scope, granted_at FROM consents WHERE user_id = $1 AND client_id = $2")
             .bind(user_id)
             .bind(client_id)
@@ -15,7 +15,13 @@ impl Store {
     }
 
     /// Records consent to `scope` (replacing earlier consent for the client).
-    pub async fn record_consent(&self, user_id: &UserId, client_id: &str, scope: &str, now: i64) -> StoreResult<()> {
+    pub async fn record_consent(
+        &self,
+        user_id: &UserId,
+        client_id: &str,
+        scope: &str,
+        now: UnixTime,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",

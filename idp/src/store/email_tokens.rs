@@ -1,7 +1,7 @@
 //! Single-use, expiring tokens sent by email: address verification and password reset.
 
 use super::{Store, StoreResult, query_error};
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 
 /// What an email token proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,7 @@ impl Store {
         user_id: &UserId,
         purpose: EmailPurpose,
         token_hash: &str,
-        expires_at: i64,
+        expires_at: UnixTime,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await.map_err(query_error("create_email_token"))?;
         sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
@@ -54,7 +54,7 @@ impl Store {
         &self,
         token_hash: &str,
         purpose: EmailPurpose,
-        now: i64,
+        now: UnixTime,
     ) -> StoreResult<Option<UserId>> {
         sqlx::query_scalar(
             "SELECT user_id FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
@@ -72,7 +72,7 @@ impl Store {
         &self,
         token_hash: &str,
         purpose: EmailPurpose,
-        now: i64,
+        now: UnixTime,
     ) -> StoreResult<Option<UserId>> {
         sqlx::query_scalar(
             "UPDATE email_tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL \

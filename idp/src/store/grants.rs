@@ -4,7 +4,7 @@
 use sqlx::{Any, Transaction};
 
 use super::{Store, StoreResult, query_error};
-use crate::ids::{SessionId, UserId};
+use crate::ids::{SessionId, UnixTime, UserId};
 
 /// One authorization: what a customer granted a client in one sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -22,22 +22,22 @@ pub struct Grant {
     /// The authorization request's nonce, repeated in every ID token of the grant.
     pub nonce: Option<String>,
     /// When the customer authenticated.
-    pub auth_time: i64,
+    pub auth_time: UnixTime,
     /// How the customer authenticated, space-separated.
     pub amr: String,
     /// The authentication context class reached (`acr`); absent on grants made before it was kept.
     pub acr: Option<String>,
     /// When granted.
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// When the grant (and its refresh tokens) end.
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     /// When revoked, if revoked.
-    pub revoked_at: Option<i64>,
+    pub revoked_at: Option<UnixTime>,
 }
 
 impl Grant {
     /// Whether tokens of this grant are still good at `now`.
-    pub fn is_active(&self, now: i64) -> bool {
+    pub fn is_active(&self, now: UnixTime) -> bool {
         self.revoked_at.is_none() && self.expires_at > now
     }
 
@@ -61,15 +61,15 @@ pub struct NewGrant<'a> {
     /// The request's nonce.
     pub nonce: Option<&'a str>,
     /// When the customer authenticated.
-    pub auth_time: i64,
+    pub auth_time: UnixTime,
     /// How, space-separated.
     pub amr: &'a str,
     /// The authentication context class reached.
     pub acr: &'a str,
     /// Now.
-    pub now: i64,
+    pub now: UnixTime,
     /// When the grant ends (the refresh token lifetime).
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
 }
 
 /// What redeeming an authorization code found.
@@ -124,7 +124,7 @@ macro_rules! select_grant {
 }
 
 /// A stored code: grant id, redirect URI, challenge, expiry, time of use.
-type CodeRow = (String, String, Option<String>, i64, Option<i64>);
+type CodeRow = (String, String, Option<String>, UnixTime, Option<UnixTime>);
 
 impl Store {
     /// Records a grant and its authorization code, in one transaction.
@@ -134,7 +134,7 @@ impl Store {
         code_hash: &str,
         redirect_uri: &str,
         code_challenge: Option<&str>,
-        code_expires_at: i64,
+        code_expires_at: UnixTime,
     ) -> StoreResult<String> {
         let id = crate::random::id();
         let mut tx = self.begin_write().await.map_err(query_error("create_grant"))?;
@@ -173,7 +173,7 @@ impl Store {
     }
 
     /// Consumes an authorization code. A second use revokes the grant the first use created.
-    pub async fn redeem_code(&self, code_hash: &str, now: i64) -> StoreResult<CodeRedemption> {
+    pub async fn redeem_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<CodeRedemption> {
         let mut tx = self.begin_write().await.map_err(query_error("redeem_code"))?;
         let row: Option<CodeRow> = sqlx::query_as(
             "SELECT grant_id, redirect_uri, code_challenge, expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
@@ -214,7 +214,12 @@ impl Store {
     }
 
     /// Stores a refresh token of a grant.
-    pub async fn create_refresh_token(&self, grant_id: &str, token_hash: &str, expires_at: i64) -> StoreResult<()> {
+    pub async fn create_refresh_token(
+        &self,
+        grant_id: &str,
+        token_hash: &str,
+        expires_at: UnixTime,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO refresh_tokens (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)")
             .bind(token_hash)
             .bind(grant_id)
@@ -233,10 +238,10 @@ impl Store {
         token_hash: &str,
         accept: impl FnOnce(&Grant) -> bool,
         replacement: Option<&str>,
-        now: i64,
+        now: UnixTime,
     ) -> StoreResult<RefreshOutcome> {
         let mut tx = self.begin_write().await.map_err(query_error("use_refresh_token"))?;
-        let row: Option<(String, i64, Option<i64>)> =
+        let row: Option<(String, UnixTime, Option<UnixTime>)> =
             sqlx::query_as("SELECT grant_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = $1")
                 .bind(token_hash)
                 .fetch_optional(&mut *tx)
@@ -275,8 +280,8 @@ impl Store {
     }
 
     /// The grant and expiry behind a refresh token, for introspection and revocation.
-    pub async fn refresh_token_grant(&self, token_hash: &str) -> StoreResult<Option<(Grant, i64, bool)>> {
-        let row: Option<(String, i64, Option<i64>)> =
+    pub async fn refresh_token_grant(&self, token_hash: &str) -> StoreResult<Option<(Grant, UnixTime, bool)>> {
+        let row: Option<(String, UnixTime, Option<UnixTime>)> =
             sqlx::query_as("SELECT grant_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = $1")
                 .bind(token_hash)
                 .fetch_optional(self.pool())
@@ -301,7 +306,7 @@ impl Store {
     }
 
     /// Revokes a grant: its refresh tokens and access tokens stop working.
-    pub async fn revoke_grant(&self, id: &str, now: i64) -> StoreResult<()> {
+    pub async fn revoke_grant(&self, id: &str, now: UnixTime) -> StoreResult<()> {
         sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
             .bind(id)
             .bind(now)
@@ -312,7 +317,12 @@ impl Store {
     }
 
     /// Revokes every grant of a customer (password reset), or of one of their sessions.
-    pub async fn revoke_grants(&self, user_id: &UserId, session_id: Option<&SessionId>, now: i64) -> StoreResult<()> {
+    pub async fn revoke_grants(
+        &self,
+        user_id: &UserId,
+        session_id: Option<&SessionId>,
+        now: UnixTime,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE grants SET revoked_at = $3 WHERE user_id = $1 AND ($2 = '' OR session_id = $2) AND revoked_at IS NULL",
         )
@@ -327,7 +337,7 @@ impl Store {
 
     /// Revokes every grant of a customer except those of session `keep`: after a password
     /// change, only the session it was made in keeps its tokens.
-    pub async fn revoke_other_grants(&self, user_id: &UserId, keep: &SessionId, now: i64) -> StoreResult<()> {
+    pub async fn revoke_other_grants(&self, user_id: &UserId, keep: &SessionId, now: UnixTime) -> StoreResult<()> {
         sqlx::query("UPDATE grants SET revoked_at = $3 WHERE user_id = $1 AND session_id <> $2 AND revoked_at IS NULL")
             .bind(user_id)
             .bind(keep)
@@ -339,7 +349,7 @@ impl Store {
     }
 
     /// Puts an access token on the deny list until it expires anyway.
-    pub async fn revoke_access_token(&self, jti: &str, expires_at: i64) -> StoreResult<()> {
+    pub async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> StoreResult<()> {
         sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
             .bind(jti)
             .bind(expires_at)
@@ -352,7 +362,7 @@ impl Store {
     /// Whether an access token is still good: not on the deny list and, when it belongs to a
     /// grant, that grant active at `now`. One query, so userinfo and introspection pay one round
     /// trip for it.
-    pub async fn access_token_valid(&self, jti: &str, grant_id: Option<&str>, now: i64) -> StoreResult<bool> {
+    pub async fn access_token_valid(&self, jti: &str, grant_id: Option<&str>, now: UnixTime) -> StoreResult<bool> {
         let row: Option<(i64, i64)> = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = $1), \
                     (SELECT COUNT(*) FROM grants WHERE id = $2 AND revoked_at IS NULL AND expires_at > $3)",
@@ -375,7 +385,7 @@ async fn grant_in(tx: &mut Transaction<'_, Any>, id: &str) -> StoreResult<Option
         .map_err(query_error("grant"))
 }
 
-async fn revoke_grant_in(tx: &mut Transaction<'_, Any>, id: &str, now: i64) -> StoreResult<()> {
+async fn revoke_grant_in(tx: &mut Transaction<'_, Any>, id: &str, now: UnixTime) -> StoreResult<()> {
     sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
         .bind(id)
         .bind(now)
@@ -390,7 +400,7 @@ async fn rotate_in(
     token_hash: &str,
     replacement: Option<&str>,
     grant: &Grant,
-    now: i64,
+    now: UnixTime,
 ) -> StoreResult<RefreshOutcome> {
     let Some(replacement) = replacement else {
         return Ok(RefreshOutcome::Accepted {

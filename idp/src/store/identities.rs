@@ -3,7 +3,7 @@
 
 use super::users::{NewUser, User, user_by_id_on};
 use super::{Store, StoreResult, flag, query_error};
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 
 /// An upstream identity linked to an account.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -17,9 +17,9 @@ pub struct LinkedIdentity {
     /// The email address the provider gave when it was linked (shown to its owner only).
     pub email: Option<String>,
     /// When it was linked.
-    pub linked_at: i64,
+    pub linked_at: UnixTime,
     /// When it last signed the customer in.
-    pub last_used_at: i64,
+    pub last_used_at: UnixTime,
 }
 
 /// An upstream identity about to be linked.
@@ -53,7 +53,7 @@ impl User {
 
 impl Store {
     /// The account the upstream identity is linked to, recording its use at `now`.
-    pub async fn use_identity(&self, provider_id: &str, subject: &str, now: i64) -> StoreResult<Option<User>> {
+    pub async fn use_identity(&self, provider_id: &str, subject: &str, now: UnixTime) -> StoreResult<Option<User>> {
         let user_id: Option<UserId> = sqlx::query_scalar(
             "UPDATE linked_identities SET last_used_at = $3 WHERE provider_id = $1 AND subject = $2 RETURNING user_id",
         )
@@ -70,7 +70,7 @@ impl Store {
     }
 
     /// Links an upstream identity to `user_id`; false when it is linked already (to any account).
-    pub async fn link_identity(&self, user_id: &UserId, identity: NewIdentity<'_>, now: i64) -> StoreResult<bool> {
+    pub async fn link_identity(&self, user_id: &UserId, identity: NewIdentity<'_>, now: UnixTime) -> StoreResult<bool> {
         let inserted = sqlx::query(
             "INSERT INTO linked_identities (provider_id, subject, user_id, email, linked_at, last_used_at) \
              VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (provider_id, subject) DO NOTHING",
@@ -134,7 +134,7 @@ impl Store {
         &self,
         user: NewUser,
         identity: NewIdentity<'_>,
-        now: i64,
+        now: UnixTime,
     ) -> StoreResult<Option<User>> {
         let id = UserId::new(crate::random::id());
         let mut transaction = self.begin_write().await.map_err(query_error("create_federated_user"))?;
@@ -185,7 +185,7 @@ impl Store {
 
     /// The binding-cookie hash's sign-ins in progress, for finding the one an upstream answer
     /// belongs to (its `state`), newest first.
-    pub async fn sign_ins_of_browser(&self, browser_hash: &str, now: i64) -> StoreResult<Vec<super::SignInRow>> {
+    pub async fn sign_ins_of_browser(&self, browser_hash: &str, now: UnixTime) -> StoreResult<Vec<super::SignInRow>> {
         sqlx::query_as::<_, super::SignInRow>(
             "SELECT id, user_id, state, created_at, expires_at FROM sign_ins \
              WHERE browser_hash = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 50",

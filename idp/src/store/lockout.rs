@@ -3,7 +3,7 @@
 //! attempts can never slip past a limit; the policy (thresholds, backoff) is `risk::lockout`'s.
 
 use super::{Store, StoreResult, query_error};
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 
 /// A reserved attempt: counted as a failure until it is known to have succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,9 +18,9 @@ pub struct Reserved {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
     /// Now.
-    pub now: i64,
+    pub now: UnixTime,
     /// Failures at or before this instant are forgotten.
-    pub window_start: i64,
+    pub window_start: UnixTime,
     /// Failures (reserved attempts included) allowed in a window.
     pub max: i64,
 }
@@ -48,7 +48,7 @@ impl Store {
     }
 
     /// Locks the account until `until` if its failures reach `max`; whether it locked now.
-    pub async fn lock_account(&self, user_id: &UserId, max: i64, until: i64) -> StoreResult<bool> {
+    pub async fn lock_account(&self, user_id: &UserId, max: i64, until: UnixTime) -> StoreResult<bool> {
         let locked = sqlx::query(
             "UPDATE users SET locked_until = $3, failed_logins = 0, lockouts = lockouts + 1 \
              WHERE id = $1 AND failed_logins >= $2",
@@ -65,7 +65,7 @@ impl Store {
     /// Records a successful attempt reserved as failure number `reserved`: the failures before
     /// it are forgotten, along with the locks in a row. False when the account was locked in
     /// the meantime: then it stays locked and the attempt must be refused.
-    pub async fn account_attempt_succeeded(&self, user_id: &UserId, reserved: i64, now: i64) -> StoreResult<bool> {
+    pub async fn account_attempt_succeeded(&self, user_id: &UserId, reserved: i64, now: UnixTime) -> StoreResult<bool> {
         let updated = sqlx::query(
             "UPDATE users SET \
                failed_logins = CASE WHEN failed_logins > $2 THEN failed_logins - $2 ELSE 0 END, \
@@ -106,7 +106,7 @@ impl Store {
     }
 
     /// Blocks the address until `until` if its failures reach `max`; whether it blocked now.
-    pub async fn block_address(&self, address: &str, max: i64, until: i64) -> StoreResult<bool> {
+    pub async fn block_address(&self, address: &str, max: i64, until: UnixTime) -> StoreResult<bool> {
         let blocked = sqlx::query(
             "UPDATE sign_in_throttle SET blocked_until = $3, failures = 0, blocks = blocks + 1 \
              WHERE address = $1 AND failures >= $2",
@@ -143,7 +143,7 @@ impl Store {
     }
 
     /// Forgets addresses whose last failure is older than `before` and that are not blocked.
-    pub(super) async fn purge_sign_in_throttle(&self, now: i64, before: i64) -> StoreResult<u64> {
+    pub(super) async fn purge_sign_in_throttle(&self, now: UnixTime, before: UnixTime) -> StoreResult<u64> {
         let result = sqlx::query("DELETE FROM sign_in_throttle WHERE blocked_until < $1 AND last_failed_at < $2")
             .bind(now)
             .bind(before)

@@ -1,20 +1,21 @@
 //! Purging what has expired, so the tables that grow with traffic stay the size of what is live.
 
 use super::{Store, StoreResult, query_error};
+use crate::ids::UnixTime;
 
-/// The moments before which rows go, in Unix seconds.
+/// The moments before which rows go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cutoffs {
     /// Now: sign-ins in progress, codes, refresh tokens, grants, email tokens, deny-listed access
     /// tokens and sessions that expired before it go.
-    pub now: i64,
+    pub now: UnixTime,
     /// Sessions unused since before this go (the idle timeout).
-    pub idle_before: i64,
+    pub idle_before: UnixTime,
     /// Grants revoked before this go, with their codes and refresh tokens (kept a while so a
     /// reused refresh token of a just-revoked grant is still recognised as reuse).
-    pub revoked_before: i64,
+    pub revoked_before: UnixTime,
     /// Audit log lines older than this go (the retention).
-    pub audit_before: i64,
+    pub audit_before: UnixTime,
 }
 
 /// Rows purged, by table.
@@ -39,7 +40,7 @@ impl Store {
             audit_before,
         } = *cutoffs;
         // Grants first: their codes and refresh tokens go with them (ON DELETE CASCADE).
-        let purges: [(&'static str, &'static str, &[i64]); 8] = [
+        let purges: [(&'static str, &'static str, &[UnixTime]); 8] = [
             (
                 "grants",
                 "DELETE FROM grants WHERE expires_at < $1 OR revoked_at < $2",
@@ -79,7 +80,7 @@ impl Store {
             purged.0.push((table, result.rows_affected()));
         }
         // An address's block backoff is remembered for a day after its last failure.
-        let throttled = self.purge_sign_in_throttle(now, now.saturating_sub(86_400)).await?;
+        let throttled = self.purge_sign_in_throttle(now, now.minus_seconds(86_400)).await?;
         purged.0.push(("sign_in_throttle", throttled));
         Ok(purged)
     }

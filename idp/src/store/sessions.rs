@@ -1,7 +1,7 @@
 //! Server-side sign-in sessions. The browser holds a random token; we keep only its hash.
 
 use super::{Store, StoreResult, query_error};
-use crate::ids::{SessionId, UserId};
+use crate::ids::{SessionId, UnixTime, UserId};
 
 /// A customer's sign-in session at the IdP.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -11,15 +11,15 @@ pub struct Session {
     /// The customer.
     pub user_id: UserId,
     /// When the customer authenticated (`auth_time`).
-    pub auth_time: i64,
+    pub auth_time: UnixTime,
     /// Authentication methods, space-separated (`amr`).
     pub amr: String,
     /// When the session began.
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// Last request seen (idle timeout).
-    pub last_seen_at: i64,
+    pub last_seen_at: UnixTime,
     /// Hard end (absolute timeout).
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     /// Client IP at sign-in.
     pub ip: Option<String>,
     /// Browser at sign-in.
@@ -36,9 +36,9 @@ pub struct NewSession<'a> {
     /// Authentication methods.
     pub amr: &'a str,
     /// Now.
-    pub now: i64,
+    pub now: UnixTime,
     /// Absolute expiry.
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     /// Client IP.
     pub ip: Option<&'a str>,
     /// Browser.
@@ -102,7 +102,7 @@ impl Store {
     }
 
     /// Records activity, for the idle timeout.
-    pub async fn touch_session(&self, id: &SessionId, now: i64) -> StoreResult<()> {
+    pub async fn touch_session(&self, id: &SessionId, now: UnixTime) -> StoreResult<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
             .bind(id)
             .bind(now)

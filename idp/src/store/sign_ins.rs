@@ -2,7 +2,7 @@
 //! never by id alone.
 
 use super::{Store, StoreResult, query_error};
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 
 /// A stored sign-in; `state` is the transaction's JSON, which only `authn` reads.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -14,9 +14,9 @@ pub struct SignInRow {
     /// Everything else the transaction holds, as JSON.
     pub state: String,
     /// When it started.
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// When it lapses.
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
 }
 
 /// A sign-in about to be recorded.
@@ -33,9 +33,9 @@ pub struct NewSignIn<'a> {
     /// The transaction's JSON.
     pub state: &'a str,
     /// Now.
-    pub now: i64,
+    pub now: UnixTime,
     /// When it lapses.
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
 }
 
 impl Store {
@@ -63,7 +63,7 @@ impl Store {
 
     /// The sign-in `id` of the browser whose binding cookie hashes to `browser_hash`, unless it
     /// lapsed.
-    pub async fn sign_in(&self, id: &str, browser_hash: &str, now: i64) -> StoreResult<Option<SignInRow>> {
+    pub async fn sign_in(&self, id: &str, browser_hash: &str, now: UnixTime) -> StoreResult<Option<SignInRow>> {
         sqlx::query_as::<_, SignInRow>(
             "SELECT id, user_id, state, created_at, expires_at FROM sign_ins \
              WHERE id = $1 AND browser_hash = $2 AND expires_at > $3",

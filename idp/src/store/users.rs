@@ -3,7 +3,7 @@
 use vestibule_crds::v1alpha1::ProfileAttribute;
 
 use super::{Store, StoreResult, flag, query_error};
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 
 /// A customer account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,13 +33,13 @@ pub struct User {
     /// Failed (or still running) sign-in attempts in the current window (`risk::lockout`).
     pub failed_logins: i64,
     /// Locked until this instant, if locked.
-    pub locked_until: Option<i64>,
+    pub locked_until: Option<UnixTime>,
     /// Progressive-profiling steps the customer skipped, comma-separated indexes.
     pub profiling_skipped: String,
     /// When the account was created.
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// When the profile last changed (`updated_at` claim).
-    pub updated_at: i64,
+    pub updated_at: UnixTime,
 }
 
 #[derive(sqlx::FromRow)]
@@ -56,10 +56,10 @@ struct UserRow {
     locale: Option<String>,
     login_count: i64,
     failed_logins: i64,
-    locked_until: Option<i64>,
+    locked_until: Option<UnixTime>,
     profiling_skipped: String,
-    created_at: i64,
-    updated_at: i64,
+    created_at: UnixTime,
+    updated_at: UnixTime,
 }
 
 impl From<UserRow> for User {
@@ -107,7 +107,7 @@ impl User {
     }
 
     /// Whether the account is locked at `now`.
-    pub fn is_locked(&self, now: i64) -> bool {
+    pub fn is_locked(&self, now: UnixTime) -> bool {
         self.locked_until.is_some_and(|until| until > now)
     }
 
@@ -173,7 +173,7 @@ macro_rules! columns {
 
 impl Store {
     /// Creates an account; `None` when the email address is taken.
-    pub async fn create_user(&self, user: NewUser, now: i64) -> StoreResult<Option<User>> {
+    pub async fn create_user(&self, user: NewUser, now: UnixTime) -> StoreResult<Option<User>> {
         let id = crate::random::id();
         let inserted = sqlx::query(
             "INSERT INTO users (id, email, email_verified, password_hash, given_name, family_name, nickname, \
@@ -216,7 +216,7 @@ impl Store {
     }
 
     /// Marks the email address as verified.
-    pub async fn mark_email_verified(&self, id: &UserId, now: i64) -> StoreResult<()> {
+    pub async fn mark_email_verified(&self, id: &UserId, now: UnixTime) -> StoreResult<()> {
         sqlx::query("UPDATE users SET email_verified = 1, updated_at = $2 WHERE id = $1")
             .bind(id)
             .bind(now)
@@ -227,7 +227,7 @@ impl Store {
     }
 
     /// Replaces the password hash and lifts any lock (with its backoff).
-    pub async fn set_password(&self, id: &UserId, password_hash: &str, now: i64) -> StoreResult<()> {
+    pub async fn set_password(&self, id: &UserId, password_hash: &str, now: UnixTime) -> StoreResult<()> {
         sqlx::query(
             "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, lockouts = 0, \
              updated_at = $3 WHERE id = $1",
@@ -242,7 +242,7 @@ impl Store {
     }
 
     /// Stores the given profile attributes, leaving the others unchanged.
-    pub async fn update_profile(&self, id: &UserId, update: &ProfileUpdate, now: i64) -> StoreResult<()> {
+    pub async fn update_profile(&self, id: &UserId, update: &ProfileUpdate, now: UnixTime) -> StoreResult<()> {
         sqlx::query(
             "UPDATE users SET given_name = COALESCE($2, given_name), family_name = COALESCE($3, family_name), \
              nickname = COALESCE($4, nickname), phone_number = COALESCE($5, phone_number), \

@@ -20,7 +20,7 @@ async fn grants_with_codes(idp: &TestIdp) -> Vec<String> {
             user_id: &user.id,
             amr: "pwd",
             now,
-            expires_at: now + 3600,
+            expires_at: now.plus_seconds(3600),
             ip: None,
             user_agent: None,
         })
@@ -39,10 +39,10 @@ async fn grants_with_codes(idp: &TestIdp) -> Vec<String> {
             amr: "pwd",
             acr: "urn:vestibule:acr:password",
             now,
-            expires_at: now + 3600,
+            expires_at: now.plus_seconds(3600),
         };
         store
-            .create_grant_with_code(grant, &hash(&code), REDIRECT, None, now + 60)
+            .create_grant_with_code(grant, &hash(&code), REDIRECT, None, now.plus_seconds(60))
             .await
             .unwrap();
         codes.push(code);
@@ -64,7 +64,7 @@ async fn concurrent_code_redemptions_and_refreshes_all_succeed(backend: Backend)
         };
         let refresh = token();
         store
-            .create_refresh_token(&grant.id, &hash(&refresh), now + 3600)
+            .create_refresh_token(&grant.id, &hash(&refresh), now.plus_seconds(3600))
             .await
             .unwrap();
         refresh_tokens.push(refresh);

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use vestibule_idp::clock::{Clock, SystemClock};
 use vestibule_idp::store::{NewUser, ProfileUpdate, Store};
 
 use crate::support::Backend;
@@ -76,11 +77,7 @@ async fn seed_user(database: &str) {
         email_verified: true,
         locale: None,
     };
-    store
-        .create_user(user, jiff::Timestamp::now().as_second())
-        .await
-        .unwrap()
-        .unwrap();
+    store.create_user(user, SystemClock.now()).await.unwrap().unwrap();
     store.pool().close().await;
 }
 

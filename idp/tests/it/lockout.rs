@@ -1,7 +1,7 @@
 //! Account lockout and the throttle of failed sign-ins per address: no race past the limit, no
 //! enumeration oracle, and no way for one address to keep an account locked.
 
-use vestibule_idp::ids::UserId;
+use vestibule_idp::ids::{UnixTime, UserId};
 
 use crate::support::browser::Page;
 use crate::support::idp::PASSWORD;
@@ -35,7 +35,7 @@ async fn failures(idp: &TestIdp, user_id: &UserId, detail: &str) -> usize {
         .count()
 }
 
-async fn locked_until(idp: &TestIdp, email: &str) -> Option<i64> {
+async fn locked_until(idp: &TestIdp, email: &str) -> Option<UnixTime> {
     let user = idp.state.store.user_by_email(email).await.unwrap().unwrap();
     user.locked_until.filter(|until| *until > idp.state.now())
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use vestibule_idp::ids::{SessionId, UserId};
+use vestibule_idp::ids::{SessionId, UnixTime, UserId};
 use vestibule_idp::purge::{self, Retention};
 use vestibule_idp::store::{AuditEntry, AuditEvent, EmailPurpose, NewGrant, NewSession, NewSignIn, Store};
 
@@ -20,7 +20,7 @@ async fn column(store: &Store, query: &str) -> Vec<String> {
     values
 }
 
-async fn session(store: &Store, user_id: &UserId, token: &str, started: i64, expires_at: i64) -> SessionId {
+async fn session(store: &Store, user_id: &UserId, token: &str, started: UnixTime, expires_at: UnixTime) -> SessionId {
     let new = NewSession {
         token_hash: token,
         user_id,
@@ -38,7 +38,7 @@ async fn grant(
     user_id: &UserId,
     session_id: &SessionId,
     code: &str,
-    (now, expires_at, code_expires_at): (i64, i64, i64),
+    (now, expires_at, code_expires_at): (UnixTime, UnixTime, UnixTime),
 ) -> String {
     let new = NewGrant {
         client_id: "web",
@@ -64,26 +64,54 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
     let now = idp.state.now();
     let ada = idp.user("ada@example.com").await;
 
-    let live_session = session(store, &ada.id, "s-live", now, now + 7 * DAY).await;
-    session(store, &ada.id, "s-expired", now - 8 * DAY, now - 1).await;
-    session(store, &ada.id, "s-idle", now - 2 * DAY, now + 5 * DAY).await;
+    let live_session = session(store, &ada.id, "s-live", now, now.plus_seconds(7 * DAY)).await;
+    session(
+        store,
+        &ada.id,
+        "s-expired",
+        now.minus_seconds(8 * DAY),
+        now.minus_seconds(1),
+    )
+    .await;
+    session(
+        store,
+        &ada.id,
+        "s-idle",
+        now.minus_seconds(2 * DAY),
+        now.plus_seconds(5 * DAY),
+    )
+    .await;
 
     let expired = grant(
         store,
         &ada.id,
         &live_session,
         "c-expired-grant",
-        (now - DAY, now - 1, now - 600),
+        (now.minus_seconds(DAY), now.minus_seconds(1), now.minus_seconds(600)),
     )
     .await;
-    let live = grant(store, &ada.id, &live_session, "c-expired", (now, now + DAY, now - 1)).await;
-    let live_with_code = grant(store, &ada.id, &live_session, "c-live", (now, now + DAY, now + 60)).await;
+    let live = grant(
+        store,
+        &ada.id,
+        &live_session,
+        "c-expired",
+        (now, now.plus_seconds(DAY), now.minus_seconds(1)),
+    )
+    .await;
+    let live_with_code = grant(
+        store,
+        &ada.id,
+        &live_session,
+        "c-live",
+        (now, now.plus_seconds(DAY), now.plus_seconds(60)),
+    )
+    .await;
     let revoked_long_ago = grant(
         store,
         &ada.id,
         &live_session,
         "c-revoked-old",
-        (now, now + DAY, now + 60),
+        (now, now.plus_seconds(DAY), now.plus_seconds(60)),
     )
     .await;
     let revoked_now = grant(
@@ -91,19 +119,28 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         &ada.id,
         &live_session,
         "c-revoked-new",
-        (now, now + DAY, now + 60),
+        (now, now.plus_seconds(DAY), now.plus_seconds(60)),
     )
     .await;
-    store.revoke_grant(&revoked_long_ago, now - 2 * DAY).await.unwrap();
-    store.revoke_grant(&revoked_now, now).await.unwrap();
-    store.create_refresh_token(&live, "rt-expired", now - 1).await.unwrap();
-    store.create_refresh_token(&live, "rt-live", now + 3600).await.unwrap();
     store
-        .create_refresh_token(&expired, "rt-of-expired-grant", now + 3600)
+        .revoke_grant(&revoked_long_ago, now.minus_seconds(2 * DAY))
+        .await
+        .unwrap();
+    store.revoke_grant(&revoked_now, now).await.unwrap();
+    store
+        .create_refresh_token(&live, "rt-expired", now.minus_seconds(1))
+        .await
+        .unwrap();
+    store
+        .create_refresh_token(&live, "rt-live", now.plus_seconds(3600))
+        .await
+        .unwrap();
+    store
+        .create_refresh_token(&expired, "rt-of-expired-grant", now.plus_seconds(3600))
         .await
         .unwrap();
 
-    for (id, expires_at) in [("si-expired", now - 1), ("si-live", now + 600)] {
+    for (id, expires_at) in [("si-expired", now.minus_seconds(1)), ("si-live", now.plus_seconds(600))] {
         let sign_in = NewSignIn {
             id,
             browser_hash: id,
@@ -116,16 +153,22 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         assert!(store.create_sign_in(sign_in, 10).await.unwrap());
     }
     store
-        .create_email_token(&ada.id, EmailPurpose::Verify, "et-expired", now - 1)
+        .create_email_token(&ada.id, EmailPurpose::Verify, "et-expired", now.minus_seconds(1))
         .await
         .unwrap();
     store
-        .create_email_token(&ada.id, EmailPurpose::Reset, "et-live", now + 3600)
+        .create_email_token(&ada.id, EmailPurpose::Reset, "et-live", now.plus_seconds(3600))
         .await
         .unwrap();
-    store.revoke_access_token("jti-expired", now - 1).await.unwrap();
-    store.revoke_access_token("jti-live", now + 60).await.unwrap();
-    for (at, detail) in [(now - 91 * DAY, "old"), (now - DAY, "recent")] {
+    store
+        .revoke_access_token("jti-expired", now.minus_seconds(1))
+        .await
+        .unwrap();
+    store
+        .revoke_access_token("jti-live", now.plus_seconds(60))
+        .await
+        .unwrap();
+    for (at, detail) in [(now.minus_seconds(91 * DAY), "old"), (now.minus_seconds(DAY), "recent")] {
         let entry = AuditEntry {
             at,
             event: String::new(),

@@ -4,6 +4,7 @@ use crate::authn::amr::{Acr, Amr};
 use crate::authn::session::SignedIn;
 use crate::authn::transaction::SignIn;
 use crate::error::Error;
+use crate::ids::UnixTime;
 use crate::store::{Session, User};
 
 /// A finished authentication, what a protocol needs to answer the application.
@@ -18,7 +19,7 @@ pub struct Authentication {
     /// The class to report (`acr`).
     pub acr: Acr,
     /// When the customer authenticated (`auth_time`).
-    pub auth_time: i64,
+    pub auth_time: UnixTime,
 }
 
 /// The authentication of a sign-in whose steps are all done, for `signed_in`.

@@ -35,7 +35,7 @@ fn verdict(context: &Context<'_>) -> Verdict {
     let required = &context.sign_in.required;
     let too_old = required
         .max_age
-        .is_some_and(|age| context.now - signed_in.session.auth_time > age);
+        .is_some_and(|age| context.now.since(signed_in.session.auth_time) > age);
     if required.fresh || too_old || !context.methods().has_first_factor() {
         Verdict::Due(LOGIN)
     } else {

@@ -84,7 +84,7 @@ async fn start_post(
             Purpose::Account,
             ACCOUNT_RESUME,
             Assurance::default(),
-            state.time(),
+            state.now(),
         ),
     };
     let redirect_uri = tenant.url(&format!("/social/{id}/callback"));

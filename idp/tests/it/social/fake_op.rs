@@ -17,6 +17,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value, json};
 use vestibule_crds::keys::{KeyState, SigningKey, SigningKeySet};
 use vestibule_crds::v1alpha1::SigningAlgorithm;
+use vestibule_idp::ids::UnixTime;
 use vestibule_idp::signing::Signer;
 use vestibule_idp::social::challenge;
 
@@ -94,8 +95,8 @@ pub fn new_signer() -> Signer {
     Signer::new(&SigningKeySet { keys: vec![key] }, &[SigningAlgorithm::Es256]).unwrap()
 }
 
-pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
+pub fn now() -> UnixTime {
+    UnixTime::from_seconds(jiff::Timestamp::now().as_second())
 }
 
 impl FakeOp {
@@ -232,7 +233,7 @@ fn id_token(shared: &Shared, mode: &Mode, nonce: Option<String>) -> String {
     let now = now();
     let mut claims = json!({
         "iss": shared.issuer, "aud": shared.client_id, "sub": "upstream-user-1",
-        "exp": now + 300, "iat": now, "nonce": nonce,
+        "exp": now.plus_seconds(300), "iat": now, "nonce": nonce,
         "email": "carol@example.com", "email_verified": true, "name": "Carol Example",
     })
     .as_object()

@@ -58,7 +58,7 @@ async fn an_id_token_for_another_client_is_refused() {
 #[tokio::test]
 async fn an_expired_id_token_is_refused() {
     let now = now();
-    let expired = json!({"exp": now - 600, "iat": now - 900});
+    let expired = json!({"exp": now.minus_seconds(600), "iat": now.minus_seconds(900)});
     assert_invalid_id_token(sign_in_with(claims(expired)).await, "expired");
 }
 
