@@ -91,7 +91,8 @@ messages! {
         locked_email_body, link_expires,
         or_divider, social_failed_title, try_again, account_exists_title, link_title, link_account,
         linked_identities, unlink, identity_linked, identity_unlinked, last_sign_in_method,
-        identity_taken, your_password, no_linked_identities,
+        identity_taken, your_password, no_linked_identities, no_password_title, no_password_body,
+        email_me_a_link, no_password_to_change,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.

@@ -42,6 +42,8 @@ struct SessionRow {
 struct AccountPage<'a> {
     page: &'a Page,
     email: &'a str,
+    /// Accounts made through a provider have none: they set one by an emailed link.
+    has_password: bool,
     notice: Option<&'a str>,
     fields: Vec<Field>,
     current_error: Option<&'a str>,
@@ -129,6 +131,7 @@ async fn show(
     let template = AccountPage {
         page: &page,
         email: &user.email,
+        has_password: user.has_password(),
         notice: outcome.notice,
         fields,
         current_error: outcome.current_error,
@@ -209,6 +212,15 @@ pub async fn password_post(
     let page = Page::new(&tenant, &headers, &[], None);
     let t = page.t;
     let user = &signed_in.user;
+    // No current password to prove: a password is set through an emailed link, so a stolen
+    // session cannot give a provider-only account a password.
+    if !user.has_password() {
+        let outcome = Outcome {
+            current_error: Some(t.no_password_to_change),
+            ..Outcome::default()
+        };
+        return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
+    }
     let current = SecretString::new(form.get("current_password").unwrap_or_default());
     // A stolen session must not become a password oracle: the same limits as the sign-in page.
     let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;

@@ -185,3 +185,7 @@ identity-unlinked = Der Anbieter wurde von Ihrem Konto getrennt.
 last-sign-in-method = Dies ist Ihre einzige Anmeldemethode und bleibt deshalb verknüpft. Legen Sie zuerst ein Passwort fest (über „Passwort vergessen“) oder verknüpfen Sie einen weiteren Anbieter.
 identity-taken = Dieses Anbieterkonto ist bereits mit einem anderen Konto verknüpft.
 account-exists-unverified = Es gibt bereits ein Konto mit dieser E-Mail-Adresse. { $provider } hat nicht bestätigt, dass die Adresse Ihnen gehört, deshalb kann nichts verknüpft werden. Melden Sie sich bei diesem Konto an und verknüpfen Sie { $provider } danach in Ihrem Konto.
+no-password-title = Passwort
+no-password-body = Ihr Konto meldet sich über einen Anbieter an und hat kein Passwort. Um eines festzulegen, senden wir Ihnen einen Link per E-Mail.
+email-me-a-link = Link per E-Mail senden
+no-password-to-change = Ihr Konto hat noch kein Passwort. Legen Sie mit dem Link unten eines fest.

@@ -201,3 +201,7 @@ identity-unlinked = The provider is unlinked from your account.
 last-sign-in-method = This is your only way to sign in, so it stays linked. Set a password (through "Forgot password") or link another provider first.
 identity-taken = This provider account is already linked to another account.
 account-exists-unverified = An account with this email address already exists. { $provider } did not confirm that the address is yours, so it cannot be linked. Sign in to that account, then link { $provider } on your account page.
+no-password-title = Password
+no-password-body = Your account signs in through a provider and has no password. To set one, we email you a link.
+email-me-a-link = Email me a link
+no-password-to-change = Your account has no password yet. Use the link below to set one.

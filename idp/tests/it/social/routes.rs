@@ -180,6 +180,38 @@ async fn an_account_without_a_password_recovers_by_email(backend: Backend) {
     assert_eq!(signed.status, 303, "{}", signed.body);
 }
 
+async fn an_account_without_a_password_is_offered_a_link_not_a_change_form(backend: Backend) {
+    let (_op, idp) = with_fake(backend, AccountLinking::VerifiedEmail).await;
+    let browser = idp.browser();
+    let mut verifier = String::new();
+    through_provider(&idp, &browser, &mut verifier).await;
+    let account = browser.get("/account").await;
+    assert_eq!(account.status, 200, "{}", account.body);
+    assert!(account.body.contains(r#"href="/forgot""#), "{}", account.body);
+    assert!(!account.body.contains("current_password"), "{}", account.body);
+    // A forged form (the page offers none) with the page's valid CSRF token.
+    let csrf = account.hidden("csrf");
+    let refused = browser
+        .post(
+            "/account/password",
+            &[
+                ("csrf", csrf.as_str()),
+                ("current_password", ""),
+                ("new_password", "a password set without proof"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let user = idp
+        .state
+        .store
+        .user_by_email("carol@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!user.has_password(), "a session alone set a password");
+}
+
 async fn required_attributes_the_provider_did_not_give_are_asked_on_the_profile_page(backend: Backend) {
     use vestibule_crds::v1alpha1::ProfileAttribute;
     let op = FakeOp::start(Options::default()).await;
@@ -351,6 +383,7 @@ on_both_backends!(
     a_form_post_answer_hops_to_our_own_get_before_reading_cookies,
     the_first_sign_in_registers_and_the_second_signs_in_with_fed,
     an_account_without_a_password_recovers_by_email,
+    an_account_without_a_password_is_offered_a_link_not_a_change_form,
     required_attributes_the_provider_did_not_give_are_asked_on_the_profile_page,
     a_verified_email_links_to_the_existing_account,
     an_unverified_upstream_email_never_links,
