@@ -10,7 +10,7 @@ use vestibule_crds::v1alpha1::AccountLinking;
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
-use crate::ids::UserId;
+use crate::ids::{UnixTime, UserId};
 use crate::social::{Pending, Served, UpstreamIdentity};
 use crate::store::{NewIdentity, NewUser, ProfileUpdate, User};
 
@@ -177,12 +177,28 @@ async fn by_email(
                 return Ok(Decision::Refused(user));
             }
             if !user.email_verified {
-                // The provider verified the very address: the account's email is proven.
-                state.store.mark_email_verified(&user.id, now).await?;
+                disown_unproven_account(state, &user, now).await?;
+                return Ok(Decision::Linked(User {
+                    email_verified: true,
+                    password_hash: String::new(),
+                    ..user
+                }));
             }
             Ok(Decision::Linked(user))
         }
     }
+}
+
+/// The provider proved the address of an account whose maker never did (pre-account hijacking:
+/// an attacker registers the victim's address first, waiting for the victim's provider sign-in).
+/// The address owner takes the account over: the unproven password, its sessions and its
+/// tokens go, and the address counts as proven.
+async fn disown_unproven_account(state: &AppState, user: &User, now: UnixTime) -> Result<(), Error> {
+    state.store.set_password(&user.id, "", now).await?;
+    state.store.delete_other_sessions(&user.id, None).await?;
+    state.store.revoke_grants(&user.id, None, now).await?;
+    state.store.mark_email_verified(&user.id, now).await?;
+    Ok(())
 }
 
 /// The identity's email, lowercased, if it has a plausible one.

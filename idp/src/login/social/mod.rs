@@ -156,8 +156,8 @@ async fn callback_get(
         return Ok(answer::failed(&state, page, &served, &info, &UpstreamError::StateMismatch).await);
     };
     let page = Page::new(&tenant, &headers, sign_in.ui_locales(), Some(sign_in.id.clone()));
-    // Consumed before the exchange: a replayed answer (or a racing second request) finds no
-    // sign-in awaiting it.
+    // Consumed before the exchange: a replayed answer finds no sign-in awaiting it (of two
+    // racing requests, the provider redeems the single-use code for one only, RFC 6749 4.1.2).
     if !transaction::save(&state, &sign_in).await? {
         return Ok(answer::failed(&state, page, &served, &info, &UpstreamError::StateMismatch).await);
     }

@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 use vestibule_crds::config::{SocialProviderConfig, TenantConfig};
 use vestibule_crds::v1alpha1::AccountLinking;
+use vestibule_idp::store::{NewUser, ProfileUpdate};
 
 use super::fake_op::{FakeOp, Forge, Mode, Options};
 use super::oidc_entry;
@@ -239,6 +240,59 @@ async fn required_attributes_the_provider_did_not_give_are_asked_on_the_profile_
     assert_eq!(claims["amr"], json!(["fed"]));
 }
 
+async fn an_unproven_account_is_taken_over_by_the_owner_of_its_address(backend: Backend) {
+    let (_op, idp) = with_fake(backend, AccountLinking::VerifiedEmail).await;
+    // An attacker registered the victim's address first, with a password of their own.
+    let hash = idp
+        .state
+        .hasher
+        .hash(&vestibule_crds::SecretString::new("the attacker's passphrase"))
+        .await
+        .unwrap();
+    let squatted = NewUser {
+        email: "carol@example.com".into(),
+        password_hash: hash,
+        profile: ProfileUpdate::default(),
+        email_verified: false,
+        locale: Some("en".into()),
+    };
+    let now = idp.state.now();
+    let account = idp.state.store.create_user(squatted, now).await.unwrap().unwrap();
+    let attacker = idp.browser();
+    let login = attacker.get("/login").await;
+    attacker
+        .submit(
+            &login,
+            "/login",
+            &[
+                ("email", "carol@example.com"),
+                ("password", "the attacker's passphrase"),
+            ],
+        )
+        .await;
+
+    let mut verifier = String::new();
+    let done = through_provider(&idp, &idp.browser(), &mut verifier).await;
+    assert_eq!(id_token(&idp, &done, &verifier).await["sub"], account.id.as_str());
+    let taken = idp.state.store.user_by_id(&account.id).await.unwrap().unwrap();
+    assert!(taken.email_verified);
+    assert!(!taken.has_password(), "the attacker's password still opens the account");
+    let sessions = idp.state.store.sessions_of_user(&account.id).await.unwrap();
+    assert_eq!(sessions.len(), 1, "only the owner's new session remains: {sessions:?}");
+    let login = attacker.get("/login").await;
+    let refused = attacker
+        .submit(
+            &login,
+            "/login",
+            &[
+                ("email", "carol@example.com"),
+                ("password", "the attacker's passphrase"),
+            ],
+        )
+        .await;
+    assert_ne!(refused.status, 303, "{}", refused.body);
+}
+
 async fn a_verified_email_links_to_the_existing_account(backend: Backend) {
     let (_op, idp) = with_fake(backend, AccountLinking::VerifiedEmail).await;
     let carol = idp.user("carol@example.com").await;
@@ -384,6 +438,7 @@ on_both_backends!(
     the_first_sign_in_registers_and_the_second_signs_in_with_fed,
     an_account_without_a_password_recovers_by_email,
     an_account_without_a_password_is_offered_a_link_not_a_change_form,
+    an_unproven_account_is_taken_over_by_the_owner_of_its_address,
     required_attributes_the_provider_did_not_give_are_asked_on_the_profile_page,
     a_verified_email_links_to_the_existing_account,
     an_unverified_upstream_email_never_links,
