@@ -19,7 +19,6 @@ use crate::metrics::Metrics;
 use crate::net::TrustedProxies;
 use crate::password::{DEFAULT_QUEUE_PER_THREAD, PasswordHasher};
 use crate::ports::{CommonPasswords, Limiter, Mailer, OsRng, PasswordScreen, Rng, SmtpMailer};
-use crate::risk::RateLimiter;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -35,7 +34,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    /// Per-address rate limits.
+    /// Per-address rate limits (shared by the replicas on PostgreSQL).
     pub limiter: Arc<dyn Limiter>,
     /// Outgoing mail.
     pub mailer: Arc<dyn Mailer>,
@@ -68,18 +67,20 @@ impl AppState {
         Self::with_options(tenant, store, &Options::default())
     }
 
-    /// State for `tenant` on `store`, with the system clock, in-memory rate limits, SMTP, the
-    /// shipped common-password list and the system's randomness.
+    /// State for `tenant` on `store`, with the system clock, the rate limits of its database
+    /// ([`crate::ports::limiter_for`]), SMTP, the shipped common-password list and the system's
+    /// randomness.
     pub fn with_options(tenant: Tenant, store: Store, options: &Options) -> anyhow::Result<Self> {
         let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
         let queue = options.password_queue.unwrap_or(parallelism * DEFAULT_QUEUE_PER_THREAD);
+        let limiter = crate::ports::limiter_for(&store);
         Ok(Self {
             tenant: Arc::new(LiveTenant::new(tenant)),
             store,
             hasher: PasswordHasher::new(parallelism, queue)?,
             clock: Arc::new(SystemClock),
             metrics: Arc::new(Metrics::default()),
-            limiter: Arc::new(RateLimiter::default()),
+            limiter,
             mailer: Arc::new(SmtpMailer),
             password_screen: Arc::new(CommonPasswords),
             rng: Arc::new(OsRng),

@@ -1,7 +1,7 @@
 //! What the application state plugs in, as traits: rate limits, outgoing mail, password
 //! screening and randomness (time is [`crate::clock::Clock`]). The IdP's own implementations
-//! are here; tests and later backends (a PostgreSQL limiter, a breached-password service)
-//! replace them without touching the handlers.
+//! are here (the rate limiter follows the database: [`limiter_for`]); tests and later backends
+//! (a breached-password service) replace them without touching the handlers.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -11,18 +11,68 @@ use futures::future::BoxFuture;
 use crate::config::Tenant;
 use crate::email::Email;
 use crate::ids::UnixTime;
-use crate::risk::{Action, RateLimiter};
+use crate::risk::{Action, Decision, RateLimiter, SharedLimiter};
+use crate::store::{Backend, Store, StoreResult};
 
 /// Counts attempts per action and client address.
 pub trait Limiter: Send + Sync + 'static {
-    /// Records an attempt at `now`; false when it exceeds `per_minute` (0 means unlimited).
-    fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: UnixTime) -> BoxFuture<'_, bool>;
+    /// Records an attempt at `now` against `per_minute` (0 means unlimited).
+    fn check(
+        &self,
+        action: Action,
+        address: IpAddr,
+        per_minute: u32,
+        now: UnixTime,
+    ) -> BoxFuture<'_, StoreResult<Decision>>;
+
+    /// Records an attempt at `now`; false when it exceeds `per_minute` or cannot be counted.
+    fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: UnixTime) -> BoxFuture<'_, bool> {
+        let decision = self.check(action, address, per_minute, now);
+        Box::pin(async move {
+            decision.await.map_or_else(
+                |error| {
+                    // An attempt that cannot be counted is refused: an outage must not lift a limit.
+                    tracing::warn!(%error, "counting a rate-limited attempt failed");
+                    false
+                },
+                Decision::allowed,
+            )
+        })
+    }
 }
 
 impl Limiter for RateLimiter {
-    fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: UnixTime) -> BoxFuture<'_, bool> {
-        let allowed = RateLimiter::allow(self, action, address, per_minute, now);
-        Box::pin(std::future::ready(allowed))
+    fn check(
+        &self,
+        action: Action,
+        address: IpAddr,
+        per_minute: u32,
+        now: UnixTime,
+    ) -> BoxFuture<'_, StoreResult<Decision>> {
+        let decision = RateLimiter::check(self, action, address, per_minute, now);
+        Box::pin(std::future::ready(Ok(decision)))
+    }
+}
+
+impl Limiter for SharedLimiter {
+    fn check(
+        &self,
+        action: Action,
+        address: IpAddr,
+        per_minute: u32,
+        now: UnixTime,
+    ) -> BoxFuture<'_, StoreResult<Decision>> {
+        Box::pin(SharedLimiter::check(self, action, address, per_minute, now))
+    }
+}
+
+/// The rate limiter for an IdP on `store`: the configured database decides, not a flag.
+pub fn limiter_for(store: &Store) -> Arc<dyn Limiter> {
+    match store.backend() {
+        // Replicas share PostgreSQL: counting there makes N replicas enforce one limit, not N.
+        Backend::Postgres => Arc::new(SharedLimiter::new(store.clone())),
+        // SQLite runs one replica, whose memory every request shares: no write per attempt.
+        Backend::Sqlite => Arc::new(RateLimiter::default()),
     }
 }
 

@@ -27,6 +27,7 @@ impl Retention {
             idle_before: now.minus_seconds(seconds(idle_timeout)),
             revoked_before: now.minus_seconds(REVOKED_GRANT_KEPT),
             audit_before: now.minus_seconds(seconds(self.audit)),
+            rate_limits_before: now.minus_seconds(crate::risk::WINDOW),
         }
     }
 }
@@ -72,5 +73,6 @@ mod tests {
         assert_eq!(cutoffs.idle_before.seconds(), 1_000_000_000 - 3600);
         assert_eq!(cutoffs.revoked_before.seconds(), 1_000_000_000 - 86400);
         assert_eq!(cutoffs.audit_before.seconds(), 1_000_000_000 - 90 * 86400);
+        assert_eq!(cutoffs.rate_limits_before.seconds(), 1_000_000_000 - 60);
     }
 }

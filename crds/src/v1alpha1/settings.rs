@@ -476,7 +476,7 @@ pub struct AttackProtection {
     /// Lock an account after repeated wrong passwords.
     #[serde(default)]
     pub lockout: Lockout,
-    /// Limit attempts per client IP address, per IdP pod.
+    /// Limit attempts per client IP address (shared by all replicas on PostgreSQL).
     #[serde(default)]
     pub rate_limits: RateLimits,
 }
@@ -517,7 +517,8 @@ fn default_lockout_duration() -> Duration {
     Duration::from_mins(15)
 }
 
-/// Attempts allowed per client IP address and minute, per IdP pod. 0 disables a limit.
+/// Attempts allowed per client IP address (IPv6: per /64) and minute, shared by all replicas on
+/// PostgreSQL. 0 disables a limit.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RateLimits {

@@ -133,6 +133,14 @@ pub fn render(template: &impl Template, page: &Page, status: StatusCode, cookies
     response
 }
 
+/// `response` with `Retry-After: seconds`: when a refused client may try again.
+pub fn retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
 /// A page with a heading, a sentence and an optional button link.
 #[derive(Template)]
 #[template(path = "message.html")]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::page::{Page, message};
+use super::page::{Page, message, retry_after};
 use super::{csrf, flow};
 use crate::app::AppState;
 use crate::authn::SignIn;
@@ -14,7 +14,7 @@ use crate::config::Tenant;
 use crate::error::Error;
 use crate::http::params::Params;
 use crate::request_info::RequestInfo;
-use crate::risk::Action;
+use crate::risk::{Action, Decision};
 
 /// A form as the browser sent it.
 pub struct Submission {
@@ -66,18 +66,16 @@ impl Submission {
     }
 
     /// Counts an email-sending attempt from `info`; the answer to send when over the limit.
-    pub async fn email_limited(&self, state: &AppState, info: &RequestInfo) -> Option<Response> {
+    pub async fn email_limited(&self, state: &AppState, info: &RequestInfo) -> Result<Option<Response>, Error> {
         let limit = self.tenant.config.attack_protection.rate_limits.emails_per_minute;
-        if state.limiter.allow(Action::Email, info.ip, limit, state.now()).await {
-            return None;
-        }
+        let Decision::Limited { retry_after: seconds } =
+            state.limiter.check(Action::Email, info.ip, limit, state.now()).await?
+        else {
+            return Ok(None);
+        };
         let t = self.page.t;
-        Some(message(
-            self.page.clone(),
-            t.error_title,
-            t.too_many_attempts,
-            None,
-            StatusCode::TOO_MANY_REQUESTS,
-        ))
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        let refused = message(self.page.clone(), t.error_title, t.too_many_attempts, None, status);
+        Ok(Some(retry_after(refused, seconds)))
     }
 }

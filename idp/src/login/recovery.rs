@@ -77,7 +77,7 @@ pub async fn forgot_post(
     if submission.forged() {
         return Ok(submission.refuse());
     }
-    if let Some(limited) = submission.email_limited(&state, &info).await {
+    if let Some(limited) = submission.email_limited(&state, &info).await? {
         return Ok(limited);
     }
     let Submission { tenant, form, page, .. } = submission;

@@ -132,7 +132,7 @@ pub async fn register_post(
     if submission.forged() || !submission.tenant.config.registration.enabled {
         return Ok(submission.refuse());
     }
-    if let Some(limited) = submission.email_limited(&state, &info).await {
+    if let Some(limited) = submission.email_limited(&state, &info).await? {
         return Ok(limited);
     }
     let Submission {

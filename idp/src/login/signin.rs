@@ -10,15 +10,15 @@ use vestibule_crds::SecretString;
 
 use super::flow;
 use super::form::Submission;
-use super::page::{Page, render};
+use super::page::{Page, render, retry_after};
 use super::session;
 use crate::app::AppState;
 use crate::authn::{Amr, Method};
 use crate::error::Error;
 use crate::metrics::LoginOutcome;
 use crate::request_info::RequestInfo;
-use crate::risk::Action;
 use crate::risk::lockout::{self, Refusal, Verdict};
+use crate::risk::{Action, Decision};
 use crate::store::{AuditEvent, User};
 
 #[derive(Template)]
@@ -109,20 +109,14 @@ pub async fn login_post(
     }
     let now = state.now();
     let limits = &tenant.config.attack_protection;
-    if !state
-        .limiter
-        .allow(Action::Login, info.ip, limits.rate_limits.logins_per_minute, now)
-        .await
+    let per_minute = limits.rate_limits.logins_per_minute;
+    if let Decision::Limited { retry_after: seconds } =
+        state.limiter.check(Action::Login, info.ip, per_minute, now).await?
     {
         state.metrics.observe_login(LoginOutcome::RateLimited);
-        return Ok(show(
-            &tenant,
-            page,
-            &email,
-            Some(t.too_many_attempts),
-            false,
-            StatusCode::TOO_MANY_REQUESTS,
-        ));
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        let refused = show(&tenant, page, &email, Some(t.too_many_attempts), false, status);
+        return Ok(retry_after(refused, seconds));
     }
     let password = SecretString::new(form.get("password").unwrap_or_default());
     let user = state.store.user_by_email(&email).await?;

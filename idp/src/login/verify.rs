@@ -117,7 +117,7 @@ pub async fn resend_post(
     if submission.forged() {
         return Ok(submission.refuse());
     }
-    if let Some(limited) = submission.email_limited(&state, &info).await {
+    if let Some(limited) = submission.email_limited(&state, &info).await? {
         return Ok(limited);
     }
     let email = submission.field("email").trim().to_lowercase();

@@ -1,7 +1,10 @@
-//! Defences against credential stuffing and brute force: per-address rate limits, and the
-//! lockout of accounts and throttle of addresses after failed sign-ins.
+//! Defences against credential stuffing and brute force: per-address rate limits (in memory on
+//! SQLite, shared in the database on PostgreSQL), and the lockout of accounts and throttle of
+//! addresses after failed sign-ins.
 
 pub mod lockout;
 mod rate_limit;
+mod shared_limit;
 
-pub use rate_limit::{Action, RateLimiter};
+pub use rate_limit::{Action, Decision, RateLimiter, WINDOW};
+pub use shared_limit::SharedLimiter;

@@ -16,6 +16,8 @@ pub struct Cutoffs {
     pub revoked_before: UnixTime,
     /// Audit log lines older than this go (the retention).
     pub audit_before: UnixTime,
+    /// Rate-limit windows that started before this have ended and go.
+    pub rate_limits_before: UnixTime,
 }
 
 /// Rows purged, by table.
@@ -38,9 +40,10 @@ impl Store {
             idle_before,
             revoked_before,
             audit_before,
+            rate_limits_before,
         } = *cutoffs;
         // Grants first: their codes and refresh tokens go with them (ON DELETE CASCADE).
-        let purges: [(&'static str, &'static str, &[UnixTime]); 8] = [
+        let purges: [(&'static str, &'static str, &[UnixTime]); 9] = [
             (
                 "grants",
                 "DELETE FROM grants WHERE expires_at < $1 OR revoked_at < $2",
@@ -69,6 +72,11 @@ impl Store {
                 &[now, idle_before],
             ),
             ("audit_log", "DELETE FROM audit_log WHERE at < $1", &[audit_before]),
+            (
+                "rate_limits",
+                "DELETE FROM rate_limits WHERE window_start < $1",
+                &[rate_limits_before],
+            ),
         ];
         let mut purged = Purged::default();
         for (table, statement, cutoffs) in purges {

@@ -40,6 +40,7 @@ mod logout;
 mod mail;
 mod proxies;
 mod purge;
+mod rate_limits;
 mod recovery;
 mod registration;
 mod reload;

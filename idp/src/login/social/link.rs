@@ -11,7 +11,7 @@ use vestibule_crds::SecretString;
 
 use super::super::flow::{self, see_other};
 use super::super::form::Submission;
-use super::super::page::{Page, render};
+use super::super::page::{Page, render, retry_after};
 use super::answer;
 use crate::app::AppState;
 use crate::authn::steps::federated::PendingLink;
@@ -23,8 +23,8 @@ use crate::http::extract::{CsrfForm, Customer};
 use crate::http::page::SocialButton;
 use crate::i18n::Messages;
 use crate::request_info::RequestInfo;
-use crate::risk::Action;
 use crate::risk::lockout::{self, Verdict};
+use crate::risk::{Action, Decision};
 use crate::store::{AuditEvent, Unlinked, User};
 
 #[derive(Template)]
@@ -130,9 +130,11 @@ pub async fn link_post(
     };
     let t = page.t;
     let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
-    if !state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
+    if let Decision::Limited { retry_after: seconds } =
+        state.limiter.check(Action::Login, info.ip, limit, state.now()).await?
+    {
         let status = StatusCode::TOO_MANY_REQUESTS;
-        return show(
+        let refused = show(
             &state,
             &tenant,
             page,
@@ -141,7 +143,8 @@ pub async fn link_post(
             Some(t.too_many_attempts),
             status,
         )
-        .await;
+        .await?;
+        return Ok(retry_after(refused, seconds));
     }
     match lockout::check_password(&state, &tenant, &info, Some(&user), &user.email, &password).await? {
         Verdict::Accepted => {}

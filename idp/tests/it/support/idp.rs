@@ -40,8 +40,10 @@ pub struct TestIdp {
     pub admin: String,
     pub state: AppState,
     pub clock: Arc<OffsetClock>,
-    pub smtp: SmtpCapture,
+    pub smtp: Arc<SmtpCapture>,
     pub keys: SigningKeySet,
+    /// The database URL, for [`TestIdp::replica`].
+    pub database: String,
     servers: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -174,6 +176,14 @@ pub async fn fresh_database(backend: Backend) -> String {
     }
 }
 
+/// What the replicas of one IdP share.
+struct Replica {
+    database: String,
+    config: TenantConfig,
+    clock: Arc<OffsetClock>,
+    smtp: Arc<SmtpCapture>,
+}
+
 impl TestIdp {
     /// The test tenant on `backend`.
     pub async fn start(backend: Backend) -> Self {
@@ -194,14 +204,47 @@ impl TestIdp {
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-        let smtp = SmtpCapture::start().await;
+        let smtp = Arc::new(SmtpCapture::start().await);
         let mut config = test_config(&base, smtp.port);
         edit(&mut config);
+        let replica = Replica {
+            database: fresh_database(backend).await,
+            config,
+            clock: OffsetClock::new(),
+            smtp,
+        };
+        Self::serve(listener, base, replica, adjust).await
+    }
+
+    /// Another replica of this IdP, as behind a Service: the same tenant, database, clock and
+    /// mail capture, with a state of its own (in-memory caches, limiter, metrics) and a port.
+    pub async fn replica(&self) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let replica = Replica {
+            database: self.database.clone(),
+            config: self.tenant().config.clone(),
+            clock: self.clock.clone(),
+            smtp: self.smtp.clone(),
+        };
+        Self::serve(listener, base, replica, |_| {}).await
+    }
+
+    async fn serve(
+        listener: tokio::net::TcpListener,
+        base: String,
+        replica: Replica,
+        adjust: impl FnOnce(&mut AppState),
+    ) -> Self {
+        let Replica {
+            database,
+            config,
+            clock,
+            smtp,
+        } = replica;
         let keys = test_keys();
-        let database_url = fresh_database(backend).await;
-        let store = Store::connect(&database_url).await.unwrap();
+        let store = Store::connect(&database).await.unwrap();
         let mut state = AppState::new(Tenant::new(config, &keys).unwrap(), store).unwrap();
-        let clock = OffsetClock::new();
         state.clock = clock.clone();
         adjust(&mut state);
         let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -223,6 +266,7 @@ impl TestIdp {
             clock,
             smtp,
             keys,
+            database,
             servers,
         }
     }
