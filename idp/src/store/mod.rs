@@ -12,6 +12,7 @@ mod purge;
 mod sessions;
 mod settings;
 mod sign_ins;
+mod totp;
 mod users;
 
 use std::str::FromStr;
@@ -27,6 +28,7 @@ pub use sessions::{NewSession, Session};
 pub use sign_ins::{NewSignIn, SignInRow};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+pub use totp::TotpFactor;
 pub use users::{NewUser, ProfileUpdate, User};
 
 /// Which database engine a [`Store`] talks to.
