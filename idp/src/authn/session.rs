@@ -107,3 +107,12 @@ pub async fn add_otp(state: &AppState, signed_in: &mut SignedIn) -> Result<(), E
     signed_in.session.auth_time = now;
     Ok(())
 }
+
+/// The signed-in customer whose session owes no second factor: what every page that shows or
+/// changes the account needs (a password alone must not reach past the code).
+pub async fn complete(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<Option<SignedIn>, Error> {
+    match current(state, tenant, headers).await? {
+        Some(signed_in) if !second_factor_due(state, &signed_in).await? => Ok(Some(signed_in)),
+        _ => Ok(None),
+    }
+}

@@ -191,7 +191,32 @@ async fn removing_the_authenticator_needs_a_recent_authentication(backend: Backe
     assert!(!done.body.contains(r#"action="/mfa""#));
 }
 
+async fn setting_up_an_authenticator_after_a_while_asks_for_the_password(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    idp.user(email).await;
+    let browser = signed_in(&idp, email).await;
+    idp.clock.advance(10 * 60);
+    let account = browser.get("/account").await;
+    let refused = browser.submit(&account, "/account/totp/start", &[]).await;
+    assert_eq!(refused.status, 400, "no password, no enrolment");
+    assert!(
+        refused.body.contains("current password is incorrect"),
+        "{}",
+        refused.body
+    );
+    let started = browser
+        .submit(&account, "/account/totp/start", &[("current_password", PASSWORD)])
+        .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    assert!(started.location().ends_with("/account/totp"));
+    // Unconfirmed, the authenticator is not asked for.
+    let again = signed_in(&idp, email).await;
+    assert_eq!(again.get("/account").await.status, 200);
+}
+
 on_both_backends!(
+    setting_up_an_authenticator_after_a_while_asks_for_the_password,
     an_enrolled_authenticator_is_asked_at_every_sign_in,
     removing_the_authenticator_needs_a_recent_authentication,
 );
