@@ -41,11 +41,17 @@ impl std::fmt::Debug for DataKey {
 impl DataKey {
     /// The database's data key, generated on first use (the first replica to store one wins).
     pub async fn load(store: &Store) -> Result<Self, SealError> {
-        let fresh: [u8; 32] = rand::rng().random();
-        let text = store
-            .setting_or_insert(DATA_KEY, &hex::encode(fresh))
-            .await
-            .map_err(SealError::LoadDataKey)?;
+        let stored = store.setting(DATA_KEY).await.map_err(SealError::LoadDataKey)?;
+        let text = match stored {
+            Some(text) => text,
+            None => {
+                let fresh: [u8; 32] = rand::rng().random();
+                store
+                    .setting_or_insert(DATA_KEY, &hex::encode(fresh))
+                    .await
+                    .map_err(SealError::LoadDataKey)?
+            }
+        };
         let bytes = hex::decode(text).map_err(|_| SealError::MalformedDataKey)?;
         Aes256Gcm::new_from_slice(&bytes)
             .map(Self)
