@@ -18,6 +18,7 @@ pub mod ids;
 mod layering;
 pub mod login;
 pub mod metrics;
+pub mod mfa;
 pub mod net;
 pub mod oidc;
 pub mod password;

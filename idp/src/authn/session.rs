@@ -82,3 +82,37 @@ pub async fn end(state: &AppState, signed_in: &SignedIn, info: &RequestInfo) -> 
     crate::audit::record(state, AuditEvent::Logout, Some(&signed_in.user.id), None, info).await;
     Ok(())
 }
+
+/// Whether `signed_in` still owes its second factor: the customer enrolled an authenticator and
+/// the session has only the first factor. Such a session serves only the sign-in that asks for
+/// the code, never the account page.
+pub async fn second_factor_due(state: &AppState, signed_in: &SignedIn) -> Result<bool, Error> {
+    if Amr::parse(&signed_in.session.amr).contains(super::amr::Method::Otp) {
+        return Ok(false);
+    }
+    Ok(state.store.has_totp(&signed_in.user.id).await?)
+}
+
+/// Records that the customer of `signed_in` proved a one-time code: the session's methods gain
+/// `otp` (and so `mfa`), and its authentication time is now.
+pub async fn add_otp(state: &AppState, signed_in: &mut SignedIn) -> Result<(), Error> {
+    let mut amr = Amr::parse(&signed_in.session.amr);
+    amr.insert(super::amr::Method::Otp);
+    let now = state.now();
+    state
+        .store
+        .set_session_amr(&signed_in.session.id, &amr.to_string(), now)
+        .await?;
+    signed_in.session.amr = amr.to_string();
+    signed_in.session.auth_time = now;
+    Ok(())
+}
+
+/// The signed-in customer whose session owes no second factor: what every page that shows or
+/// changes the account needs (a password alone must not reach past the code).
+pub async fn complete(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<Option<SignedIn>, Error> {
+    match current(state, tenant, headers).await? {
+        Some(signed_in) if !second_factor_due(state, &signed_in).await? => Ok(Some(signed_in)),
+        _ => Ok(None),
+    }
+}

@@ -29,6 +29,10 @@ pub enum Kind {
     AlreadyRegistered,
     /// The account locked after failed sign-ins; the link resets the password and unlocks it.
     Locked,
+    /// An authenticator app was set up as a second factor; the link opens the account page.
+    TotpEnrolled,
+    /// The authenticator app was removed; the link opens the account page.
+    TotpRemoved,
 }
 
 /// Why sending failed.
@@ -123,6 +127,20 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             body: t.locked_email_body,
             button: t.reset_button,
             expires: Some(t.link_expires),
+        },
+        Kind::TotpEnrolled => Words {
+            subject: t.totp_enrolled_subject_line(brand),
+            heading: t.totp_enrolled_subject,
+            body: t.totp_enrolled_email_body,
+            button: t.open_account,
+            expires: None,
+        },
+        Kind::TotpRemoved => Words {
+            subject: t.totp_removed_subject_line(brand),
+            heading: t.totp_removed_subject,
+            body: t.totp_removed_email_body,
+            button: t.open_account,
+            expires: None,
         },
     }
 }

@@ -99,7 +99,13 @@ impl FromRequestParts<AppState> for Customer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let tenant = state.tenant.get();
         match session::current(state, &tenant, &parts.headers).await {
-            Ok(Some(signed_in)) => Ok(Self(signed_in)),
+            // A session owing its second factor is not signed in yet: the account page's
+            // sign-in asks for the code.
+            Ok(Some(signed_in)) => match session::second_factor_due(state, &signed_in).await {
+                Ok(false) => Ok(Self(signed_in)),
+                Ok(true) => Err(redirect::see_other(&tenant.path("/account"), &[])),
+                Err(error) => Err(error.into_response()),
+            },
             Ok(None) => Err(redirect::see_other(&tenant.path("/login"), &[])),
             Err(error) => Err(error.into_response()),
         }

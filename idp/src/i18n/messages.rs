@@ -93,6 +93,10 @@ messages! {
         linked_identities, unlink, identity_linked, identity_unlinked, last_sign_in_method,
         identity_taken, your_password, no_linked_identities, no_password_title, no_password_body,
         email_me_a_link, no_password_to_change,
+        mfa_title, mfa_intro, code, verify_code, wrong_code, two_factor, totp_on, totp_off,
+        totp_set_up, totp_remove, totp_scan, totp_manual, totp_confirm_intro, totp_enabled,
+        totp_removed, reauth_hint, reauth_sign_in_again, totp_enrolled_subject,
+        totp_enrolled_email_body, totp_removed_subject, totp_removed_email_body, open_account,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -123,6 +127,10 @@ messages! {
         fn already_registered_subject_line(brand: &str);
         /// The subject of the email to the owner of a locked account.
         fn locked_subject_line(brand: &str);
+        /// The subject of the email telling that an authenticator app was set up.
+        fn totp_enrolled_subject_line(brand: &str);
+        /// The subject of the email telling that the authenticator app was removed.
+        fn totp_removed_subject_line(brand: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
         /// A button that signs in through an upstream provider.

@@ -51,6 +51,11 @@ struct AccountPage<'a> {
     password_errors: Vec<String>,
     sessions: Vec<SessionRow>,
     identities: super::social::AccountIdentities,
+    /// A confirmed authenticator app.
+    totp: bool,
+    /// The authentication is too old to change factors without the password again.
+    reauth: bool,
+    mfa_error: Option<&'a str>,
 }
 
 /// What to show above the forms, and form errors to show in them.
@@ -60,6 +65,7 @@ struct Outcome {
     fields: Option<Vec<Field>>,
     current_error: Option<&'static str>,
     password_errors: Vec<String>,
+    mfa_error: Option<&'static str>,
 }
 
 /// Query of the account page.
@@ -79,6 +85,10 @@ pub async fn account_get(
     let Some(signed_in) = session::current(&state, &tenant, &headers).await? else {
         return super::resume::start(&state, &tenant, &headers, &info).await;
     };
+    // A session that owes its second factor shows nothing: the sign-in asks for the code.
+    if session::second_factor_due(&state, &signed_in).await? {
+        return super::resume::start(&state, &tenant, &headers, &info).await;
+    }
     let page = Page::new(&tenant, &headers, &[], None);
     let notice = match query.saved.as_deref() {
         Some("profile") => Some(page.t.saved),
@@ -86,6 +96,8 @@ pub async fn account_get(
         Some("identity-linked") => Some(page.t.identity_linked),
         Some("identity-unlinked") => Some(page.t.identity_unlinked),
         Some("last-method") => Some(page.t.last_sign_in_method),
+        Some("totp-enabled") => Some(page.t.totp_enabled),
+        Some("totp-removed") => Some(page.t.totp_removed),
         _ => None,
     };
     show(
@@ -139,8 +151,27 @@ async fn show(
         password_errors: outcome.password_errors,
         sessions,
         identities,
+        totp: state.store.has_totp(&user.id).await?,
+        reauth: !super::totp::recent(state, signed_in),
+        mfa_error: outcome.mfa_error,
     };
     Ok(render(&template, &page, status, &[]))
+}
+
+/// The account page with a refused factor change and why.
+pub(super) async fn refused(
+    state: &AppState,
+    tenant: &Tenant,
+    page: Page,
+    signed_in: &SignedIn,
+    error: &'static str,
+    status: StatusCode,
+) -> Result<Response, Error> {
+    let outcome = Outcome {
+        mfa_error: Some(error),
+        ..Outcome::default()
+    };
+    show(state, tenant, page, signed_in, outcome, status).await
 }
 
 fn row(session: Session, current: &SessionId) -> SessionRow {

@@ -10,8 +10,10 @@ mod profile;
 mod recovery;
 mod register;
 mod resume;
+mod second_factor;
 mod signin;
 mod social;
+mod totp;
 mod verify;
 
 use axum::Router;
@@ -41,6 +43,11 @@ pub fn router() -> Router<AppState> {
         .route("/account/profile", post(account::profile_post))
         .route("/account/password", post(account::password_post))
         .route("/account/sessions/revoke", post(account::revoke_post))
+        .route("/account/totp", get(totp::setup_get))
+        .route("/account/totp/start", post(totp::start_post))
+        .route("/account/totp/confirm", post(totp::confirm_post))
+        .route("/account/totp/remove", post(totp::remove_post))
+        .route("/mfa", get(second_factor::mfa_get).post(second_factor::mfa_post))
         .route("/logout", post(account::logout_post))
         .route("/assets/style.css", get(style))
         .merge(social::router())

@@ -43,7 +43,7 @@ pub async fn profile_get(
     let tenant = state.tenant.get();
     let (Some(sign_in), Some(signed_in)) = (
         flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?,
-        session::current(&state, &tenant, &headers).await?,
+        session::complete(&state, &tenant, &headers).await?,
     ) else {
         return Ok(flow::next(&tenant, None, &[]));
     };
@@ -106,7 +106,7 @@ pub async fn profile_post(
     let tenant = state.tenant.get();
     let (Some(sign_in), Some(signed_in)) = (
         flow::sign_in(&state, &tenant, &headers, form.get("request")).await?,
-        session::current(&state, &tenant, &headers).await?,
+        session::complete(&state, &tenant, &headers).await?,
     ) else {
         return Ok(flow::next(&tenant, None, &[]));
     };

@@ -50,6 +50,10 @@ pub enum AuditEvent {
     IdentityLinked,
     /// An upstream identity was unlinked from the account (detail: provider).
     IdentityUnlinked,
+    /// An authenticator app was confirmed as a second factor.
+    TotpEnrolled,
+    /// The authenticator app was removed.
+    TotpRemoved,
 }
 
 impl AuditEvent {
@@ -78,6 +82,8 @@ impl AuditEvent {
             Self::SocialSignInFailed => "social_sign_in_failed",
             Self::IdentityLinked => "identity_linked",
             Self::IdentityUnlinked => "identity_unlinked",
+            Self::TotpEnrolled => "totp_enrolled",
+            Self::TotpRemoved => "totp_removed",
         }
     }
 }

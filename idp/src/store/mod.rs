@@ -13,6 +13,7 @@ mod rate_limits;
 mod sessions;
 mod settings;
 mod sign_ins;
+mod totp;
 mod users;
 
 use std::str::FromStr;
@@ -29,6 +30,7 @@ pub use sessions::{NewSession, Session};
 pub use sign_ins::{NewSignIn, SignInRow};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+pub use totp::TotpFactor;
 pub use users::{NewUser, ProfileUpdate, User};
 
 /// Which database engine a [`Store`] talks to.

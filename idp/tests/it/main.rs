@@ -38,6 +38,7 @@ mod languages;
 mod lockout;
 mod logout;
 mod mail;
+mod mfa;
 mod proxies;
 mod purge;
 mod rate_limits;

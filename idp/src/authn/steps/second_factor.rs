@@ -1,12 +1,15 @@
-//! A second factor, when the essential assurance needs more than one factor. No second factor
-//! is served yet (a Tenant with `mfaPolicies` is refused at load), so such a sign-in cannot
-//! finish; otherwise the step is skipped.
+//! A second factor: asked of every customer who enrolled an authenticator app (the `optional`
+//! enforcement: once enrolled, always asked), after the first factor. An essential class that
+//! the sign-in still cannot reach fails it.
 
 use futures::future::BoxFuture;
 
-use crate::authn::amr::Acr;
+use crate::authn::amr::{Acr, Method};
 use crate::authn::pipeline::{Context, Failure, Step, StepKind, Verdict};
 use crate::error::Error;
+
+/// The page asking for the authenticator's code.
+pub const SECOND_FACTOR: &str = "/mfa";
 
 /// The second-factor step.
 #[derive(Debug)]
@@ -18,15 +21,22 @@ impl Step for SecondFactor {
     }
 
     fn check<'a>(&'a self, context: &'a Context<'a>) -> BoxFuture<'a, Result<Verdict, Error>> {
-        Box::pin(async move { Ok(verdict(context)) })
+        Box::pin(verdict(context))
     }
 }
 
-fn verdict(context: &Context<'_>) -> Verdict {
-    let achieved = Acr::achieved(&context.methods());
-    match context.sign_in.required.minimum() {
+async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
+    let methods = context.methods();
+    if let Some(signed_in) = context.signed_in
+        && !methods.contains(Method::Otp)
+        && context.state.store.has_totp(&signed_in.user.id).await?
+    {
+        return Ok(Verdict::Due(SECOND_FACTOR));
+    }
+    let achieved = Acr::achieved(&methods);
+    Ok(match context.sign_in.required.minimum() {
         // OIDC Core 5.5.1.1: an essential class that cannot be met fails the authentication.
         Some(minimum) if minimum > achieved => Verdict::Fail(Failure::UnmetAssurance),
         _ => Verdict::Done,
-    }
+    })
 }

@@ -205,3 +205,30 @@ no-password-title = Password
 no-password-body = Your account signs in through a provider and has no password. To set one, we email you a link.
 email-me-a-link = Email me a link
 no-password-to-change = Your account has no password yet. Use the link below to set one.
+
+## Two-factor sign-in (authenticator apps)
+mfa-title = Two-step verification
+mfa-intro = Enter the 6-digit code from your authenticator app.
+code = Code
+verify-code = Verify
+# One answer for a wrong code and a code already used.
+wrong-code = That code is not valid. Wait for a new code in your authenticator app and try again. After repeated failed attempts the account is locked for a while.
+two-factor = Two-step verification
+totp-on = An authenticator app is set up: every sign-in asks for its code.
+totp-off = Add a second step to your sign-in: a code from an authenticator app on your phone.
+totp-set-up = Set up an authenticator app
+totp-remove = Remove the authenticator app
+totp-scan = Scan this QR code with your authenticator app.
+totp-manual = Or enter this key by hand:
+totp-confirm-intro = Then enter the 6-digit code the app shows to finish.
+totp-enabled = The authenticator app is set up.
+totp-removed = The authenticator app was removed.
+reauth-hint = For your security, confirm your password first.
+reauth-sign-in-again = For your security, sign out and sign in again first.
+totp-enrolled-subject = An authenticator app was set up
+totp-enrolled-subject-line = { totp-enrolled-subject } · { $brand }
+totp-enrolled-email-body = An authenticator app was set up for your account: from now on, signing in asks for its code. If that was not you, open your account, remove it and change your password.
+totp-removed-subject = Your authenticator app was removed
+totp-removed-subject-line = { totp-removed-subject } · { $brand }
+totp-removed-email-body = The authenticator app of your account was removed: signing in no longer asks for a code. If that was not you, open your account and change your password.
+open-account = Open your account

@@ -250,7 +250,7 @@ async fn link_to_signed_in(
         served,
     } = *context;
     transaction::end(state, sign_in).await?;
-    let current = session::current(state, tenant, headers).await?;
+    let current = session::complete(state, tenant, headers).await?;
     // The link is made for the customer who asked, still signed in in this browser, only.
     let Some(signed_in) = current.filter(|signed_in| signed_in.user.id == *user_id) else {
         return Ok(failed(state, page, served, info, &UpstreamError::StateMismatch).await);

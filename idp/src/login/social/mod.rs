@@ -65,7 +65,7 @@ async fn start_post(
         return Err(Error::NotFound);
     };
     let intent = match form.get("intent") {
-        Some("link") => match session::current(&state, &tenant, &headers).await? {
+        Some("link") => match session::complete(&state, &tenant, &headers).await? {
             Some(signed_in) => Intent::Link {
                 user_id: signed_in.user.id,
             },

@@ -1,0 +1,231 @@
+//! Enrolling and removing an authenticator app from the account page: the QR code and the key,
+//! confirmation by a first code, removal. Both changes need a recent authentication (the
+//! password again past a few minutes) and are emailed to the customer.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use vestibule_crds::SecretString;
+
+use super::flow;
+use super::page::{Page, render};
+use super::session::{self, SignedIn};
+use crate::app::AppState;
+use crate::config::Tenant;
+use crate::email::{self, Kind};
+use crate::error::Error;
+// Forms pass the CSRF check before a handler runs: a forged one gets 403 and changes nothing.
+use crate::http::extract::{CsrfForm, Customer};
+use crate::http::params::Params;
+use crate::mfa::attempts::{self, CodeVerdict};
+use crate::mfa::seal::DataKey;
+use crate::mfa::totp;
+use crate::request_info::RequestInfo;
+use crate::risk::Action;
+use crate::risk::lockout::{self, Verdict};
+use crate::store::AuditEvent;
+
+/// How recent an authentication must be to change factors without the password again.
+pub const RECENT_AUTH: i64 = 5 * 60;
+
+#[derive(Template)]
+#[template(path = "totp_setup.html")]
+struct SetupPage<'a> {
+    page: &'a Page,
+    qr: &'a str,
+    key: &'a str,
+    error: Option<&'a str>,
+}
+
+/// Whether `signed_in` authenticated recently enough to change factors without the password.
+pub fn recent(state: &AppState, signed_in: &SignedIn) -> bool {
+    state.now().since(signed_in.session.auth_time) <= RECENT_AUTH
+}
+
+/// Checks the re-authentication a factor change needs; the error to show when it fails.
+async fn reauthenticate(
+    state: &AppState,
+    tenant: &Arc<Tenant>,
+    info: &RequestInfo,
+    signed_in: &SignedIn,
+    form: &Params,
+    page: &Page,
+) -> Result<Option<(&'static str, StatusCode)>, Error> {
+    if recent(state, signed_in) {
+        return Ok(None);
+    }
+    let t = page.t;
+    let user = &signed_in.user;
+    if !user.has_password() {
+        return Ok(Some((t.reauth_sign_in_again, StatusCode::FORBIDDEN)));
+    }
+    let password = SecretString::new(form.get("current_password").unwrap_or_default());
+    // A stolen session must not become a password oracle: the same limits as the sign-in page.
+    let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
+    let verdict = if state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
+        lockout::check_password(state, tenant, info, Some(user), &user.email, &password).await?
+    } else {
+        Verdict::AddressBlocked
+    };
+    Ok(match verdict {
+        Verdict::Accepted => None,
+        Verdict::AddressBlocked => Some((t.too_many_failures, StatusCode::TOO_MANY_REQUESTS)),
+        Verdict::Refused(_) => Some((t.wrong_current_password, StatusCode::BAD_REQUEST)),
+    })
+}
+
+async fn data_key(state: &AppState) -> Result<DataKey, Error> {
+    DataKey::load(&state.store)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// `POST /account/totp/start`: a new secret, not counting until a first code confirms it.
+pub async fn start_post(
+    State(state): State<AppState>,
+    Customer(signed_in): Customer,
+    headers: HeaderMap,
+    info: RequestInfo,
+    CsrfForm(form): CsrfForm<Params>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let page = Page::new(&tenant, &headers, &[], None);
+    if let Some((error, status)) = reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await? {
+        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+    }
+    let user = &signed_in.user;
+    let secret = totp::new_secret();
+    let sealed = data_key(&state)
+        .await?
+        .seal(&secret, user.id.as_str())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    // A confirmed authenticator is replaced only by removing it first (which is emailed).
+    if !state.store.begin_totp(&user.id, &sealed, state.now()).await? {
+        return Ok(flow::see_other(&tenant.path("/account"), &[]));
+    }
+    Ok(flow::see_other(&tenant.path("/account/totp"), &[]))
+}
+
+/// `GET /account/totp`: the QR code and key of the enrolment under way.
+pub async fn setup_get(
+    State(state): State<AppState>,
+    Customer(signed_in): Customer,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let page = Page::new(&tenant, &headers, &[], None);
+    setup(&state, &tenant, page, &signed_in, None, StatusCode::OK).await
+}
+
+async fn setup(
+    state: &AppState,
+    tenant: &Tenant,
+    page: Page,
+    signed_in: &SignedIn,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, Error> {
+    let user = &signed_in.user;
+    let Some(factor) = state.store.totp(&user.id).await?.filter(|f| f.confirmed_at.is_none()) else {
+        return Ok(flow::see_other(&tenant.path("/account"), &[]));
+    };
+    let secret = data_key(state)
+        .await?
+        .open(&factor.secret_sealed, user.id.as_str())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let qr = totp::qr_data_uri(&secret, &tenant.config.display_name, &user.email)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let key = totp::display_secret(&secret);
+    let page = page.clone().titled(page.t.totp_set_up);
+    let template = SetupPage {
+        page: &page,
+        qr: &qr,
+        key: &key,
+        error,
+    };
+    Ok(render(&template, &page, status, &[]))
+}
+
+/// `POST /account/totp/confirm`: a first valid code makes the authenticator count.
+pub async fn confirm_post(
+    State(state): State<AppState>,
+    Customer(mut signed_in): Customer,
+    headers: HeaderMap,
+    info: RequestInfo,
+    CsrfForm(form): CsrfForm<Params>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let page = Page::new(&tenant, &headers, &[], None);
+    let t = page.t;
+    let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
+    if !state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return setup(&state, &tenant, page, &signed_in, Some(t.too_many_attempts), status).await;
+    }
+    let code = form.get("code").unwrap_or_default();
+    match attempts::check_code(&state, &tenant, &info, &signed_in.user, code).await? {
+        CodeVerdict::Accepted => {}
+        CodeVerdict::Refused => {
+            return setup(
+                &state,
+                &tenant,
+                page,
+                &signed_in,
+                Some(t.wrong_code),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        CodeVerdict::Blocked => {
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            return setup(&state, &tenant, page, &signed_in, Some(t.too_many_failures), status).await;
+        }
+    }
+    // The code just proved the factor: this session has it, so it is not asked again here.
+    session::add_otp(&state, &mut signed_in).await?;
+    crate::audit::record(&state, AuditEvent::TotpEnrolled, Some(&signed_in.user.id), None, &info).await;
+    notify(&state, &tenant, &signed_in, Kind::TotpEnrolled)?;
+    Ok(flow::see_other(
+        &format!("{}?saved=totp-enabled", tenant.path("/account")),
+        &[],
+    ))
+}
+
+/// `POST /account/totp/remove`.
+pub async fn remove_post(
+    State(state): State<AppState>,
+    Customer(signed_in): Customer,
+    headers: HeaderMap,
+    info: RequestInfo,
+    CsrfForm(form): CsrfForm<Params>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let page = Page::new(&tenant, &headers, &[], None);
+    if let Some((error, status)) = reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await? {
+        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+    }
+    let user = &signed_in.user;
+    let confirmed = state.store.has_totp(&user.id).await?;
+    if state.store.delete_totp(&user.id).await? && confirmed {
+        crate::audit::record(&state, AuditEvent::TotpRemoved, Some(&user.id), None, &info).await;
+        notify(&state, &tenant, &signed_in, Kind::TotpRemoved)?;
+    }
+    Ok(flow::see_other(
+        &format!("{}?saved=totp-removed", tenant.path("/account")),
+        &[],
+    ))
+}
+
+/// Tells the customer, in their language, that their factors changed.
+fn notify(state: &AppState, tenant: &Arc<Tenant>, signed_in: &SignedIn, kind: Kind) -> Result<(), Error> {
+    let user = &signed_in.user;
+    let locales: Vec<String> = user.locale.iter().cloned().collect();
+    let t = tenant.languages.negotiate(&locales, None);
+    let mail = email::compose(tenant, t, kind, &user.email, &tenant.url("/account"))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    state.mailer.send(tenant.clone(), mail);
+    Ok(())
+}
