@@ -1,6 +1,6 @@
 //! Checking a customer's code: counted against the account's lockout and the client address's
-//! throttle like a password attempt (the same `lockout` policy, the same store counters), and
-//! accepted once per time step.
+//! throttle as a password attempt is (`risk::lockout::check_factor`), and accepted once per time
+//! step.
 
 use std::sync::Arc;
 
@@ -10,7 +10,8 @@ use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
 use crate::request_info::RequestInfo;
-use crate::store::{AuditEvent, Limit, User};
+use crate::risk::lockout::{self, Refusal, Verdict};
+use crate::store::{AuditEvent, User};
 
 /// How a code was judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,56 +32,23 @@ pub async fn check_code(
     user: &User,
     code: &str,
 ) -> Result<CodeVerdict, Error> {
-    let policy = &tenant.config.attack_protection.lockout;
-    let now = state.now();
-    let window = i64::try_from(policy.duration.as_secs()).unwrap_or(i64::MAX).max(1);
-    let max = if policy.enabled {
-        i64::from(policy.max_failures).max(1)
-    } else {
-        i64::MAX
-    };
-    let limit = |max| Limit {
-        now,
-        window_start: now.minus_seconds(window),
-        max,
-    };
-    let address = crate::net::limit_key(info.ip).to_string();
-    let store = &state.store;
-    // Reserved before the code is looked at, as a password attempt: racing guesses cannot
-    // exceed the limits.
-    let Some(_) = store.reserve_address_attempt(&address, limit((max - 1).max(1))).await? else {
-        return Ok(CodeVerdict::Blocked);
-    };
-    let Some(reserved) = store.reserve_account_attempt(&user.id, limit(max)).await? else {
-        return Ok(CodeVerdict::Blocked);
-    };
-    if accepted(state, user, code).await? {
-        // A lock taken meanwhile stands, as after a right password.
-        if store
-            .account_attempt_succeeded(&user.id, reserved.failures, now)
-            .await?
-        {
-            store.release_address_attempt(&address).await?;
-            return Ok(CodeVerdict::Accepted);
-        }
-        return Ok(CodeVerdict::Blocked);
-    }
-    if reserved.failures >= max {
-        let until = now.plus_seconds(window);
-        if store.lock_account(&user.id, max, until).await? {
-            crate::audit::record(state, AuditEvent::AccountLocked, Some(&user.id), None, info).await;
+    // Counted as a password attempt: racing or repeated guesses meet the same lock and throttle.
+    match lockout::check_factor(state, tenant, info, user, accepted(state, user, code)).await? {
+        Verdict::Accepted => Ok(CodeVerdict::Accepted),
+        Verdict::AddressBlocked | Verdict::Refused(Refusal::Locked) => Ok(CodeVerdict::Blocked),
+        Verdict::Refused(_) => {
+            crate::audit::record_detail(
+                state,
+                AuditEvent::LoginFailed,
+                Some(&user.id),
+                None,
+                info,
+                Some("wrong one-time code".into()),
+            )
+            .await;
+            Ok(CodeVerdict::Refused)
         }
     }
-    crate::audit::record_detail(
-        state,
-        AuditEvent::LoginFailed,
-        Some(&user.id),
-        None,
-        info,
-        Some("wrong one-time code".into()),
-    )
-    .await;
-    Ok(CodeVerdict::Refused)
 }
 
 /// Whether `code` is right for `user`'s authenticator and its time step was not used yet.

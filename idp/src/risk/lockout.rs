@@ -51,7 +51,7 @@ pub enum Verdict {
 /// Why an attempt was refused: for metrics and the audit log, never for the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// The password is wrong.
+    /// The password (or the second factor's code) is wrong.
     WrongPassword,
     /// No account has the identifier.
     UnknownAccount,
@@ -165,6 +165,47 @@ pub async fn check_password(
     block_if_due(state, &rules, &address, from_address).await?;
     record_failure(state, user, identifier, refusal, info).await;
     Ok(Verdict::Refused(refusal))
+}
+
+/// Checks a second factor of `user` with `verify`, counted exactly as a password attempt: the
+/// same reservations before `verify` runs, the same lock (doubling, the owner emailed) and the same
+/// address block. `verify` runs only when neither the address nor the account is stopped.
+pub async fn check_factor(
+    state: &AppState,
+    tenant: &Arc<Tenant>,
+    info: &RequestInfo,
+    user: &User,
+    verify: impl Future<Output = Result<bool, Error>>,
+) -> Result<Verdict, Error> {
+    let rules = Rules::new(&tenant.config.attack_protection.lockout, state.now());
+    let address = crate::net::limit_key(info.ip).to_string();
+    let store = &state.store;
+    let Some(from_address) = store
+        .reserve_address_attempt(&address, rules.limit(rules.address_max))
+        .await?
+    else {
+        return Ok(Verdict::AddressBlocked);
+    };
+    let Some(reserved) = store
+        .reserve_account_attempt(&user.id, rules.limit(rules.account_max))
+        .await?
+    else {
+        return Ok(Verdict::Refused(Refusal::Locked));
+    };
+    if verify.await? {
+        // The lock is checked again after the check: one taken meanwhile stands.
+        if store
+            .account_attempt_succeeded(&user.id, reserved.failures, state.now())
+            .await?
+        {
+            store.release_address_attempt(&address).await?;
+            return Ok(Verdict::Accepted);
+        }
+        return Ok(Verdict::Refused(Refusal::Locked));
+    }
+    lock_if_due(state, tenant, &rules, user, reserved, info).await?;
+    block_if_due(state, &rules, &address, from_address).await?;
+    Ok(Verdict::Refused(Refusal::WrongPassword))
 }
 
 /// Takes back the attempt reserved on `user` (when one was) and on `address`.
