@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::flow::{Pkce, authorize_url, claims, exchange_web, pkce, sign_in_page_only};
 use crate::mfa::{enrol, events, otp, policy, shown_key, signed_in};
 use crate::support::browser::{Browser, Page, query_param};
-use crate::support::idp::{REDIRECT, WEB_SECRET};
+use crate::support::idp::{PASSWORD, REDIRECT, WEB_SECRET};
 use crate::support::smtp::ensure_node_modules;
 use crate::support::{Backend, TestIdp};
 
@@ -288,7 +288,46 @@ async fn a_trusted_device_skips_the_code_until_revoked_or_expired(backend: Backe
     assert!(!asks_code(&password_at_web(&idp, &browser, &pkce).await));
     sign_out(&browser).await;
     idp.clock.advance(49 * 3600);
-    assert!(asks_code(&password_at_web(&idp, &browser, &pkce).await), "expired");
+    let asked = password_at_web(&idp, &browser, &pkce).await;
+    assert!(asks_code(&asked), "expired");
+    // Changing the password ends every trust.
+    enter_code(&idp, &browser, &asked, &key, &[("remember", "on")]).await;
+    let user = idp.state.store.user_by_email(EMAIL).await.unwrap().unwrap();
+    assert_eq!(
+        idp.state
+            .store
+            .trusted_devices(&user.id, idp.state.now())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let manager = signed_in(&idp, EMAIL).await;
+    let account = manager.follow(manager.get("/account").await).await;
+    let account = if asks_code(&account) {
+        enter_code(&idp, &manager, &account, &key, &[]).await
+    } else {
+        account
+    };
+    let changed = manager
+        .submit(
+            &account,
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "An0ther-long-passphrase!"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert!(
+        idp.state
+            .store
+            .trusted_devices(&user.id, idp.state.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn acr_values_step_up_a_single_factor_session(backend: Backend) {
@@ -307,6 +346,35 @@ async fn acr_values_step_up_a_single_factor_session(backend: Backend) {
     let claims = openid_client_claims(&idp, &done, &second);
     assert_eq!(claims["acr"], "urn:vestibule:acr:mfa");
     assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+}
+
+async fn a_client_default_acr_requires_the_second_factor(backend: Backend) {
+    let idp = TestIdp::start_with(backend, |config| {
+        policy(&adaptive(0, 0, 0))(config);
+        let web = config
+            .clients
+            .iter_mut()
+            .find(|client| client.client_id == "web")
+            .unwrap();
+        web.default_acr_values = vec!["urn:vestibule:acr:mfa".into()];
+    })
+    .await;
+    let discovery = idp.browser().get("/.well-known/openid-configuration").await.json();
+    assert_eq!(
+        discovery["acr_values_supported"],
+        serde_json::json!(["urn:vestibule:acr:password", "urn:vestibule:acr:mfa"])
+    );
+    let key = enrolled(&idp).await;
+    let browser = idp.browser();
+    let pkce = pkce();
+    let asked = password_at_web(&idp, &browser, &pkce).await;
+    assert!(
+        asks_code(&asked),
+        "the client's default class asks for it:\n{}",
+        asked.body
+    );
+    let done = enter_code(&idp, &browser, &asked, &key, &[]).await;
+    assert_eq!(id_token(&idp, &done, &pkce).await["acr"], "urn:vestibule:acr:mfa");
 }
 
 /// The claims of the ID token that openid-client validated when redeeming `done`'s code.
@@ -337,4 +405,5 @@ on_both_backends!(
     adaptive_refuses_a_score_past_the_deny_threshold,
     a_trusted_device_skips_the_code_until_revoked_or_expired,
     acr_values_step_up_a_single_factor_session,
+    a_client_default_acr_requires_the_second_factor,
 );
