@@ -348,6 +348,42 @@ async fn acr_values_step_up_a_single_factor_session(backend: Backend) {
     assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
 }
 
+async fn one_trusted_device_is_revoked_and_the_other_stays(backend: Backend) {
+    let idp = TestIdp::start_with(backend, policy("rememberDevice: {enabled: true}")).await;
+    let user = idp.user(EMAIL).await;
+    let manager = signed_in(&idp, EMAIL).await;
+    let key = enrol(&idp, &manager).await;
+    let pkce = pkce();
+    let (first, second) = (idp.browser(), idp.browser());
+    for browser in [&first, &second] {
+        let asked = password_at_web(&idp, browser, &pkce).await;
+        assert!(asked.body.contains("Trust this device for 30 days"), "{}", asked.body);
+        enter_code(&idp, browser, &asked, &key, &[("remember", "on")]).await;
+        sign_out(browser).await;
+    }
+    let account = manager.get("/account").await;
+    assert_eq!(
+        account.body.matches(r#"name="device" value=""#).count(),
+        3,
+        "two rows and 'all'"
+    );
+    // The first form revokes the newest device: the second browser's.
+    let revoked = manager.submit(&account, "/account/devices/revoke", &[]).await;
+    assert!(revoked.location().ends_with("saved=devices-revoked"));
+    assert_eq!(
+        idp.state
+            .store
+            .trusted_devices(&user.id, idp.state.now())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(asks_code(&password_at_web(&idp, &second, &pkce).await));
+    let skipped = password_at_web(&idp, &first, &pkce).await;
+    assert_eq!(id_token(&idp, &skipped, &pkce).await["amr"], serde_json::json!(["pwd"]));
+}
+
 async fn a_client_default_acr_requires_the_second_factor(backend: Backend) {
     let idp = TestIdp::start_with(backend, |config| {
         policy(&adaptive(0, 0, 0))(config);
@@ -406,4 +442,5 @@ on_both_backends!(
     a_trusted_device_skips_the_code_until_revoked_or_expired,
     acr_values_step_up_a_single_factor_session,
     a_client_default_acr_requires_the_second_factor,
+    one_trusted_device_is_revoked_and_the_other_stays,
 );
