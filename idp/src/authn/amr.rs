@@ -177,10 +177,13 @@ impl Acr {
         }
     }
 
-    /// The classes a sign-in here can reach. A second factor is not served yet (a Tenant with
-    /// `mfaPolicies` is refused at load), so only one factor can be asked of a customer.
-    pub fn offered() -> &'static [Self] {
-        &[Self::Password]
+    /// The classes a sign-in at this tenant can reach: `mfa` once the tenant has an MFA policy
+    /// (a client under none of them still cannot reach it: its sign-in fails an essential `mfa`).
+    pub fn offered(config: &vestibule_crds::config::TenantConfig) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|acr| *acr != Self::Mfa || !config.mfa_policies.is_empty())
+            .collect()
     }
 }
 
@@ -220,6 +223,16 @@ mod tests {
         assert_eq!(Amr::parse("pwd retina").to_string(), "pwd");
         assert_eq!(Amr::parse("mfa").to_string(), "", "mfa alone proves nothing");
         assert_eq!(serde_json::to_string(&Amr::of(Method::Fed)).unwrap(), r#""fed""#);
+    }
+
+    #[test]
+    fn mfa_is_offered_once_the_tenant_has_a_policy() {
+        let base = "generation: 1\nissuer: https://id.example.com\ndisplayName: Shop\n";
+        let none = vestibule_crds::config::TenantConfig::from_yaml(base).unwrap();
+        assert_eq!(Acr::offered(&none), [Acr::Password]);
+        let text = format!("{base}mfaPolicies:\n- {{id: a.mfa, factors: [totp]}}\n");
+        let with = vestibule_crds::config::TenantConfig::from_yaml(&text).unwrap();
+        assert_eq!(Acr::offered(&with), [Acr::Password, Acr::Mfa]);
     }
 
     #[test]

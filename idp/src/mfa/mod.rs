@@ -1,7 +1,70 @@
-//! Second factors: authenticator apps (TOTP, RFC 6238) that a customer enrols from the account
-//! page, their secrets sealed at rest ([`seal`]), and wrong codes counted like wrong passwords
-//! ([`attempts`]).
+//! Second factors: the tenant's MFA [`policy`], authenticator apps (TOTP, RFC 6238) that a
+//! customer enrols from the account page, their secrets sealed at rest ([`seal`]), and wrong codes
+//! counted like wrong passwords ([`attempts`]). Which factors a customer set up, may remove and is
+//! offered at sign-in is decided here, for every factor.
 
 pub mod attempts;
+pub mod device;
+pub mod policy;
 pub mod seal;
 pub mod totp;
+
+use std::collections::BTreeSet;
+
+pub use policy::{Enforcement, Factor, Policy};
+
+use crate::app::AppState;
+use crate::authn::{Purpose, SignIn};
+use crate::config::Tenant;
+use crate::error::Error;
+use crate::ids::UserId;
+use crate::store::User;
+
+/// The factors `user` set up (an authenticator app once confirmed), whatever the policy.
+pub async fn enrolled(state: &AppState, user: &UserId) -> Result<BTreeSet<Factor>, Error> {
+    let mut factors = BTreeSet::new();
+    if state.store.has_totp(user).await? {
+        factors.insert(Factor::Totp);
+    }
+    Ok(factors)
+}
+
+/// Whether `user` may remove `removing`: not when the account policy is `required` and no
+/// factor but recovery codes would be left (recovery codes only back up another factor).
+pub async fn removal_allowed(
+    state: &AppState,
+    tenant: &Tenant,
+    user: &UserId,
+    removing: Factor,
+) -> Result<bool, Error> {
+    let Some(policy) = Policy::for_account(&tenant.config) else {
+        return Ok(true);
+    };
+    if policy.enforcement != Enforcement::Required {
+        return Ok(true);
+    }
+    let left = enrolled(state, user)
+        .await?
+        .into_iter()
+        .filter(|factor| *factor != removing && *factor != Factor::RecoveryCodes && policy.allows(*factor))
+        .count();
+    Ok(left > 0)
+}
+
+/// The policy a sign-in is under: its client's, or the account page's.
+pub fn policy_at_sign_in(tenant: &Tenant, sign_in: Option<&SignIn>) -> Option<Policy> {
+    match sign_in.map(|sign_in| &sign_in.purpose) {
+        Some(Purpose::Authorization(parked)) => Policy::for_client(&tenant.config, &parked.client_id),
+        Some(Purpose::Account) | None => Policy::for_account(&tenant.config),
+    }
+}
+
+/// The factors the second-factor page offers `user` under `policy`: those set up that the
+/// policy allows.
+pub async fn offered_at_sign_in(state: &AppState, policy: &Policy, user: &User) -> Result<BTreeSet<Factor>, Error> {
+    Ok(enrolled(state, &user.id)
+        .await?
+        .into_iter()
+        .filter(|factor| policy.allows(*factor))
+        .collect())
+}

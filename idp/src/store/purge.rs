@@ -85,6 +85,11 @@ impl Store {
                 "DELETE FROM totp_factors WHERE confirmed_at IS NULL AND created_at < $1",
                 &[unconfirmed_before],
             ),
+            (
+                "trusted_devices",
+                "DELETE FROM trusted_devices WHERE expires_at < $1",
+                &[now],
+            ),
         ];
         let mut purged = Purged::default();
         for &(table, statement, cutoffs) in purges {

@@ -40,6 +40,7 @@ mod lockout;
 mod logout;
 mod mail;
 mod mfa;
+mod mfa_enforcement;
 mod proxies;
 mod purge;
 mod rate_limits;

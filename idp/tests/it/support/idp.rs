@@ -286,6 +286,12 @@ impl TestIdp {
         Browser::from_address(&self.base, Some(std::net::Ipv4Addr::new(127, 0, 0, n).into()))
     }
 
+    /// A browser with an empty cookie jar connecting from `address` (any of 127.0.0.0/8), for
+    /// tests that need clients in different networks.
+    pub fn browser_at(&self, address: std::net::Ipv4Addr) -> Browser {
+        Browser::from_address(&self.base, Some(address.into()))
+    }
+
     /// `GET` on the admin listener: status and body.
     pub async fn admin_get(&self, path: &str) -> (u16, String) {
         let response = reqwest::get(format!("{}{path}", self.admin)).await.unwrap();
