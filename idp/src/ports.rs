@@ -11,19 +11,33 @@ use futures::future::BoxFuture;
 use crate::config::Tenant;
 use crate::email::Email;
 use crate::ids::UnixTime;
-use crate::risk::{Action, Decision, RateLimiter, SharedLimiter};
+use crate::risk::{Action, Decision, RateLimiter, SharedLimiter, Subject};
 use crate::store::{Backend, Store, StoreResult};
 
-/// Counts attempts per action and client address.
+/// Counts attempts per action and subject: a client address, an account, the tenant.
 pub trait Limiter: Send + Sync + 'static {
-    /// Records an attempt at `now` against `per_minute` (0 means unlimited).
+    /// Records an attempt of `subject` at `now` against `per_minute` (0 means unlimited).
+    fn check_subject<'a>(
+        &'a self,
+        action: Action,
+        subject: &'a Subject,
+        per_minute: u32,
+        now: UnixTime,
+    ) -> BoxFuture<'a, StoreResult<Decision>>;
+
+    /// Records an attempt from `address` at `now` against `per_minute` (0 means unlimited).
     fn check(
         &self,
         action: Action,
         address: IpAddr,
         per_minute: u32,
         now: UnixTime,
-    ) -> BoxFuture<'_, StoreResult<Decision>>;
+    ) -> BoxFuture<'_, StoreResult<Decision>> {
+        Box::pin(async move {
+            self.check_subject(action, &Subject::Address(address), per_minute, now)
+                .await
+        })
+    }
 
     /// Records an attempt at `now`; false when it exceeds `per_minute` or cannot be counted.
     fn allow(&self, action: Action, address: IpAddr, per_minute: u32, now: UnixTime) -> BoxFuture<'_, bool> {
@@ -42,27 +56,27 @@ pub trait Limiter: Send + Sync + 'static {
 }
 
 impl Limiter for RateLimiter {
-    fn check(
-        &self,
+    fn check_subject<'a>(
+        &'a self,
         action: Action,
-        address: IpAddr,
+        subject: &'a Subject,
         per_minute: u32,
         now: UnixTime,
-    ) -> BoxFuture<'_, StoreResult<Decision>> {
-        let decision = RateLimiter::check(self, action, address, per_minute, now);
+    ) -> BoxFuture<'a, StoreResult<Decision>> {
+        let decision = RateLimiter::check_subject(self, action, subject, per_minute, now);
         Box::pin(std::future::ready(Ok(decision)))
     }
 }
 
 impl Limiter for SharedLimiter {
-    fn check(
-        &self,
+    fn check_subject<'a>(
+        &'a self,
         action: Action,
-        address: IpAddr,
+        subject: &'a Subject,
         per_minute: u32,
         now: UnixTime,
-    ) -> BoxFuture<'_, StoreResult<Decision>> {
-        Box::pin(SharedLimiter::check(self, action, address, per_minute, now))
+    ) -> BoxFuture<'a, StoreResult<Decision>> {
+        Box::pin(SharedLimiter::check_subject(self, action, subject, per_minute, now))
     }
 }
 

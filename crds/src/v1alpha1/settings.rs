@@ -517,17 +517,26 @@ fn default_lockout_duration() -> Duration {
     Duration::from_mins(15)
 }
 
-/// Attempts allowed per client IP address (IPv6: per /64) and minute, shared by all replicas on
-/// PostgreSQL. 0 disables a limit.
+/// Attempts allowed per minute: per client IP address (IPv6: per /64), per account and per
+/// tenant, shared by all replicas on PostgreSQL. 0 disables a limit.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RateLimits {
-    /// Password sign-in attempts. Default 30.
+    /// Password sign-in attempts per address. Default 30.
     #[serde(default = "default_login_rate")]
     pub logins_per_minute: u32,
-    /// Registrations and password-reset requests (each sends an email). Default 10.
+    /// Registrations and password-reset requests per address (each sends an email). Default 10.
     #[serde(default = "default_email_rate")]
     pub emails_per_minute: u32,
+    /// Password sign-in attempts per account (the email address tried, known or not), from any
+    /// number of addresses: slows an attack spread over many addresses without locking the
+    /// customer out. Default 10.
+    #[serde(default = "default_account_login_rate")]
+    pub logins_per_account_per_minute: u32,
+    /// Password sign-in attempts across the whole tenant. Default 0 (no cap): a tenant-wide cap
+    /// turns an attack into an outage for every customer, so set one only as a last resort.
+    #[serde(default)]
+    pub logins_per_tenant_per_minute: u32,
 }
 
 impl Default for RateLimits {
@@ -535,8 +544,14 @@ impl Default for RateLimits {
         Self {
             logins_per_minute: default_login_rate(),
             emails_per_minute: default_email_rate(),
+            logins_per_account_per_minute: default_account_login_rate(),
+            logins_per_tenant_per_minute: 0,
         }
     }
+}
+
+fn default_account_login_rate() -> u32 {
+    10
 }
 
 fn default_login_rate() -> u32 {

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::metrics::LoginOutcome;
 use crate::request_info::RequestInfo;
 use crate::risk::lockout::{self, Refusal, Verdict};
-use crate::risk::{Action, Decision};
+use crate::risk::{Action, Decision, Subject};
 use crate::store::{AuditEvent, User};
 
 #[derive(Template)]
@@ -107,12 +107,7 @@ pub async fn login_post(
             StatusCode::FORBIDDEN,
         ));
     }
-    let now = state.now();
-    let limits = &tenant.config.attack_protection;
-    let per_minute = limits.rate_limits.logins_per_minute;
-    if let Decision::Limited { retry_after: seconds } =
-        state.limiter.check(Action::Login, info.ip, per_minute, now).await?
-    {
+    if let Some(seconds) = limited(&state, &tenant, &info, &email).await? {
         state.metrics.observe_login(LoginOutcome::RateLimited);
         let status = StatusCode::TOO_MANY_REQUESTS;
         let refused = show(&tenant, page, &email, Some(t.too_many_attempts), false, status);
@@ -141,6 +136,33 @@ pub async fn login_post(
     // The device cookie is how adaptive MFA recognises this browser at the next sign-in.
     cookies.extend(crate::mfa::device::cookie_if_absent(&tenant, &headers));
     Ok(flow::next(&tenant, sign_in.as_ref(), &cookies))
+}
+
+/// Seconds to wait when an attempt on `email` from this address exceeds a limit: per address,
+/// per account (from any address), per tenant. Checked before any password is hashed.
+async fn limited(
+    state: &AppState,
+    tenant: &crate::config::Tenant,
+    info: &RequestInfo,
+    email: &str,
+) -> Result<Option<u64>, Error> {
+    let limits = &tenant.config.attack_protection.rate_limits;
+    let now = state.now();
+    let checks = [
+        (Subject::Address(info.ip), limits.logins_per_minute),
+        (Subject::account(email), limits.logins_per_account_per_minute),
+        (Subject::Tenant, limits.logins_per_tenant_per_minute),
+    ];
+    for (subject, per_minute) in &checks {
+        if let Decision::Limited { retry_after } = state
+            .limiter
+            .check_subject(Action::Login, subject, *per_minute, now)
+            .await?
+        {
+            return Ok(Some(retry_after));
+        }
+    }
+    Ok(None)
 }
 
 /// The outcome of a sign-in attempt, given what the password check decided.

@@ -7,5 +7,5 @@ mod rate_limit;
 pub mod score;
 mod shared_limit;
 
-pub use rate_limit::{Action, Decision, RateLimiter, WINDOW};
+pub use rate_limit::{Action, Decision, RateLimiter, Subject, WINDOW};
 pub use shared_limit::SharedLimiter;

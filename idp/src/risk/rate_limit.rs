@@ -1,4 +1,5 @@
-//! Fixed-window rate limits per client address and action, in memory: the limiter of an IdP on
+//! Fixed-window rate limits per action and subject (an address, an account, the tenant), in
+//! memory: the limiter of an IdP on
 //! SQLite, which runs one replica. This one is kept rather than `governor`, whose quotas are fixed
 //! when it is built and whose clock is its own: here the limit hot-reloads with the tenant, time
 //! is passed in (tests control it), and the windows are those of [`super::SharedLimiter`] on
@@ -68,15 +69,48 @@ pub fn window_start(now: UnixTime) -> UnixTime {
     UnixTime::from_seconds(now.seconds().div_euclid(WINDOW) * WINDOW)
 }
 
-/// Counts attempts per (action, address) in one-minute windows.
+/// Whose attempts a limit counts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A client address (IPv6: its /64, see [`crate::net::limit_key`]).
+    Address(IpAddr),
+    /// An account, by the SHA-256 of the normalized email address tried (known or not, so a
+    /// limit says nothing about who has an account; hashed, so no address is stored).
+    Account(String),
+    /// The whole tenant.
+    Tenant,
+}
+
+impl Subject {
+    /// The account that `email` (already normalized) names.
+    pub fn account(email: &str) -> Self {
+        Self::Account(crate::random::hash(email))
+    }
+
+    /// The key its counters are kept under.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Address(address) => crate::net::limit_key(*address).to_string(),
+            Self::Account(hash) => format!("account:{hash}"),
+            Self::Tenant => "tenant".to_owned(),
+        }
+    }
+}
+
+/// Counts attempts per (action, subject) in one-minute windows.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(Action, IpAddr), (UnixTime, i64)>>,
+    windows: Mutex<HashMap<(Action, String), (UnixTime, i64)>>,
 }
 
 impl RateLimiter {
-    /// Records an attempt at `now` against `per_minute` (0 means unlimited).
+    /// Records an attempt from `address` at `now` against `per_minute` (0 means unlimited).
     pub fn check(&self, action: Action, address: IpAddr, per_minute: u32, now: UnixTime) -> Decision {
+        self.check_subject(action, &Subject::Address(address), per_minute, now)
+    }
+
+    /// Records an attempt of `subject` at `now` against `per_minute` (0 means unlimited).
+    pub fn check_subject(&self, action: Action, subject: &Subject, per_minute: u32, now: UnixTime) -> Decision {
         if per_minute == 0 {
             return Decision::Allowed;
         }
@@ -89,9 +123,7 @@ impl RateLimiter {
             // Bound memory under a flood of addresses: drop every stale window.
             windows.retain(|_, (window, _)| *window == start);
         }
-        let entry = windows
-            .entry((action, crate::net::limit_key(address)))
-            .or_insert((start, 0));
+        let entry = windows.entry((action, subject.key())).or_insert((start, 0));
         if entry.0 != start {
             *entry = (start, 0);
         }

@@ -1,10 +1,11 @@
-//! Rate limits shared by every replica of an IdP on PostgreSQL: the counters of
+//! Rate limits shared by every replica of an IdP on PostgreSQL (per address, account or tenant):
+//! the counters of
 //! [`super::RateLimiter`]'s fixed windows live in the database, one upsert per attempt, so three
 //! replicas behind the Service enforce one limit, not three.
 
 use std::net::IpAddr;
 
-use super::rate_limit::{Action, Decision, window_start};
+use super::rate_limit::{Action, Decision, Subject, window_start};
 use crate::ids::UnixTime;
 use crate::store::{Store, StoreResult};
 
@@ -20,7 +21,7 @@ impl SharedLimiter {
         Self { store }
     }
 
-    /// Records an attempt at `now` against `per_minute` (0 means unlimited).
+    /// Records an attempt from `address` at `now` against `per_minute` (0 means unlimited).
     pub async fn check(
         &self,
         action: Action,
@@ -28,14 +29,25 @@ impl SharedLimiter {
         per_minute: u32,
         now: UnixTime,
     ) -> StoreResult<Decision> {
+        self.check_subject(action, &Subject::Address(address), per_minute, now)
+            .await
+    }
+
+    /// Records an attempt of `subject` at `now` against `per_minute` (0 means unlimited).
+    pub async fn check_subject(
+        &self,
+        action: Action,
+        subject: &Subject,
+        per_minute: u32,
+        now: UnixTime,
+    ) -> StoreResult<Decision> {
         if per_minute == 0 {
             return Ok(Decision::Allowed);
         }
-        // IPv6 by /64, which one customer line usually gets, as in memory.
-        let key = crate::net::limit_key(address).to_string();
+        // Keyed as in memory: IPv6 by /64, which one customer line usually gets.
         let counted = self
             .store
-            .count_rate_limited(action.name(), &key, window_start(now))
+            .count_rate_limited(action.name(), &subject.key(), window_start(now))
             .await?;
         Ok(Decision::of(counted.hits, per_minute, counted.window_start, now))
     }

@@ -9,9 +9,14 @@ use crate::support::{Backend, TestIdp};
 
 const WRONG: &str = "wrong password!";
 
-/// The test tenant locking accounts after 3 failures (addresses are blocked after 2).
+/// The test tenant locking accounts after 3 failures (addresses are blocked after 2), without
+/// the per-account rate limit: the lockout alone is under test.
 async fn idp_locking_after_three(backend: Backend) -> TestIdp {
-    TestIdp::start_with(backend, |config| config.attack_protection.lockout.max_failures = 3).await
+    TestIdp::start_with(backend, |config| {
+        config.attack_protection.lockout.max_failures = 3;
+        config.attack_protection.rate_limits.logins_per_account_per_minute = 0;
+    })
+    .await
 }
 
 /// One sign-in attempt from a fresh browser at 127.0.0.`from`.

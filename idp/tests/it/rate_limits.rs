@@ -1,6 +1,6 @@
-//! Rate limits per address: replicas on one PostgreSQL database enforce one limit together
-//! (counted in the database, windows ended by the clock and removed by the purge); on SQLite an
-//! IdP limits in memory, as before.
+//! Rate limits per address, per account and per tenant: replicas on one PostgreSQL database
+//! enforce one limit together (counted in the database, windows ended by the clock and removed by
+//! the purge); on SQLite an IdP limits in memory, as before.
 
 use std::time::Duration;
 
@@ -14,13 +14,14 @@ use crate::support::{Backend, Browser, TestIdp};
 
 /// A sign-in attempt of ada with a wrong password through `browser`: the answer.
 async fn attempt(browser: &Browser) -> crate::support::browser::Page {
+    attempt_as(browser, "ada@example.com").await
+}
+
+/// A sign-in attempt of `email` with a wrong password through `browser`: the answer.
+async fn attempt_as(browser: &Browser, email: &str) -> crate::support::browser::Page {
     let page = browser.get("/login").await;
     browser
-        .submit(
-            &page,
-            "/login",
-            &[("email", "ada@example.com"), ("password", "wrong password")],
-        )
+        .submit(&page, "/login", &[("email", email), ("password", "wrong password")])
         .await
 }
 
@@ -86,7 +87,7 @@ async fn sign_ins_over_the_limit_are_refused_with_retry_after(backend: Backend) 
     let wait = retry_after(&attempt(&browser).await);
     let counted = rows(&idp.state.store).await;
     match backend {
-        Backend::Postgres => assert_eq!(counted, 1, "counted in the database"),
+        Backend::Postgres => assert_eq!(counted, 2, "counted in the database: the address, the account"),
         // One replica: SQLite limits in memory, without a write per attempt.
         Backend::Sqlite => assert_eq!(counted, 0, "counted in memory"),
     }
@@ -140,6 +141,45 @@ async fn counts_are_atomic_never_go_back_a_window_and_are_purged(backend: Backen
     assert_eq!(rows(store).await, 0, "a window that ended is purged");
 }
 
+async fn an_account_is_limited_from_any_number_of_addresses(backend: Backend) {
+    let idp = TestIdp::start_with(backend, |config| {
+        config.attack_protection.rate_limits.logins_per_account_per_minute = 3;
+    })
+    .await;
+    idp.user("ada@example.com").await;
+    align_to_a_window(&idp);
+    for n in 1..=3 {
+        assert_eq!(attempt(&idp.browser_from(n)).await.status, 401, "attempt {n}");
+    }
+    let refused = attempt(&idp.browser_from(4)).await;
+    assert!(refused.body.contains("Too many attempts"), "{}", refused.body);
+    let wait = retry_after(&refused);
+    let stranger = attempt_as(&idp.browser_from(5), "nobody@example.com").await;
+    assert_eq!(stranger.status, 401, "another account has a limit of its own");
+    for n in 6..=9 {
+        attempt_as(&idp.browser_from(n), "nobody@example.com").await;
+    }
+    let unknown = attempt_as(&idp.browser_from(10), "nobody@example.com").await;
+    assert_eq!(unknown.status, 429, "an unknown account is limited alike: no oracle");
+    idp.clock.advance(wait);
+    assert_eq!(
+        attempt(&idp.browser_from(4)).await.status,
+        401,
+        "the next window starts afresh"
+    );
+}
+
+async fn a_tenant_wide_cap_counts_every_account_and_address(backend: Backend) {
+    let idp = TestIdp::start_with(backend, |config| {
+        config.attack_protection.rate_limits.logins_per_tenant_per_minute = 2;
+    })
+    .await;
+    align_to_a_window(&idp);
+    assert_eq!(attempt_as(&idp.browser_from(1), "a@example.com").await.status, 401);
+    assert_eq!(attempt_as(&idp.browser_from(2), "b@example.com").await.status, 401);
+    retry_after(&attempt_as(&idp.browser_from(3), "c@example.com").await);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_limit_that_cannot_be_counted_refuses() {
     let idp = TestIdp::start(Backend::Postgres).await;
@@ -161,4 +201,6 @@ async fn a_limit_that_cannot_be_counted_refuses() {
 on_both_backends!(
     sign_ins_over_the_limit_are_refused_with_retry_after,
     counts_are_atomic_never_go_back_a_window_and_are_purged,
+    an_account_is_limited_from_any_number_of_addresses,
+    a_tenant_wide_cap_counts_every_account_and_address,
 );
