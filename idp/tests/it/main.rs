@@ -29,6 +29,7 @@ mod bounds;
 mod capacity;
 mod concurrency;
 mod conformance;
+mod data_key;
 mod discovery;
 mod endpoints;
 mod errors;

@@ -134,7 +134,7 @@ pub fn test_config(issuer: &str, smtp_port: u16) -> TenantConfig {
     config
 }
 
-/// Active keys for every algorithm.
+/// Active keys for every algorithm, and a data key.
 pub fn test_keys() -> SigningKeySet {
     static KEYS: std::sync::OnceLock<SigningKeySet> = std::sync::OnceLock::new();
     KEYS.get_or_init(|| {
@@ -145,7 +145,11 @@ pub fn test_keys() -> SigningKeySet {
             SigningAlgorithm::EdDsa,
         ]
         .map(|alg| SigningKey::generate(alg, KeyState::Active, now).unwrap());
-        SigningKeySet { keys: keys.to_vec() }
+        SigningKeySet {
+            keys: keys.to_vec(),
+            // As the operator mounts them: a data key beside the signing keys.
+            data_key: Some(SigningKeySet::generate_data_key()),
+        }
     })
     .clone()
 }
