@@ -99,7 +99,7 @@ messages! {
         totp_enrolled_email_body, totp_removed_subject, totp_removed_email_body, open_account,
         mfa_totp_heading, mfa_totp_hint, factor_removal_refused,
         mfa_enrol_required, sign_in_refused_title, sign_in_refused_body, trusted_devices,
-        trusted_devices_revoked, revoke_all_devices,
+        trusted_devices_revoked, revoke_all_devices, stop_trusting, unknown_browser,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.

@@ -208,6 +208,20 @@ async fn adaptive_steps_up_a_new_network(backend: Backend) {
     assert_eq!(id_token(&idp, &known, &pkce).await["amr"], serde_json::json!(["pwd"]));
     let away = idp.browser_at(Ipv4Addr::new(127, 0, 8, 1));
     assert!(asks_code(&password_at_web(&idp, &away, &pkce).await));
+    // A customer with no factor has nothing to step up to: let through, and the audit says so.
+    idp.user("bob@example.com").await;
+    let bob = idp.browser_at(Ipv4Addr::new(127, 0, 9, 1));
+    let login = authorize(&idp, &bob, &pkce, &[]).await;
+    let through = sign_in_page_only(&bob, login, "bob@example.com").await;
+    assert_eq!(id_token(&idp, &through, &pkce).await["amr"], serde_json::json!(["pwd"]));
+    let audit = events(&idp, "bob@example.com").await;
+    assert!(
+        audit.iter().any(|(event, detail)| event == "risk_assessed"
+            && detail
+                .as_deref()
+                .is_some_and(|d| d.ends_with("decision=step_up no_factor_to_ask"))),
+        "{audit:?}"
+    );
 }
 
 async fn adaptive_steps_up_after_failures(backend: Backend) {

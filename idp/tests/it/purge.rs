@@ -203,13 +203,29 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         .await
         .unwrap();
 
+    // Trusted devices: one whose trust ended, one still trusted.
+    store
+        .trust_device(
+            &ada.id,
+            "td-expired",
+            "old",
+            now.minus_seconds(2 * DAY),
+            now.minus_seconds(1),
+        )
+        .await
+        .unwrap();
+    store
+        .trust_device(&ada.id, "td-live", "new", now, now.plus_seconds(DAY))
+        .await
+        .unwrap();
+
     let retention = Retention {
         audit: Duration::from_secs(90 * 86400),
     };
     let purged = purge::once(store, &idp.state.tenant, idp.clock.as_ref(), retention)
         .await
         .unwrap();
-    assert!(purged.total() >= 11, "{purged:?}");
+    assert!(purged.total() >= 12, "{purged:?}");
 
     assert_eq!(column(store, "SELECT token_hash FROM sessions").await, ["s-live"]);
     let mut grants = vec![live, live_with_code, revoked_now];
@@ -230,6 +246,10 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         ["jti-live"]
     );
     assert_eq!(column(store, "SELECT detail FROM audit_log").await, ["recent"]);
+    assert_eq!(
+        column(store, "SELECT token_hash FROM trusted_devices").await,
+        ["td-live"]
+    );
     assert_eq!(
         column(store, "SELECT secret_sealed FROM totp_factors ORDER BY secret_sealed").await,
         ["sealed-a", "sealed-c"],

@@ -92,7 +92,7 @@ async fn demand(context: &Context<'_>, signed_in: &SignedIn) -> Result<Demand, E
         let by_policy = match policy.enforcement {
             Enforcement::Optional => !offered.is_empty(),
             Enforcement::Required => true,
-            Enforcement::Adaptive => match assess(context, signed_in, &policy).await? {
+            Enforcement::Adaptive => match assess(context, signed_in, &policy, offered.is_empty()).await? {
                 Decision::Allow => false,
                 Decision::StepUp => true,
                 Decision::Deny => {
@@ -121,14 +121,23 @@ async fn trusted(context: &Context<'_>, signed_in: &SignedIn) -> Result<bool, Er
     device::is_trusted(context.state, context.tenant, context.headers, &signed_in.user.id).await
 }
 
-/// Scores the sign-in and records the score, the signals and the decision in the audit log.
-async fn assess(context: &Context<'_>, signed_in: &SignedIn, policy: &Policy) -> Result<Decision, Error> {
+/// Scores the sign-in and records the score, the signals and the decision in the audit log
+/// (`unprotected`: the customer has no factor to step up to, so a step-up lets them through).
+async fn assess(
+    context: &Context<'_>,
+    signed_in: &SignedIn,
+    policy: &Policy,
+    unprotected: bool,
+) -> Result<Decision, Error> {
     let user = &signed_in.user.id;
     let signals = device::signals(context.state, context.tenant, context.headers, context.address, user).await?;
     let score = score::score(&policy.adaptive, &signals);
     let decision = score::decide(&policy.adaptive, score);
     let info = RequestInfo::from_parts(context.address, context.headers);
-    let detail = format!("{} decision={}", signals.describe(score), decision.as_str());
+    let mut detail = format!("{} decision={}", signals.describe(score), decision.as_str());
+    if unprotected && decision == Decision::StepUp {
+        detail.push_str(" no_factor_to_ask");
+    }
     let client = context.sign_in.parked().map(|parked| parked.client_id.as_str());
     crate::audit::record_detail(
         context.state,

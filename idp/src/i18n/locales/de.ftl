@@ -229,3 +229,5 @@ remember-device = Diesem Gerät { $days } { $days ->
        *[other] Tage
     } lang vertrauen
 trusted-until = Vertrauenswürdig bis { $time }
+stop-trusting = Nicht mehr vertrauen
+unknown-browser = Unbekannter Browser

@@ -246,3 +246,5 @@ remember-device = Trust this device for { $days } { $days ->
        *[other] days
     }
 trusted-until = Trusted until { $time }
+stop-trusting = Stop trusting
+unknown-browser = Unknown browser
