@@ -90,7 +90,7 @@ pub async fn second_factor_due(state: &AppState, signed_in: &SignedIn) -> Result
     if Amr::parse(&signed_in.session.amr).contains(super::amr::Method::Otp) {
         return Ok(false);
     }
-    Ok(state.store.has_totp(&signed_in.user.id).await?)
+    crate::mfa::has_second_factor(state, &signed_in.user).await
 }
 
 /// Records that the customer of `signed_in` proved a one-time code: the session's methods gain

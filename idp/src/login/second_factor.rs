@@ -21,7 +21,20 @@ use crate::risk::Action;
 #[template(path = "mfa.html")]
 struct CodePage<'a> {
     page: &'a Page,
+    offer: Offer,
     error: Option<&'a str>,
+    notice: Option<&'a str>,
+}
+
+/// The factors the page offers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offer {
+    /// The authenticator app's code.
+    pub totp: bool,
+    /// A recovery code.
+    pub recovery: bool,
+    /// A code by email.
+    pub email: bool,
 }
 
 /// Query of the second-factor page.
@@ -30,9 +43,22 @@ pub struct CodeQuery {
     request: Option<String>,
 }
 
-fn show(page: Page, error: Option<&str>, status: StatusCode) -> Response {
+/// The page offering `offer`, with an `error` or a `notice`.
+pub(super) fn show(
+    page: Page,
+    offer: Offer,
+    error: Option<&str>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let page = page.clone().titled(page.t.mfa_title);
-    render(&CodePage { page: &page, error }, &page, status, &[])
+    let template = CodePage {
+        page: &page,
+        offer,
+        error,
+        notice,
+    };
+    render(&template, &page, status, &[])
 }
 
 /// `GET /mfa`.
@@ -45,7 +71,11 @@ pub async fn mfa_get(
     let sign_in = flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?;
     let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
     let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
-    Ok(show(page, None, StatusCode::OK))
+    let offer = match session::current(&state, &tenant, &headers).await? {
+        Some(signed_in) => super::second_factor_codes::offer(&state, &signed_in).await?,
+        None => Offer::default(),
+    };
+    Ok(show(page, offer, None, None, StatusCode::OK))
 }
 
 /// `POST /mfa`.
@@ -71,16 +101,19 @@ pub async fn mfa_post(
     let Some(mut signed_in) = session::current(&state, &tenant, &headers).await? else {
         return Ok(flow::see_other(&tenant.path("/login"), &[]));
     };
+    let offer = super::second_factor_codes::offer(&state, &signed_in).await?;
     let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
     // Codes are rate-limited like passwords: six digits fall to guessing far sooner.
     if !state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
-        return Ok(show(page, Some(t.too_many_attempts), StatusCode::TOO_MANY_REQUESTS));
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(show(page, offer, Some(t.too_many_attempts), None, status));
     }
     match attempts::check_code(&state, &tenant, &info, &signed_in.user, &code).await? {
         CodeVerdict::Accepted => {}
-        CodeVerdict::Refused => return Ok(show(page, Some(t.wrong_code), StatusCode::UNAUTHORIZED)),
+        CodeVerdict::Refused => return Ok(show(page, offer, Some(t.wrong_code), None, StatusCode::UNAUTHORIZED)),
         CodeVerdict::Blocked => {
-            return Ok(show(page, Some(t.too_many_failures), StatusCode::TOO_MANY_REQUESTS));
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            return Ok(show(page, offer, Some(t.too_many_failures), None, status));
         }
     }
     session::add_otp(&state, &mut signed_in).await?;

@@ -54,6 +54,16 @@ pub enum AuditEvent {
     TotpEnrolled,
     /// The authenticator app was removed.
     TotpRemoved,
+    /// A new set of recovery codes was generated (the old set stopped working).
+    RecoveryCodesGenerated,
+    /// A recovery code was spent at sign-in (detail: how many are left).
+    RecoveryCodeUsed,
+    /// Email codes were turned on as a second factor.
+    EmailOtpEnabled,
+    /// Email codes were turned off.
+    EmailOtpDisabled,
+    /// A sign-in code was emailed.
+    EmailCodeSent,
 }
 
 impl AuditEvent {
@@ -84,6 +94,11 @@ impl AuditEvent {
             Self::IdentityUnlinked => "identity_unlinked",
             Self::TotpEnrolled => "totp_enrolled",
             Self::TotpRemoved => "totp_removed",
+            Self::RecoveryCodesGenerated => "recovery_codes_generated",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::EmailOtpEnabled => "email_otp_enabled",
+            Self::EmailOtpDisabled => "email_otp_disabled",
+            Self::EmailCodeSent => "email_code_sent",
         }
     }
 }

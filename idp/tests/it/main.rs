@@ -39,6 +39,8 @@ mod lockout;
 mod logout;
 mod mail;
 mod mfa;
+mod mfa_email_codes;
+mod mfa_recovery_codes;
 mod proxies;
 mod purge;
 mod rate_limits;

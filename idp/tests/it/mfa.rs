@@ -12,7 +12,7 @@ use crate::support::smtp::ensure_node_modules;
 use crate::support::{Backend, Browser, TestIdp};
 
 /// The code of the base32 `key` at the IdP's current time, by otplib.
-fn otp(idp: &TestIdp, key: &str) -> String {
+pub(crate) fn otp(idp: &TestIdp, key: &str) -> String {
     ensure_node_modules();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/node/totp-code.mjs");
     let now = idp.state.now().seconds().to_string();
@@ -28,7 +28,7 @@ fn shown_key(page: &Page) -> String {
     page.body[start..end].to_owned()
 }
 
-async fn signed_in(idp: &TestIdp, email: &str) -> Browser {
+pub(crate) async fn signed_in(idp: &TestIdp, email: &str) -> Browser {
     let browser = idp.browser();
     let login = browser.get("/login").await;
     let done = browser
@@ -39,7 +39,7 @@ async fn signed_in(idp: &TestIdp, email: &str) -> Browser {
 }
 
 /// Sets up an authenticator for the customer signed in in `browser`; returns its key.
-async fn enrol(idp: &TestIdp, browser: &Browser) -> String {
+pub(crate) async fn enrol(idp: &TestIdp, browser: &Browser) -> String {
     let account = browser.get("/account").await;
     assert!(account.body.contains("Set up an authenticator app"), "{}", account.body);
     let setup = browser
@@ -63,7 +63,7 @@ async fn enrol(idp: &TestIdp, browser: &Browser) -> String {
     key
 }
 
-async fn events(idp: &TestIdp, email: &str) -> Vec<(String, Option<String>)> {
+pub(crate) async fn events(idp: &TestIdp, email: &str) -> Vec<(String, Option<String>)> {
     let user = idp.state.store.user_by_email(email).await.unwrap().unwrap();
     let log = idp.state.store.audit_of_user(&user.id).await.unwrap();
     log.into_iter().map(|entry| (entry.event, entry.detail)).collect()

@@ -29,7 +29,7 @@ async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
     let methods = context.methods();
     if let Some(signed_in) = context.signed_in
         && !methods.contains(Method::Otp)
-        && context.state.store.has_totp(&signed_in.user.id).await?
+        && crate::mfa::has_second_factor(context.state, &signed_in.user).await?
     {
         return Ok(Verdict::Due(SECOND_FACTOR));
     }
