@@ -177,10 +177,13 @@ impl Acr {
         }
     }
 
-    /// The classes a sign-in here can reach. A second factor is not served yet (a Tenant with
-    /// `mfaPolicies` is refused at load), so only one factor can be asked of a customer.
-    pub fn offered() -> &'static [Self] {
-        &[Self::Password]
+    /// The classes a sign-in at this tenant can reach: `mfa` once the tenant has an MFA policy
+    /// (a client under none of them still cannot reach it: its sign-in fails an essential `mfa`).
+    pub fn offered(config: &vestibule_crds::config::TenantConfig) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|acr| *acr != Self::Mfa || !config.mfa_policies.is_empty())
+            .collect()
     }
 }
 

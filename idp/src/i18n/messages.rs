@@ -97,6 +97,9 @@ messages! {
         totp_set_up, totp_remove, totp_scan, totp_manual, totp_confirm_intro, totp_enabled,
         totp_removed, reauth_hint, reauth_sign_in_again, totp_enrolled_subject,
         totp_enrolled_email_body, totp_removed_subject, totp_removed_email_body, open_account,
+        mfa_totp_heading, mfa_totp_hint, factor_removal_refused,
+        mfa_enrol_required, sign_in_refused_title, sign_in_refused_body, trusted_devices,
+        trusted_devices_revoked, revoke_all_devices,
         recovery_codes_title, recovery_codes_intro, recovery_codes_none, recovery_codes_generate,
         recovery_codes_regenerate, recovery_codes_shown_once, back_to_account, use_recovery_code,
         recovery_code, recovery_code_intro, wrong_recovery_code, recovery_codes_generated_subject,
@@ -157,6 +160,10 @@ messages! {
         fn link_intro(provider: &str);
         /// A button on the account page that links `provider`.
         fn link_provider(provider: &str);
+        /// The checkbox after a second factor that trusts the device for `days` days.
+        fn remember_device(days: u32);
+        /// Until when a device on the account page is trusted.
+        fn trusted_until(time: &str);
         /// How many recovery codes are left, on the account page.
         fn recovery_codes_left(count: u32);
         /// The subject of the email telling that new recovery codes were generated.

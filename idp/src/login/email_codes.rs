@@ -13,10 +13,12 @@ use super::session;
 use crate::app::AppState;
 use crate::error::Error;
 // Forms pass the CSRF check before a handler runs: a forged one gets 403 and changes nothing.
+use crate::authn::Method;
 use crate::http::extract::{CsrfForm, Customer};
 use crate::http::params::Params;
 use crate::mfa::attempts::CodeVerdict;
 use crate::mfa::email_code::{self, Sent};
+use crate::mfa::{self, Factor};
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
 use crate::store::AuditEvent;
@@ -59,7 +61,7 @@ pub async fn enable_post(
         return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
     }
     // Codes go only to an address the customer proved to receive mail at.
-    if !email_code::enrolment_offered(&state, &tenant, &signed_in.user).await? {
+    if !email_code::enrolment_offered(&tenant, &signed_in.user) {
         return Ok(flow::see_other(&tenant.path("/account"), &[]));
     }
     let t = page.t;
@@ -110,7 +112,7 @@ pub async fn confirm_post(
         crate::audit::record(&state, AuditEvent::EmailOtpEnabled, Some(&user.id), None, &info).await;
     }
     // The code just proved the factor: this session has it, so it is not asked again here.
-    session::add_otp(&state, &mut signed_in).await?;
+    session::add_method(&state, &mut signed_in, Method::Otp).await?;
     Ok(flow::see_other(
         &format!("{}?saved=email-otp-enabled", tenant.path("/account")),
         &[],
@@ -132,8 +134,17 @@ pub async fn disable_post(
         return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
     }
     let user = &signed_in.user;
+    // Under a `required` policy the account keeps a factor other than recovery codes.
+    let on = state.store.email_otp_enabled(&user.id).await?;
+    if on && !mfa::removal_allowed(&state, &tenant, &user.id, Factor::EmailOtp).await? {
+        let t = page.t;
+        let status = StatusCode::CONFLICT;
+        return super::account::refused(&state, &tenant, page, &signed_in, t.factor_removal_refused, status).await;
+    }
     if state.store.disable_email_otp(&user.id).await? {
         crate::audit::record(&state, AuditEvent::EmailOtpDisabled, Some(&user.id), None, &info).await;
+        // A device trusted on the strength of the factor is trusted no more.
+        super::devices::revoke_all(&state, &user.id, &info, "factor removed").await?;
     }
     Ok(flow::see_other(
         &format!("{}?saved=email-otp-disabled", tenant.path("/account")),

@@ -3,7 +3,9 @@
 
 pub mod account;
 mod consent;
+mod devices;
 mod email_codes;
+mod enrol;
 mod fields;
 pub mod flow;
 mod form;
@@ -51,6 +53,9 @@ pub fn router() -> Router<AppState> {
         .route("/account/totp/confirm", post(totp::confirm_post))
         .route("/account/totp/remove", post(totp::remove_post))
         .route("/mfa", get(second_factor::mfa_get).post(second_factor::mfa_post))
+        .route("/mfa/enrol", get(enrol::enrol_get).post(enrol::enrol_post))
+        .route("/mfa/refused", get(enrol::refused_get))
+        .route("/account/devices/revoke", post(devices::revoke_post))
         .route(
             "/account/recovery-codes",
             get(recovery_codes::codes_get).post(recovery_codes::generate_post),

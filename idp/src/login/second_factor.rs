@@ -1,52 +1,79 @@
-//! The second-factor page: the six-digit code of the customer's authenticator app, after the
-//! password. Wrong and replayed codes get one answer and count toward the lockout.
+//! The second-factor page: one section per factor offered at this sign-in
+//! ([`mfa::offered_at_sign_in`]); here the six-digit code of the customer's authenticator app.
+//! Wrong and replayed codes get one answer and count toward the lockout.
+
+use std::collections::BTreeSet;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::flow;
 use super::form::Submission;
 use super::page::{Page, render};
-use super::session;
+use super::session::{self, SignedIn};
 use crate::app::AppState;
+use crate::authn::{Method, SignIn};
+use crate::config::Tenant;
 use crate::error::Error;
 use crate::mfa::attempts::{self, CodeVerdict};
+use crate::mfa::{self, Factor};
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
+use crate::store::AuditEvent;
 
 #[derive(Template)]
 #[template(path = "mfa.html")]
 struct CodePage<'a> {
     page: &'a Page,
-    offer: Offer,
     error: Option<&'a str>,
+    offer: &'a Offer,
+    /// What just happened (a code was emailed).
     notice: Option<&'a str>,
 }
 
-/// The factors the page offers.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Offer {
-    /// The authenticator app's code.
-    pub totp: bool,
-    /// A recovery code.
-    pub recovery: bool,
-    /// A code by email.
-    pub email: bool,
+impl CodePage<'_> {
+    /// Whether the page has a section for `factor`.
+    fn offers(&self, factor: Factor) -> bool {
+        self.offer.factors.contains(&factor)
+    }
+
+    /// The label of the checkbox that trusts this device, when the policy allows it.
+    fn remember_label(&self) -> Option<String> {
+        self.offer.remember_days.map(|days| self.page.t.remember_device(days))
+    }
+}
+
+/// What the second-factor page offers at one sign-in.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Offer {
+    /// One section per factor.
+    pub factors: BTreeSet<Factor>,
+    /// For how many days a device may be trusted (a checkbox in each section), when the
+    /// policy allows trusting devices.
+    pub remember_days: Option<u32>,
+    /// How long, in seconds, a trusted device skips the second factor.
+    remember_seconds: Option<i64>,
 }
 
 /// Query of the second-factor page.
 #[derive(Debug, Deserialize)]
 pub struct CodeQuery {
-    request: Option<String>,
+    /// The sign-in.
+    pub request: Option<String>,
 }
 
-/// The page offering `offer`, with an `error` or a `notice`.
-pub(super) fn show(
+/// The page with its sections for `offer`.
+pub(super) fn show(page: Page, offer: &Offer, error: Option<&str>, status: StatusCode) -> Response {
+    show_notice(page, offer, error, None, status)
+}
+
+/// The page with its sections for `offer` and a `notice` above them.
+pub(super) fn show_notice(
     page: Page,
-    offer: Offer,
+    offer: &Offer,
     error: Option<&str>,
     notice: Option<&str>,
     status: StatusCode,
@@ -54,11 +81,64 @@ pub(super) fn show(
     let page = page.clone().titled(page.t.mfa_title);
     let template = CodePage {
         page: &page,
-        offer,
         error,
+        offer,
         notice,
     };
     render(&template, &page, status, &[])
+}
+
+/// What the page offers the customer of `signed_in` at `sign_in`.
+pub(super) async fn offered(
+    state: &AppState,
+    tenant: &Tenant,
+    sign_in: Option<&SignIn>,
+    signed_in: &SignedIn,
+) -> Result<Offer, Error> {
+    let Some(policy) = mfa::policy_at_sign_in(tenant, sign_in) else {
+        return Ok(Offer::default());
+    };
+    // Trust is offered only within an application's sign-in: the account page never skips.
+    let remember_seconds = policy
+        .remember_device
+        .filter(|_| sign_in.is_some_and(|s| s.parked().is_some()));
+    Ok(Offer {
+        factors: mfa::offered_at_sign_in(state, &policy, &signed_in.user).await?,
+        remember_days: remember_seconds
+            .map(|seconds| u32::try_from(seconds.saturating_add(86_399) / 86_400).unwrap_or(u32::MAX)),
+        remember_seconds,
+    })
+}
+
+impl Offer {
+    /// How long to trust this device, if the customer ticked `remember` and the policy allows it.
+    pub(super) fn trust(&self, ticked: bool) -> Option<i64> {
+        self.remember_seconds.filter(|_| ticked)
+    }
+}
+
+/// After a second factor was proven at this page (by any factor's form): trusts the device for
+/// `trust` seconds if set (see [`Offer::trust`]), records the authentication in the sign-in and
+/// drives it on.
+pub(super) async fn finish(
+    state: &AppState,
+    tenant: &Tenant,
+    mut sign_in: Option<SignIn>,
+    signed_in: &SignedIn,
+    trust: Option<i64>,
+    info: &RequestInfo,
+    page: &Page,
+) -> Result<Response, Error> {
+    let mut cookies: Vec<HeaderValue> = page.csrf_cookie.iter().cloned().collect();
+    if let Some(seconds) = trust {
+        let user = &signed_in.user.id;
+        let agent = info.user_agent.as_deref();
+        cookies.push(mfa::device::trust(state, tenant, user, seconds, agent).await?);
+        let detail = Some(format!("{seconds} seconds"));
+        crate::audit::record_detail(state, AuditEvent::DeviceTrusted, Some(user), None, info, detail).await;
+    }
+    flow::authenticated(state, sign_in.as_mut(), &signed_in.session).await?;
+    Ok(flow::next(tenant, sign_in.as_ref(), &cookies))
 }
 
 /// `GET /mfa`.
@@ -69,13 +149,18 @@ pub async fn mfa_get(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let sign_in = flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?;
+    // Only a session that passed the first factor in this browser is asked for a second.
+    let Some(signed_in) = session::current(&state, &tenant, &headers).await? else {
+        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+    };
+    let offer = offered(&state, &tenant, sign_in.as_ref(), &signed_in).await?;
+    if offer.factors.is_empty() {
+        // Nothing to ask here: the sign-in decides what comes next.
+        return Ok(flow::next(&tenant, sign_in.as_ref(), &[]));
+    }
     let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
     let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
-    let offer = match session::current(&state, &tenant, &headers).await? {
-        Some(signed_in) => super::second_factor_codes::offer(&state, &signed_in).await?,
-        None => Offer::default(),
-    };
-    Ok(show(page, offer, None, None, StatusCode::OK))
+    Ok(show(page, &offer, None, StatusCode::OK))
 }
 
 /// `POST /mfa`.
@@ -90,33 +175,45 @@ pub async fn mfa_post(
         return Ok(submission.refuse());
     }
     let code = submission.field("code").to_owned();
+    let remember = submission.field("remember") == "on";
     let Submission {
-        tenant,
-        mut sign_in,
-        page,
-        ..
+        tenant, sign_in, page, ..
     } = submission;
     let t = page.t;
     // Only a session that passed the first factor in this browser may try a code.
     let Some(mut signed_in) = session::current(&state, &tenant, &headers).await? else {
         return Ok(flow::see_other(&tenant.path("/login"), &[]));
     };
-    let offer = super::second_factor_codes::offer(&state, &signed_in).await?;
+    let offer = offered(&state, &tenant, sign_in.as_ref(), &signed_in).await?;
+    // An authenticator the policy of this sign-in does not accept proves nothing here.
+    if !offer.factors.contains(&Factor::Totp) {
+        return Ok(flow::next(&tenant, sign_in.as_ref(), &[]));
+    }
     let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
     // Codes are rate-limited like passwords: six digits fall to guessing far sooner.
     if !state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
-        let status = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(show(page, offer, Some(t.too_many_attempts), None, status));
+        return Ok(show(
+            page,
+            &offer,
+            Some(t.too_many_attempts),
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
     }
     match attempts::check_code(&state, &tenant, &info, &signed_in.user, &code).await? {
         CodeVerdict::Accepted => {}
-        CodeVerdict::Refused => return Ok(show(page, offer, Some(t.wrong_code), None, StatusCode::UNAUTHORIZED)),
+        CodeVerdict::Refused => {
+            return Ok(show(page, &offer, Some(t.wrong_code), StatusCode::UNAUTHORIZED));
+        }
         CodeVerdict::Blocked => {
-            let status = StatusCode::TOO_MANY_REQUESTS;
-            return Ok(show(page, offer, Some(t.too_many_failures), None, status));
+            return Ok(show(
+                page,
+                &offer,
+                Some(t.too_many_failures),
+                StatusCode::TOO_MANY_REQUESTS,
+            ));
         }
     }
-    session::add_otp(&state, &mut signed_in).await?;
-    flow::authenticated(&state, sign_in.as_mut(), &signed_in.session).await?;
-    Ok(flow::next(&tenant, sign_in.as_ref(), page.csrf_cookie.as_slice()))
+    session::add_method(&state, &mut signed_in, Method::Otp).await?;
+    let trust = offer.trust(remember);
+    finish(&state, &tenant, sign_in, &signed_in, trust, &info, &page).await
 }

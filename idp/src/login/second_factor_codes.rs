@@ -1,4 +1,4 @@
-//! The recovery-code and email-code forms of the second-factor page: a recovery code spent
+//! The recovery-code and email-code sections of the second-factor page: a recovery code spent
 //! once, and a code sent by email to this sign-in. Wrong codes count toward the lockout.
 
 use axum::extract::State;
@@ -7,40 +7,33 @@ use axum::response::Response;
 
 use super::flow;
 use super::form::Submission;
-use super::second_factor::{Offer, show};
+use super::second_factor::{Offer, finish, offered, show, show_notice};
 use super::session::{self, SignedIn};
 use crate::app::AppState;
+use crate::authn::Method;
 use crate::error::Error;
+use crate::mfa::Factor;
 use crate::mfa::attempts::CodeVerdict;
 use crate::mfa::email_code::{self, Sent};
 use crate::mfa::recovery_codes;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
 
-/// Which factors the second-factor page offers `signed_in`.
-pub async fn offer(state: &AppState, signed_in: &SignedIn) -> Result<Offer, Error> {
-    let user = &signed_in.user;
-    let totp = state.store.has_totp(&user.id).await?;
-    let email = user.email_verified && state.store.email_otp_enabled(&user.id).await?;
-    let recovery = (totp || email) && state.store.recovery_codes_left(&user.id).await? > 0;
-    Ok(Offer { totp, recovery, email })
-}
-
-/// What a code form submitted: the form, and the session that passed the first factor.
+/// A code form as submitted, by a session that passed the first factor, for a factor offered.
 struct CodeForm {
     submission: Submission,
     signed_in: SignedIn,
     offer: Offer,
 }
 
-/// Reads a code form; the answer instead when it is forged, signed out, not offered or over
-/// the address's rate limit.
+/// Reads a code form for `factor`; the answer instead when it is forged, signed out, not
+/// offered at this sign-in or over the address's rate limit.
 async fn read(
     state: &AppState,
     headers: &HeaderMap,
     info: &RequestInfo,
     body: &str,
-    offered: fn(&Offer) -> bool,
+    factor: Factor,
 ) -> Result<Result<CodeForm, Response>, Error> {
     let submission = Submission::read(state, headers, body).await?;
     if submission.forged() {
@@ -51,22 +44,17 @@ async fn read(
     let Some(signed_in) = session::current(state, tenant, headers).await? else {
         return Ok(Err(flow::see_other(&tenant.path("/login"), &[])));
     };
-    let offer = offer(state, &signed_in).await?;
-    if !offered(&offer) {
-        return Ok(Err(flow::see_other(&submission.page.link("/mfa"), &[])));
+    let offer = offered(state, tenant, submission.sign_in.as_ref(), &signed_in).await?;
+    // A factor the policy of this sign-in does not offer proves nothing here.
+    if !offer.factors.contains(&factor) {
+        return Ok(Err(flow::next(tenant, submission.sign_in.as_ref(), &[])));
     }
     let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
     // Codes are rate-limited like passwords: they fall to guessing far sooner.
     if !state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
         let t = submission.page.t;
-        let page = submission.page;
-        return Ok(Err(show(
-            page,
-            offer,
-            Some(t.too_many_attempts),
-            None,
-            StatusCode::TOO_MANY_REQUESTS,
-        )));
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(Err(show(submission.page, &offer, Some(t.too_many_attempts), status)));
     }
     Ok(Ok(CodeForm {
         submission,
@@ -76,36 +64,39 @@ async fn read(
 }
 
 /// Ends a verdict: on to the next step of the sign-in, or the page again with the error.
-async fn finish(
+async fn conclude(
     state: &AppState,
+    info: &RequestInfo,
     form: CodeForm,
     verdict: CodeVerdict,
     wrong: &'static str,
 ) -> Result<Response, Error> {
+    let remember = form.submission.field("remember") == "on";
     let CodeForm {
         submission,
         mut signed_in,
         offer,
     } = form;
     let Submission {
-        tenant,
-        mut sign_in,
-        page,
-        ..
+        tenant, sign_in, page, ..
     } = submission;
     let t = page.t;
     match verdict {
         CodeVerdict::Accepted => {}
-        CodeVerdict::Refused => return Ok(show(page, offer, Some(wrong), None, StatusCode::UNAUTHORIZED)),
+        CodeVerdict::Refused => return Ok(show(page, &offer, Some(wrong), StatusCode::UNAUTHORIZED)),
         CodeVerdict::Blocked => {
-            let status = StatusCode::TOO_MANY_REQUESTS;
-            return Ok(show(page, offer, Some(t.too_many_failures), None, status));
+            return Ok(show(
+                page,
+                &offer,
+                Some(t.too_many_failures),
+                StatusCode::TOO_MANY_REQUESTS,
+            ));
         }
     }
     // RFC 8176: a recovery code and an emailed code are one-time passwords.
-    session::add_otp(state, &mut signed_in).await?;
-    flow::authenticated(state, sign_in.as_mut(), &signed_in.session).await?;
-    Ok(flow::next(&tenant, sign_in.as_ref(), page.csrf_cookie.as_slice()))
+    session::add_method(state, &mut signed_in, Method::Otp).await?;
+    let trust = offer.trust(remember);
+    finish(state, &tenant, sign_in, &signed_in, trust, info, &page).await
 }
 
 /// `POST /mfa/recovery`: a recovery code instead of the other factor, spent once.
@@ -115,7 +106,7 @@ pub async fn recovery_post(
     info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    let form = match read(&state, &headers, &info, &body, |offer| offer.recovery).await? {
+    let form = match read(&state, &headers, &info, &body, Factor::RecoveryCodes).await? {
         Ok(form) => form,
         Err(answer) => return Ok(answer),
     };
@@ -123,7 +114,7 @@ pub async fn recovery_post(
     let tenant = form.submission.tenant.clone();
     let verdict = recovery_codes::redeem(&state, &tenant, &info, &form.signed_in.user, &typed).await?;
     let wrong = form.submission.page.t.wrong_recovery_code;
-    finish(&state, form, verdict, wrong).await
+    conclude(&state, &info, form, verdict, wrong).await
 }
 
 /// `POST /mfa/email/send`: a new code by email for this sign-in, within the account's limit.
@@ -133,7 +124,7 @@ pub async fn email_send_post(
     info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    let form = match read(&state, &headers, &info, &body, |offer| offer.email).await? {
+    let form = match read(&state, &headers, &info, &body, Factor::EmailOtp).await? {
         Ok(form) => form,
         Err(answer) => return Ok(answer),
     };
@@ -150,8 +141,8 @@ pub async fn email_send_post(
     let page = submission.page;
     Ok(
         match email_code::send(&state, &submission.tenant, &info, &signed_in).await? {
-            Sent::Sent => show(page, offer, None, Some(t.email_code_sent), StatusCode::OK),
-            Sent::TooMany => show(page, offer, Some(t.too_many_codes), None, StatusCode::TOO_MANY_REQUESTS),
+            Sent::Sent => show_notice(page, &offer, None, Some(t.email_code_sent), StatusCode::OK),
+            Sent::TooMany => show(page, &offer, Some(t.too_many_codes), StatusCode::TOO_MANY_REQUESTS),
         },
     )
 }
@@ -163,7 +154,7 @@ pub async fn email_post(
     info: RequestInfo,
     body: String,
 ) -> Result<Response, Error> {
-    let form = match read(&state, &headers, &info, &body, |offer| offer.email).await? {
+    let form = match read(&state, &headers, &info, &body, Factor::EmailOtp).await? {
         Ok(form) => form,
         Err(answer) => return Ok(answer),
     };
@@ -171,5 +162,5 @@ pub async fn email_post(
     let tenant = form.submission.tenant.clone();
     let verdict = email_code::check(&state, &tenant, &info, &form.signed_in, &typed).await?;
     let wrong = form.submission.page.t.wrong_email_code;
-    finish(&state, form, verdict, wrong).await
+    conclude(&state, &info, form, verdict, wrong).await
 }

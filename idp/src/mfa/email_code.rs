@@ -6,6 +6,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 use super::attempts::CodeVerdict;
+use super::{Factor, Policy};
 use crate::app::AppState;
 use crate::authn::session::SignedIn;
 use crate::config::Tenant;
@@ -43,10 +44,11 @@ fn hash(id: &str, code: &str) -> String {
     crate::random::hash(&format!("{id}:{code}"))
 }
 
-/// Whether the account page offers `user` to turn email codes on: only for an address the
-/// customer proved to receive mail at.
-pub async fn enrolment_offered(_state: &AppState, _tenant: &Tenant, user: &User) -> Result<bool, Error> {
-    Ok(user.email_verified)
+/// Whether the account page offers `user` to turn email codes on: when a policy allows them,
+/// and only for an address the customer proved to receive mail at.
+pub fn enrolment_offered(tenant: &Tenant, user: &User) -> bool {
+    let allowed = Policy::for_account(&tenant.config).is_some_and(|policy| policy.allows(Factor::EmailOtp));
+    allowed && user.email_verified
 }
 
 /// Sends the customer of `signed_in` a new code for this session (the session's earlier codes

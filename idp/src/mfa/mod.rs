@@ -1,22 +1,98 @@
-//! Second factors: authenticator apps (TOTP, RFC 6238) that a customer enrols from the account
-//! page, their secrets sealed at rest ([`seal`]), and wrong codes counted like wrong passwords
-//! ([`attempts`]); recovery codes ([`recovery_codes`]) and codes by email ([`email_code`]).
+//! Second factors: the tenant's MFA [`policy`], authenticator apps (TOTP, RFC 6238) that a
+//! customer enrols from the account page, their secrets sealed at rest ([`seal`]), and wrong codes
+//! counted like wrong passwords ([`attempts`]); recovery codes ([`recovery_codes`]) and codes by
+//! email ([`email_code`]). Which factors a customer set up, may remove and is
+//! offered at sign-in is decided here, for every factor.
 
 pub mod attempts;
+pub mod device;
 pub mod email_code;
+pub mod policy;
 pub mod recovery_codes;
 pub mod seal;
 pub mod totp;
 
+use std::collections::BTreeSet;
+
+pub use policy::{Enforcement, Factor, Policy};
+
 use crate::app::AppState;
+use crate::authn::{Purpose, SignIn};
+use crate::config::Tenant;
 use crate::error::Error;
+use crate::ids::UserId;
 use crate::store::User;
 
-/// Whether `user` set up a second factor the sign-in asks for: a confirmed authenticator app,
-/// or codes by email to a verified address.
-pub async fn has_second_factor(state: &AppState, user: &User) -> Result<bool, Error> {
-    if state.store.has_totp(&user.id).await? {
+/// The factors `user` set up (an authenticator app once confirmed, unused recovery codes, codes
+/// by email once turned on), whatever the policy.
+pub async fn enrolled(state: &AppState, user: &UserId) -> Result<BTreeSet<Factor>, Error> {
+    let mut factors = BTreeSet::new();
+    if state.store.has_totp(user).await? {
+        factors.insert(Factor::Totp);
+    }
+    if state.store.recovery_codes_left(user).await? > 0 {
+        factors.insert(Factor::RecoveryCodes);
+    }
+    if state.store.email_otp_enabled(user).await? {
+        factors.insert(Factor::EmailOtp);
+    }
+    Ok(factors)
+}
+
+/// Whether `user` may remove `removing`: not when the account policy is `required` and no
+/// factor but recovery codes would be left (recovery codes only back up another factor).
+pub async fn removal_allowed(
+    state: &AppState,
+    tenant: &Tenant,
+    user: &UserId,
+    removing: Factor,
+) -> Result<bool, Error> {
+    let Some(policy) = Policy::for_account(&tenant.config) else {
+        return Ok(true);
+    };
+    if policy.enforcement != Enforcement::Required {
         return Ok(true);
     }
-    Ok(user.email_verified && state.store.email_otp_enabled(&user.id).await?)
+    let left = enrolled(state, user)
+        .await?
+        .into_iter()
+        .filter(|factor| *factor != removing && *factor != Factor::RecoveryCodes && policy.allows(*factor))
+        .count();
+    Ok(left > 0)
+}
+
+/// The policy a sign-in is under: its client's, or the account page's.
+pub fn policy_at_sign_in(tenant: &Tenant, sign_in: Option<&SignIn>) -> Option<Policy> {
+    match sign_in.map(|sign_in| &sign_in.purpose) {
+        Some(Purpose::Authorization(parked)) => Policy::for_client(&tenant.config, &parked.client_id),
+        Some(Purpose::Account) | None => Policy::for_account(&tenant.config),
+    }
+}
+
+/// The factors the second-factor page offers `user` under `policy`: those set up that the
+/// policy allows, with two rules for codes. Recovery codes only back up another factor, never
+/// stand alone. Codes by email go only to a verified address; under `required` or `adaptive`
+/// they are offered to a customer with nothing else usable, who would otherwise have no way on.
+pub async fn offered_at_sign_in(state: &AppState, policy: &Policy, user: &User) -> Result<BTreeSet<Factor>, Error> {
+    let enrolled = enrolled(state, &user.id).await?;
+    let mut offered: BTreeSet<Factor> = enrolled
+        .iter()
+        .copied()
+        .filter(|factor| policy.allows(*factor) && !matches!(factor, Factor::RecoveryCodes | Factor::EmailOtp))
+        .collect();
+    let enforced = matches!(policy.enforcement, Enforcement::Required | Enforcement::Adaptive);
+    if policy.allows(Factor::EmailOtp)
+        && user.email_verified
+        && (enrolled.contains(&Factor::EmailOtp) || (enforced && offered.is_empty()))
+    {
+        offered.insert(Factor::EmailOtp);
+    }
+    // Another factor the customer set up (not email codes offered for want of one) is offered.
+    let backs_up = offered
+        .iter()
+        .any(|factor| *factor != Factor::EmailOtp || enrolled.contains(&Factor::EmailOtp));
+    if policy.allows(Factor::RecoveryCodes) && enrolled.contains(&Factor::RecoveryCodes) && backs_up {
+        offered.insert(Factor::RecoveryCodes);
+    }
+    Ok(offered)
 }

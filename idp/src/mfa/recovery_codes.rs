@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::attempts::CodeVerdict;
+use super::{Factor, Policy};
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::email::{self, Kind};
@@ -55,10 +56,19 @@ pub fn hash(user: &UserId, code: &str) -> String {
     crate::random::hash(&format!("{}:{code}", user.as_str()))
 }
 
-/// Whether the account page offers `user` recovery codes: they stand in for another factor,
-/// so the customer must have one.
-pub async fn offered(state: &AppState, _tenant: &Tenant, user: &User) -> Result<bool, Error> {
-    Ok(state.store.has_totp(&user.id).await? || state.store.email_otp_enabled(&user.id).await?)
+/// Whether the account page offers `user` recovery codes: when a policy allows them and the
+/// customer set up another factor it allows (codes back one up, never stand alone).
+pub async fn offered(state: &AppState, tenant: &Tenant, user: &User) -> Result<bool, Error> {
+    let Some(policy) = Policy::for_account(&tenant.config) else {
+        return Ok(false);
+    };
+    if !policy.allows(Factor::RecoveryCodes) {
+        return Ok(false);
+    }
+    let enrolled = super::enrolled(state, &user.id).await?;
+    Ok(enrolled
+        .iter()
+        .any(|factor| *factor != Factor::RecoveryCodes && policy.allows(*factor)))
 }
 
 /// Replaces `user`'s codes by a new set, returned for showing once; only hashes are stored.

@@ -54,6 +54,14 @@ pub enum AuditEvent {
     TotpEnrolled,
     /// The authenticator app was removed.
     TotpRemoved,
+    /// Adaptive MFA scored a sign-in (detail: score, signals, decision).
+    RiskAssessed,
+    /// A sign-in was refused as too risky; the session was ended.
+    SignInRefused,
+    /// A device was trusted to skip the second factor (detail: days).
+    DeviceTrusted,
+    /// Trusted devices were revoked (detail: how many, and why).
+    TrustedDevicesRevoked,
     /// A new set of recovery codes was generated (the old set stopped working).
     RecoveryCodesGenerated,
     /// A recovery code was spent at sign-in (detail: how many are left).
@@ -94,6 +102,10 @@ impl AuditEvent {
             Self::IdentityUnlinked => "identity_unlinked",
             Self::TotpEnrolled => "totp_enrolled",
             Self::TotpRemoved => "totp_removed",
+            Self::RiskAssessed => "risk_assessed",
+            Self::SignInRefused => "sign_in_refused",
+            Self::DeviceTrusted => "device_trusted",
+            Self::TrustedDevicesRevoked => "trusted_devices_revoked",
             Self::RecoveryCodesGenerated => "recovery_codes_generated",
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::EmailOtpEnabled => "email_otp_enabled",

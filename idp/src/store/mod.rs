@@ -4,6 +4,7 @@
 
 mod audit;
 mod consents;
+mod devices;
 mod email_codes;
 mod email_tokens;
 mod grants;
@@ -22,6 +23,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use audit::{AuditEntry, AuditEvent};
+pub use devices::TrustedDevice;
 pub use email_codes::{NewEmailCode, ReservedTry};
 pub use email_tokens::EmailPurpose;
 pub use grants::{CodeRedemption, Grant, NewGrant, RefreshOutcome};

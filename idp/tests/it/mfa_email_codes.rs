@@ -4,6 +4,7 @@
 
 use crate::flow::{authorize_url, claims, exchange_web, pkce, sign_in_page_only};
 use crate::mfa::{events, signed_in};
+use crate::mfa_recovery_codes::codes_policy;
 use crate::support::browser::{Page, query_param};
 use crate::support::idp::REDIRECT;
 use crate::support::{Backend, Browser, TestIdp};
@@ -60,11 +61,12 @@ async fn send_code(idp: &TestIdp, browser: &Browser, asked: &Page, email: &str, 
 }
 
 fn lenient_lockout(config: &mut vestibule_crds::config::TenantConfig) {
+    codes_policy("[emailOtp]", "")(config);
     config.attack_protection.lockout.max_failures = 50;
 }
 
 async fn an_email_code_signs_in_once(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
     let email = "ada@example.com";
     customer_with_email_codes(&idp, email).await;
     let browser = idp.browser();
@@ -107,7 +109,7 @@ async fn an_email_code_signs_in_once(backend: Backend) {
 }
 
 async fn an_expired_email_code_is_refused(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
     let email = "ada@example.com";
     customer_with_email_codes(&idp, email).await;
     let browser = idp.browser();
@@ -149,7 +151,7 @@ async fn an_email_code_dies_after_five_wrong_tries(backend: Backend) {
 }
 
 async fn an_email_code_from_another_sign_in_is_refused(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
     let email = "ada@example.com";
     customer_with_email_codes(&idp, email).await;
     let first = idp.browser();
@@ -167,7 +169,7 @@ async fn an_email_code_from_another_sign_in_is_refused(backend: Backend) {
 }
 
 async fn sending_email_codes_is_limited_per_account(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
     let email = "ada@example.com";
     customer_with_email_codes(&idp, email).await;
     // From three addresses: the limit is the account's, not an address's.
@@ -197,7 +199,25 @@ async fn sending_email_codes_is_limited_per_account(backend: Backend) {
     assert_eq!(done.status, 303, "{}", done.body);
 }
 
+async fn under_required_a_customer_with_nothing_set_up_proves_an_email_code(backend: Backend) {
+    let policy = codes_policy("[totp, emailOtp]", "enforcement: required");
+    let idp = TestIdp::start_with(backend, policy).await;
+    let email = "ada@example.com";
+    idp.user(email).await;
+    let browser = idp.browser();
+    let asked = second_factor_page(&browser, email).await;
+    assert!(
+        !asked.body.contains(r#"action="/mfa""#),
+        "no authenticator app is set up"
+    );
+    let code = send_code(&idp, &browser, &asked, email, 1).await;
+    let done = browser.submit(&asked, "/mfa/email", &[("email_code", &code)]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(browser.get("/account").await.status, 200);
+}
+
 on_both_backends!(
+    under_required_a_customer_with_nothing_set_up_proves_an_email_code,
     an_email_code_signs_in_once,
     an_expired_email_code_is_refused,
     an_email_code_dies_after_five_wrong_tries,

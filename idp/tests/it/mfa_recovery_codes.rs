@@ -2,12 +2,23 @@
 //! each spent once at sign-in instead of the authenticator, a new set ending the old, and two
 //! uses of one code at once letting exactly one through.
 
+use vestibule_crds::config::{MfaPolicyConfig, TenantConfig};
+
 use crate::flow::{authorize_url, claims, exchange_web, pkce, sign_in_page_only};
 use crate::mfa::{enrol, events, signed_in};
 use crate::support::browser::{Page, query_param};
 use crate::support::idp::REDIRECT;
 use crate::support::smtp::Mail;
 use crate::support::{Backend, Browser, TestIdp};
+
+/// A policy with `factors` (a YAML flow list), `optional` unless `extra` (YAML flow mapping
+/// entries) says otherwise.
+pub(crate) fn codes_policy(factors: &str, extra: &str) -> impl FnOnce(&mut TenantConfig) {
+    let separator = if extra.is_empty() { "" } else { ", " };
+    let yaml = format!("{{id: test.codes, factors: {factors}{separator}{extra}}}");
+    let policy: MfaPolicyConfig = serde_yaml::from_str(&yaml).unwrap();
+    move |config: &mut TenantConfig| config.mfa_policies.push(policy)
+}
 
 /// The codes listed on the page that shows a new set.
 fn shown_codes(page: &Page) -> Vec<String> {
@@ -51,7 +62,7 @@ pub(crate) async fn mail_about(idp: &TestIdp, email: &str, n: usize, subject: &s
 }
 
 async fn recovery_codes_are_shown_once_and_each_works_once(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, codes_policy("[totp, recoveryCodes]", "")).await;
     let email = "ada@example.com";
     let user = idp.user(email).await;
     let browser = signed_in(&idp, email).await;
@@ -132,7 +143,7 @@ async fn recovery_codes_are_shown_once_and_each_works_once(backend: Backend) {
 }
 
 async fn a_new_set_of_recovery_codes_ends_the_old_one(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, codes_policy("[totp, recoveryCodes]", "")).await;
     let email = "ada@example.com";
     idp.user(email).await;
     let browser = signed_in(&idp, email).await;
@@ -159,7 +170,7 @@ async fn a_new_set_of_recovery_codes_ends_the_old_one(backend: Backend) {
 }
 
 async fn two_uses_of_one_recovery_code_at_once_let_exactly_one_through(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, codes_policy("[totp, recoveryCodes]", "")).await;
     let email = "ada@example.com";
     idp.user(email).await;
     let browser = signed_in(&idp, email).await;
@@ -186,7 +197,23 @@ async fn two_uses_of_one_recovery_code_at_once_let_exactly_one_through(backend: 
     assert_eq!(left, 9);
 }
 
+async fn recovery_codes_are_offered_only_where_a_policy_allows_them(backend: Backend) {
+    let idp = TestIdp::start_with(backend, codes_policy("[totp]", "")).await;
+    let email = "ada@example.com";
+    let user = idp.user(email).await;
+    let browser = signed_in(&idp, email).await;
+    enrol(&idp, &browser).await;
+    let account = browser.get("/account").await;
+    assert!(!account.body.contains("Recovery codes"), "{}", account.body);
+    let forced = browser
+        .post("/account/recovery-codes", &[("csrf", &account.hidden("csrf"))])
+        .await;
+    assert_eq!(forced.status, 303, "{}", forced.body);
+    assert_eq!(idp.state.store.recovery_codes_left(&user.id).await.unwrap(), 0);
+}
+
 on_both_backends!(
+    recovery_codes_are_offered_only_where_a_policy_allows_them,
     recovery_codes_are_shown_once_and_each_works_once,
     a_new_set_of_recovery_codes_ends_the_old_one,
     two_uses_of_one_recovery_code_at_once_let_exactly_one_through,
