@@ -427,6 +427,30 @@ mod tests {
     }
 
     #[test]
+    fn a_sign_in_code_email_carries_the_code_and_no_link() {
+        let content = Content {
+            kind: Kind::EmailCode,
+            code: Some("042917"),
+            link: None,
+        };
+        let mail = write_content("Shop", &Branding::default(), messages(Locale::De), content, "a@b.c").unwrap();
+        assert_eq!(mail.subject, "Ihr Anmeldecode · Shop");
+        for part in [&mail.text, &mail.html] {
+            assert!(part.contains("042917") && part.contains("10 Minuten"), "{part}");
+            assert!(!part.contains("http"), "no link: {part}");
+        }
+    }
+
+    #[test]
+    fn the_recovery_code_email_counts_the_codes_left_in_each_language() {
+        let link = "https://id.example.com/account";
+        let one = compose_in(Locale::En, Kind::RecoveryCodeUsed { left: 1 }, "Shop", link);
+        assert!(one.text.contains("One code is left."), "{}", one.text);
+        let many = compose_in(Locale::De, Kind::RecoveryCodeUsed { left: 7 }, "Shop", link);
+        assert!(many.text.contains("7 Codes sind übrig."), "{}", many.text);
+    }
+
+    #[test]
     fn only_the_reset_email_says_its_link_expires_in_an_hour() {
         let link = "https://id.example.com/verify?token=abc";
         let verify = compose_in(Locale::En, Kind::Verify, "Shop", link);

@@ -212,7 +212,37 @@ async fn recovery_codes_are_offered_only_where_a_policy_allows_them(backend: Bac
     assert_eq!(idp.state.store.recovery_codes_left(&user.id).await.unwrap(), 0);
 }
 
+async fn recovery_codes_alone_are_no_second_factor(backend: Backend) {
+    let idp = TestIdp::start_with(backend, codes_policy("[totp, recoveryCodes]", "")).await;
+    let email = "ada@example.com";
+    idp.user(email).await;
+    let browser = signed_in(&idp, email).await;
+    enrol(&idp, &browser).await;
+    let codes = generate(&browser).await;
+    let account = browser.get("/account").await;
+    let removed = browser.submit(&account, "/account/totp/remove", &[]).await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    let account = browser.get("/account").await;
+    assert!(!account.body.contains("Recovery codes"), "nothing left to back up");
+    // Signing in asks for nothing: unused codes do not make a factor of their own.
+    let other = idp.browser();
+    let login = other.get("/login").await;
+    let done = other.follow(sign_in_page_only(&other, login, email).await).await;
+    assert!(!done.body.contains(r#"action="/mfa/recovery""#), "{}", done.body);
+    assert_eq!(other.get("/account").await.status, 200);
+    let posted = other
+        .post(
+            "/mfa/recovery",
+            &[("csrf", &done.hidden("csrf")), ("recovery_code", &codes[0])],
+        )
+        .await;
+    assert_ne!(posted.status, 401, "not even tried: {}", posted.body);
+    let left = idp.state.store.user_by_email(email).await.unwrap().unwrap();
+    assert_eq!(idp.state.store.recovery_codes_left(&left.id).await.unwrap(), 10);
+}
+
 on_both_backends!(
+    recovery_codes_alone_are_no_second_factor,
     recovery_codes_are_offered_only_where_a_policy_allows_them,
     recovery_codes_are_shown_once_and_each_works_once,
     a_new_set_of_recovery_codes_ends_the_old_one,
