@@ -31,6 +31,11 @@ pub enum KeyState {
 pub struct SigningKeySet {
     /// Every key to publish; at most one `active` key per algorithm.
     pub keys: Vec<SigningKey>,
+    /// The key that seals customers' secrets at rest (authenticator-app secrets): 256 random
+    /// bits, hex. Not a signing key and never published; the operator generates it once and
+    /// keeps it beside the signing keys, so a copy of the database alone opens no secret.
+    #[serde(default, rename = "dataKey", skip_serializing_if = "Option::is_none")]
+    pub data_key: Option<SecretString>,
 }
 
 /// One private key with its rotation state.
@@ -318,6 +323,17 @@ fn ed25519_der(seed: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 impl SigningKeySet {
+    /// A set of `keys` without a data key.
+    pub fn of(keys: Vec<SigningKey>) -> Self {
+        Self { keys, data_key: None }
+    }
+
+    /// A fresh data key: 256 bits from the operating system's generator, hex.
+    pub fn generate_data_key() -> SecretString {
+        let bytes: [u8; 32] = rand::random();
+        SecretString::new(hex::encode(bytes))
+    }
+
     /// The public JWKS document.
     pub fn public_jwks(&self) -> serde_json::Value {
         serde_json::json!({ "keys": self.keys.iter().map(SigningKey::public_jwk).collect::<Vec<_>>() })

@@ -10,6 +10,8 @@ use crate::store::{Cutoffs, Purged, Store, StoreResult};
 
 /// How long a revoked grant is kept, so a replayed refresh token of it still reads as reuse.
 const REVOKED_GRANT_KEPT: i64 = 24 * 3600;
+/// How long a second factor set up but never confirmed is kept: time to scan a QR code.
+const UNCONFIRMED_FACTOR_KEPT: i64 = 3600;
 
 /// What the purge keeps, from flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,7 @@ impl Retention {
             revoked_before: now.minus_seconds(REVOKED_GRANT_KEPT),
             audit_before: now.minus_seconds(seconds(self.audit)),
             rate_limits_before: now.minus_seconds(crate::risk::WINDOW),
+            unconfirmed_before: now.minus_seconds(UNCONFIRMED_FACTOR_KEPT),
         }
     }
 }
@@ -74,5 +77,6 @@ mod tests {
         assert_eq!(cutoffs.revoked_before.seconds(), 1_000_000_000 - 86400);
         assert_eq!(cutoffs.audit_before.seconds(), 1_000_000_000 - 90 * 86400);
         assert_eq!(cutoffs.rate_limits_before.seconds(), 1_000_000_000 - 60);
+        assert_eq!(cutoffs.unconfirmed_before.seconds(), 1_000_000_000 - 3600);
     }
 }

@@ -254,7 +254,7 @@ mod tests {
             .iter()
             .map(|alg| SigningKey::generate(*alg, KeyState::Active, now).unwrap())
             .collect();
-        let signer = Signer::new(&SigningKeySet { keys }, &algorithms).unwrap();
+        let signer = Signer::new(&SigningKeySet::of(keys), &algorithms).unwrap();
         let claims = json!({ "iss": "https://id.example.com", "sub": "u1", "exp": now.as_second() + 60 });
         for alg in algorithms {
             let token = signer.sign(alg, "JWT", &claims).unwrap();

@@ -51,6 +51,8 @@ pub enum Reason {
     ApplyFailed,
     /// The Deployment's rollout exceeded its progress deadline.
     ProgressDeadlineExceeded,
+    /// A policy names Clients its Tenant does not serve (a warning; the rest is served).
+    UnknownClients,
 }
 
 /// Where an object stands, in kstatus's terms.
@@ -84,13 +86,14 @@ impl Reason {
             Self::WriteRefused => "WriteRefused",
             Self::ApplyFailed => "ApplyFailed",
             Self::ProgressDeadlineExceeded => "ProgressDeadlineExceeded",
+            Self::UnknownClients => "UnknownClients",
         }
     }
 
     /// Where an object whose `Ready` has this reason stands.
     pub fn progress(self) -> Progress {
         match self {
-            Self::Available | Self::Applied => Progress::Current,
+            Self::Available | Self::Applied | Self::UnknownClients => Progress::Current,
             Self::Progressing | Self::ApplyFailed => Progress::Reconciling,
             Self::InvalidSpec
             | Self::TenantNotFound
@@ -123,6 +126,7 @@ impl Reason {
                 | Self::WriteRefused
                 | Self::ApplyFailed
                 | Self::ProgressDeadlineExceeded
+                | Self::UnknownClients
         )
     }
 }
@@ -143,8 +147,13 @@ pub struct Decided {
 impl Decided {
     /// `Ready` with `status`.
     pub fn ready(status: bool, reason: Reason, message: impl Into<String>) -> Self {
+        Self::condition(READY, status, reason, message)
+    }
+
+    /// The condition `type_` with `status`.
+    pub fn condition(type_: &'static str, status: bool, reason: Reason, message: impl Into<String>) -> Self {
         Self {
-            type_: READY,
+            type_,
             status,
             reason,
             message: message.into(),

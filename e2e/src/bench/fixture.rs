@@ -80,7 +80,7 @@ impl Fixture {
             .map_err(|e| BenchError::setup("the password hash", e))?;
         Ok(Self {
             dir: dir.to_owned(),
-            keys: SigningKeySet { keys },
+            keys: SigningKeySet::of(keys),
             web_secret: random_secret(),
             service_secret: random_secret(),
             password,

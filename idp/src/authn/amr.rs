@@ -226,6 +226,16 @@ mod tests {
     }
 
     #[test]
+    fn mfa_is_offered_once_the_tenant_has_a_policy() {
+        let base = "generation: 1\nissuer: https://id.example.com\ndisplayName: Shop\n";
+        let none = vestibule_crds::config::TenantConfig::from_yaml(base).unwrap();
+        assert_eq!(Acr::offered(&none), [Acr::Password]);
+        let text = format!("{base}mfaPolicies:\n- {{id: a.mfa, factors: [totp]}}\n");
+        let with = vestibule_crds::config::TenantConfig::from_yaml(&text).unwrap();
+        assert_eq!(Acr::offered(&with), [Acr::Password, Acr::Mfa]);
+    }
+
+    #[test]
     fn classes_are_ordered_and_parsed_by_uri() {
         assert!(Acr::Mfa > Acr::Password);
         assert_eq!(Acr::parse("urn:vestibule:acr:mfa"), Some(Acr::Mfa));

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use url::Url;
+use vestibule_crds::SecretString;
 use vestibule_crds::config::{ConfigError, TenantConfig};
 use vestibule_crds::keys::{KeyState, SigningKey, SigningKeySet};
 use vestibule_crds::v1alpha1::SigningAlgorithm;
@@ -91,6 +92,8 @@ pub struct Tenant {
     /// With no SMTP server, whether emails are written to the log instead (development: an
     /// `http://` issuer on loopback, or `--dev`). Never otherwise: they carry live links.
     pub mail_to_log: bool,
+    /// The key that seals customers' secrets at rest, when the keys file carries one.
+    pub data_key: Option<SecretString>,
 }
 
 /// Cookie names of one tenant. `__Host-` pins them to this exact host, over TLS, path `/`.
@@ -143,6 +146,7 @@ impl Tenant {
             languages,
             social,
             mail_to_log,
+            data_key: keys.data_key.clone(),
         })
     }
 
@@ -312,9 +316,9 @@ mod tests {
 
     fn rs256_keys() -> SigningKeySet {
         let now = jiff::Timestamp::now();
-        SigningKeySet {
-            keys: vec![SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap()],
-        }
+        SigningKeySet::of(vec![
+            SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap(),
+        ])
     }
 
     const PROVIDERS: &str = "socialProviders:\n\
@@ -348,9 +352,9 @@ mod tests {
     fn keys_must_cover_every_configured_algorithm() {
         let config = config_with("signingAlgorithms: [RS256, ES256]\n");
         let now = jiff::Timestamp::now();
-        let keys = SigningKeySet {
-            keys: vec![SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap()],
-        };
+        let keys = SigningKeySet::of(vec![
+            SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap(),
+        ]);
         let error = Tenant::new(config, &keys).unwrap_err().to_string();
         assert!(error.contains("no active ES256 key"), "{error}");
     }
@@ -379,9 +383,9 @@ mod tests {
     #[test]
     fn cookie_names_differ_per_issuer() {
         let now = jiff::Timestamp::now();
-        let keys = SigningKeySet {
-            keys: vec![SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap()],
-        };
+        let keys = SigningKeySet::of(vec![
+            SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap(),
+        ]);
         let a = Tenant::new(config_with(""), &keys).unwrap();
         let mut other = config_with("");
         other.issuer = "https://id.example.com/other".into();

@@ -354,9 +354,9 @@ mod tests {
     fn tenant_without_smtp(issuer: &str) -> Tenant {
         let config = TenantConfig::from_yaml(&format!("generation: 1\nissuer: {issuer}\ndisplayName: Shop\n")).unwrap();
         let now = jiff::Timestamp::now();
-        let keys = SigningKeySet {
-            keys: vec![SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap()],
-        };
+        let keys = SigningKeySet::of(vec![
+            SigningKey::generate(SigningAlgorithm::Rs256, KeyState::Active, now).unwrap(),
+        ]);
         Tenant::new(config, &keys).unwrap()
     }
 

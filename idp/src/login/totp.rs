@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::http::extract::{CsrfForm, Customer};
 use crate::http::params::Params;
 use crate::mfa::attempts::{self, CodeVerdict};
-use crate::mfa::seal::DataKey;
+use crate::mfa::seal::data_key;
 use crate::mfa::totp;
 use crate::mfa::{self, Factor, Policy};
 use crate::request_info::RequestInfo;
@@ -81,12 +81,6 @@ pub(super) async fn reauthenticate(
         Verdict::AddressBlocked => Some((t.too_many_failures, StatusCode::TOO_MANY_REQUESTS)),
         Verdict::Refused(_) => Some((t.wrong_current_password, StatusCode::BAD_REQUEST)),
     })
-}
-
-async fn data_key(state: &AppState) -> Result<DataKey, Error> {
-    DataKey::load(&state.store)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// `POST /account/totp/start`: a new secret, not counting until a first code confirms it.

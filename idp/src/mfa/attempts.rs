@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::seal::DataKey;
+use super::seal::data_key;
 use super::totp::matching_step;
 use crate::app::AppState;
 use crate::config::Tenant;
@@ -56,9 +56,7 @@ async fn accepted(state: &AppState, user: &User, code: &str) -> Result<bool, Err
     let Some(factor) = state.store.totp(&user.id).await? else {
         return Ok(false);
     };
-    let key = DataKey::load(&state.store)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let key = data_key(state).await?;
     let secret = key
         .open(&factor.secret_sealed, user.id.as_str())
         .map_err(|e| Error::Internal(e.to_string()))?;

@@ -18,6 +18,8 @@ pub struct Cutoffs {
     pub audit_before: UnixTime,
     /// Rate-limit windows that started before this have ended and go.
     pub rate_limits_before: UnixTime,
+    /// Second factors set up before this and never confirmed by a first code go.
+    pub unconfirmed_before: UnixTime,
 }
 
 /// Rows purged, by table.
@@ -41,9 +43,10 @@ impl Store {
             revoked_before,
             audit_before,
             rate_limits_before,
+            unconfirmed_before,
         } = *cutoffs;
         // Grants first: their codes and refresh tokens go with them (ON DELETE CASCADE).
-        let purges: [(&'static str, &'static str, &[UnixTime]); 10] = [
+        let purges: &[(&'static str, &'static str, &[UnixTime])] = &[
             (
                 "grants",
                 "DELETE FROM grants WHERE expires_at < $1 OR revoked_at < $2",
@@ -78,13 +81,18 @@ impl Store {
                 &[rate_limits_before],
             ),
             (
+                "totp_factors",
+                "DELETE FROM totp_factors WHERE confirmed_at IS NULL AND created_at < $1",
+                &[unconfirmed_before],
+            ),
+            (
                 "trusted_devices",
                 "DELETE FROM trusted_devices WHERE expires_at < $1",
                 &[now],
             ),
         ];
         let mut purged = Purged::default();
-        for (table, statement, cutoffs) in purges {
+        for &(table, statement, cutoffs) in purges {
             let mut query = sqlx::query(statement);
             for cutoff in cutoffs {
                 query = query.bind(*cutoff);

@@ -181,13 +181,35 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         store.audit(AuditEvent::LoginFailed, &entry).await.unwrap();
     }
 
+    // Authenticator apps: one confirmed long ago, one set up and abandoned, one being set up.
+    let bob = idp.user("bob@example.com").await;
+    let cy = idp.user("cy@example.com").await;
+    store
+        .begin_totp(&ada.id, "sealed-a", now.minus_seconds(DAY))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .accept_totp_step(&ada.id, 1, now.minus_seconds(DAY))
+            .await
+            .unwrap()
+    );
+    store
+        .begin_totp(&bob.id, "sealed-b", now.minus_seconds(7200))
+        .await
+        .unwrap();
+    store
+        .begin_totp(&cy.id, "sealed-c", now.minus_seconds(600))
+        .await
+        .unwrap();
+
     let retention = Retention {
         audit: Duration::from_secs(90 * 86400),
     };
     let purged = purge::once(store, &idp.state.tenant, idp.clock.as_ref(), retention)
         .await
         .unwrap();
-    assert!(purged.total() >= 10, "{purged:?}");
+    assert!(purged.total() >= 11, "{purged:?}");
 
     assert_eq!(column(store, "SELECT token_hash FROM sessions").await, ["s-live"]);
     let mut grants = vec![live, live_with_code, revoked_now];
@@ -208,6 +230,11 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         ["jti-live"]
     );
     assert_eq!(column(store, "SELECT detail FROM audit_log").await, ["recent"]);
+    assert_eq!(
+        column(store, "SELECT secret_sealed FROM totp_factors ORDER BY secret_sealed").await,
+        ["sealed-a", "sealed-c"],
+        "an abandoned set-up goes, a confirmed one and one in progress stay"
+    );
 
     let again = purge::once(store, &idp.state.tenant, idp.clock.as_ref(), retention)
         .await
@@ -220,6 +247,11 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         .unwrap();
     assert!(column(store, "SELECT id FROM grants").await.is_empty());
     assert!(column(store, "SELECT token_hash FROM sessions").await.is_empty());
+    assert_eq!(
+        column(store, "SELECT secret_sealed FROM totp_factors").await,
+        ["sealed-a"],
+        "a confirmed factor never expires"
+    );
 }
 
 on_both_backends!(expired_rows_are_purged_and_live_ones_stay);

@@ -1,8 +1,8 @@
-//! ConsentPolicy and MfaPolicy: validated and dereferenced, then honestly `NotYetServed`, and
-//! never put into the config.
+//! ConsentPolicy: validated and dereferenced, then honestly `NotYetServed`, and never put into
+//! the config.
 
 use kube::Api;
-use vestibule_crds::v1alpha1::{CommonStatus, ConsentPolicy, MfaPolicy, Tenant};
+use vestibule_crds::v1alpha1::{CommonStatus, ConsentPolicy, Tenant};
 
 use crate::support::*;
 
@@ -37,11 +37,6 @@ async fn attached_kinds_report_the_worst_reason_then_not_yet_served() {
     let message = reason_of::<ConsentPolicy>(&client, &ns, "terms", "NotYetServed").await;
     assert!(message.contains("does not serve ConsentPolicy"), "{message}");
 
-    let mfa = "apiVersion: vestibule.dev/v1alpha1\nkind: MfaPolicy\nmetadata: {name: strict}\nspec:\n  tenantRef: {name: demo}\n  factors: [totp]\n  passkeys: {passwordless: true}\n";
-    create::<MfaPolicy>(&client, &ns, mfa).await;
-    let message = reason_of::<MfaPolicy>(&client, &ns, "strict", "InvalidSpec").await;
-    assert!(message.contains("spec.passkeys.passwordless"), "{message}");
-
     let consent = format!(
         "apiVersion: vestibule.dev/v1alpha1\nkind: ConsentPolicy\nmetadata: {{name: terms}}\nspec: {{tenantRef: {{name: demo, namespace: {ns}}}, version: '1'}}\n"
     );
@@ -49,6 +44,6 @@ async fn attached_kinds_report_the_worst_reason_then_not_yet_served() {
     reason_of::<ConsentPolicy>(&client, &other, "terms", "NamespaceNotAllowed").await;
 
     let config = eventually("the config", || served_config(&client, &ns, "demo")).await;
-    assert!(config.consent_policies.is_empty() && config.mfa_policies.is_empty());
+    assert!(config.consent_policies.is_empty());
     operator.stop().await;
 }

@@ -1,5 +1,6 @@
 //! Signing-key rotation on a real API server with a one-minute interval: the next key is
 //! published before it signs, and the retired key stays published until its tokens expired.
+//! The data key beside them is made once and kept.
 
 use std::collections::BTreeSet;
 
@@ -40,6 +41,8 @@ async fn keys_rotate_with_overlap_and_survive_in_their_secret() {
     .await;
     let first_kid = first.keys[0].kid.clone();
     assert_eq!(first.keys[0].state, KeyState::Active);
+    let data_key = first.data_key.clone().expect("a data key beside the signing keys");
+    assert_eq!(data_key.expose().len(), 64, "256 bits, hex");
 
     // 15 s (a quarter of the interval) before the interval ends, the next key is published.
     let overlap = eventually("a next key beside the active one", || async {
@@ -66,6 +69,11 @@ async fn keys_rotate_with_overlap_and_survive_in_their_secret() {
     })
     .await;
     assert!(states(&rotated).contains(&(first_kid.clone(), KeyState::Retired)));
+    assert_eq!(
+        rotated.data_key.as_ref().map(|key| key.expose()),
+        Some(data_key.expose()),
+        "the data key is kept through rotations: the secrets it sealed open with it alone"
+    );
     let tenant = wait_object::<Tenant>(&client, &ns, "demo", "the status listing the retired key", |t| {
         t.status.as_ref().is_some_and(|s| {
             s.signing_keys

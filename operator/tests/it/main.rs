@@ -10,6 +10,7 @@ mod keys;
 mod last_known_good;
 mod leader;
 mod listing;
+mod mfa;
 mod ownership;
 mod rbac;
 mod ready;

@@ -92,7 +92,7 @@ impl Default for Options {
 
 pub fn new_signer() -> Signer {
     let key = SigningKey::generate(SigningAlgorithm::Es256, KeyState::Active, jiff::Timestamp::now()).unwrap();
-    Signer::new(&SigningKeySet { keys: vec![key] }, &[SigningAlgorithm::Es256]).unwrap()
+    Signer::new(&SigningKeySet::of(vec![key]), &[SigningAlgorithm::Es256]).unwrap()
 }
 
 pub fn now() -> UnixTime {

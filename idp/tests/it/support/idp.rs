@@ -134,7 +134,7 @@ pub fn test_config(issuer: &str, smtp_port: u16) -> TenantConfig {
     config
 }
 
-/// Active keys for every algorithm.
+/// Active keys for every algorithm, and a data key.
 pub fn test_keys() -> SigningKeySet {
     static KEYS: std::sync::OnceLock<SigningKeySet> = std::sync::OnceLock::new();
     KEYS.get_or_init(|| {
@@ -145,7 +145,11 @@ pub fn test_keys() -> SigningKeySet {
             SigningAlgorithm::EdDsa,
         ]
         .map(|alg| SigningKey::generate(alg, KeyState::Active, now).unwrap());
-        SigningKeySet { keys: keys.to_vec() }
+        SigningKeySet {
+            keys: keys.to_vec(),
+            // As the operator mounts them: a data key beside the signing keys.
+            data_key: Some(SigningKeySet::generate_data_key()),
+        }
     })
     .clone()
 }
@@ -280,6 +284,12 @@ impl TestIdp {
     /// client address to the IdP.
     pub fn browser_from(&self, n: u8) -> Browser {
         Browser::from_address(&self.base, Some(std::net::Ipv4Addr::new(127, 0, 0, n).into()))
+    }
+
+    /// A browser with an empty cookie jar connecting from `address` (any of 127.0.0.0/8), for
+    /// tests that need clients in different networks.
+    pub fn browser_at(&self, address: std::net::Ipv4Addr) -> Browser {
+        Browser::from_address(&self.base, Some(address.into()))
     }
 
     /// `GET` on the admin listener: status and body.

@@ -145,12 +145,17 @@ pub async fn reconcile<K: Attachment>(
     };
     let namespace = object.namespace().ok_or(Error::MissingMetadata("namespace"))?;
     let decided = match tenant_of(&ctx, &shared, object.tenant_ref(), &namespace) {
-        Err(refusal) => refusal,
+        Err(refusal) => vec![refusal],
         Ok(tenant) => {
             let secrets = resolve_secrets(&ctx, &namespace, &object.secret_refs()).await?;
             let candidate = Candidate::new(&shared, guard.clone());
             let (judgement, served) = judge_one(&shared, &tenant, &candidate, &secrets);
-            decide::<K>(judgement, &tenant, served.as_deref())
+            let served_here = !matches!(judgement, Judgement::Refused(_));
+            let mut decided = vec![decide::<K>(judgement, &tenant, served.as_deref())];
+            if served_here {
+                decided.extend(object.advisories(served.as_deref()));
+            }
+            decided
         }
     };
     write(&ctx, object, decided).await?;
@@ -280,18 +285,13 @@ fn value_of(secret: Option<Secret>, namespace: &str, reference: &SecretKeyRef) -
 }
 
 /// Writes the status of an attachment that only reports, if it changed.
-async fn write<K: Attachment>(ctx: &Context, object: &K, decided: Decided) -> Result<(), Error> {
+async fn write<K: Attachment>(ctx: &Context, object: &K, decided: Vec<Decided>) -> Result<(), Error> {
     let current = object.common_status();
     let previous = current.map(|s| s.conditions.clone()).unwrap_or_default();
     let new = CommonStatus {
-        conditions: conditions::merge(
-            &previous,
-            std::slice::from_ref(&decided),
-            object.meta().generation,
-            status::now(),
-        ),
+        conditions: conditions::merge(&previous, &decided, object.meta().generation, status::now()),
         observed_generation: object.meta().generation,
     };
-    status::write(ctx, object, current, &new, &previous, &[decided]).await?;
+    status::write(ctx, object, current, &new, &previous, &decided).await?;
     Ok(())
 }

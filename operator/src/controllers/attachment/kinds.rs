@@ -1,7 +1,9 @@
-//! ConsentPolicy and MfaPolicy as attachments: validated, dereferenced and judged like Clients,
-//! but not served by this release's IdP, so each is `NotYetServed` and has no entry. Serving one
-//! is an IdP feature plus its `render` (as [`super::social`] is for SocialProvider).
+//! ConsentPolicy and MfaPolicy as attachments: validated, dereferenced and judged like Clients.
+//! An MfaPolicy is served: its entry is its spec under the identifier `<namespace>.<name>`, and
+//! its status says which of the `spec.appliesTo.clients` its Tenant does not serve. A
+//! ConsentPolicy is not served by this release's IdP, so it is `NotYetServed` and has no entry.
 
+use kube::ResourceExt;
 use kube::core::DeserializeGuard;
 use vestibule_crds::ValidationErrors;
 use vestibule_crds::config::{ConsentPolicyConfig, MfaPolicyConfig, TenantConfig};
@@ -55,7 +57,7 @@ impl Attachment for ConsentPolicy {
 
 impl Attachment for MfaPolicy {
     type Entry = MfaPolicyConfig;
-    const SERVED: bool = false;
+    const SERVED: bool = true;
 
     fn reflected(shared: &Shared) -> &Reflected<DeserializeGuard<Self>> {
         &shared.mfa_policies
@@ -69,8 +71,20 @@ impl Attachment for MfaPolicy {
     fn validate(&self, _namespace: &str, _tenant: &Tenant, _recorded: &Recorded) -> Result<(), ValidationErrors> {
         self.spec.validate()
     }
-    fn render(&self, _namespace: &str, _inputs: &Inputs<'_>) -> Result<Self::Entry, Decided> {
-        Err(not_yet_served("MfaPolicy"))
+    fn render(&self, namespace: &str, _inputs: &Inputs<'_>) -> Result<Self::Entry, Decided> {
+        let spec = &self.spec;
+        Ok(MfaPolicyConfig {
+            id: format!("{namespace}.{}", self.name_any()),
+            factors: spec.factors.clone(),
+            enforcement: spec.enforcement,
+            adaptive: spec.adaptive.clone(),
+            remember_device: spec.remember_device.clone(),
+            passkeys: spec.passkeys.clone(),
+            applies_to: spec.applies_to.clone(),
+        })
+    }
+    fn advisories(&self, served: Option<&TenantConfig>) -> Vec<Decided> {
+        vec![clients_resolved(&self.spec.applies_to.clients, served)]
     }
     fn entries(config: &TenantConfig) -> &[Self::Entry] {
         &config.mfa_policies
@@ -85,3 +99,35 @@ impl Attachment for MfaPolicy {
         self.status.as_ref()
     }
 }
+
+/// `ClientsResolved`: whether every `client_id` in `spec.appliesTo.clients` names a Client the
+/// Tenant serves. An unknown one is a warning, not a failure: the policy applies to the others,
+/// and to that one as soon as such a Client is served (a policy applied before its Clients).
+pub fn clients_resolved(clients: &[String], served: Option<&TenantConfig>) -> Decided {
+    let unknown: Vec<&str> = clients
+        .iter()
+        .filter(|id| !served.is_some_and(|config| config.clients.iter().any(|client| client.client_id == **id)))
+        .map(String::as_str)
+        .collect();
+    if unknown.is_empty() {
+        let message = if clients.is_empty() {
+            "applies to every Client of the Tenant".to_owned()
+        } else {
+            "every client in spec.appliesTo.clients is served by the Tenant".to_owned()
+        };
+        return Decided::condition(CLIENTS_RESOLVED, true, Reason::Available, message);
+    }
+    Decided::condition(
+        CLIENTS_RESOLVED,
+        false,
+        Reason::UnknownClients,
+        format!(
+            "spec.appliesTo.clients: the Tenant serves no Client with client_id {}; the policy applies to the \
+             others, and to these once they are served",
+            unknown.join(", ")
+        ),
+    )
+}
+
+/// The condition type of [`clients_resolved`].
+pub const CLIENTS_RESOLVED: &str = "ClientsResolved";

@@ -95,6 +95,11 @@ pub trait Attachment:
     }
     /// Its status, as far as every kind shares it.
     fn common_status(&self) -> Option<&CommonStatus>;
+    /// Conditions besides `Ready` that its status reports, given the config its Tenant serves
+    /// (warnings that do not stop it from being served).
+    fn advisories(&self, _served: Option<&TenantConfig>) -> Vec<Decided> {
+        Vec::new()
+    }
 }
 
 /// What the operator recorded about an attachment when it accepted it.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, ResourceExt};
+use vestibule_crds::SecretString;
 use vestibule_crds::config::TenantConfig;
 use vestibule_crds::keys::SigningKeySet;
 use vestibule_crds::v1alpha1::{
@@ -61,6 +62,8 @@ pub struct Observed {
     pub keys: StoredKeys,
     /// The keys Secret's resourceVersion: a key write is made only if it is still this one.
     pub keys_version: Option<String>,
+    /// The data key the keys Secret holds, if it holds one.
+    pub data_key: Option<SecretString>,
 }
 
 /// Reads what one Tenant's reconcile needs, naming the Tenant in every failure.
@@ -100,6 +103,7 @@ pub async fn observe(ctx: &Arc<Context>, tenant: &Tenant, namespace: &str) -> Re
         previous_generation: config.as_ref().and_then(raw_generation),
         keys_version: keys.as_ref().and_then(|secret| secret.resource_version()),
         keys: stored_keys(keys.as_ref()),
+        data_key: keys.as_ref().and_then(stored_data_key),
     })
 }
 
@@ -199,6 +203,12 @@ fn stored_keys(secret: Option<&Secret>) -> StoredKeys {
         Ok(set) => StoredKeys::Found(set.keys),
         Err(error) => StoredKeys::Unreadable(format!("{KEYS_KEY} does not parse: {error}")),
     }
+}
+
+/// The data key in the keys Secret, if it holds a readable one.
+fn stored_data_key(secret: &Secret) -> Option<SecretString> {
+    let bytes = secret.data.as_ref()?.get(KEYS_KEY)?;
+    serde_json::from_slice::<SigningKeySet>(&bytes.0).ok()?.data_key
 }
 
 #[cfg(test)]

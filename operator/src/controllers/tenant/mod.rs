@@ -28,6 +28,7 @@ use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::{PredicateConfig, WatchStreamExt, watcher};
 use kube::{Resource, ResourceExt};
+use vestibule_crds::SecretString;
 use vestibule_crds::keys::{SigningKey, SigningKeySet};
 use vestibule_crds::v1alpha1::{Client, ConsentPolicy, DatabaseChoice, MfaPolicy, SocialProvider, Tenant};
 
@@ -261,7 +262,15 @@ pub async fn reconcile(
     let next_rotation = keys::plan(&keys, settings, retention, now).next_change;
     let inputs = BuildInputs {
         config_yaml,
-        keys_json: keys_json(&keys, &id)?,
+        // The data key is made once and kept: the secrets it sealed open with it alone.
+        keys_json: keys_json(
+            &keys,
+            observed
+                .data_key
+                .clone()
+                .unwrap_or_else(SigningKeySet::generate_data_key),
+            &id,
+        )?,
         image: tenant
             .spec
             .image
@@ -363,8 +372,12 @@ fn name_conflict(objects: &[String]) -> Decided {
     )
 }
 
-fn keys_json(keys: &[SigningKey], tenant: &str) -> Result<String, RenderError> {
-    serde_json::to_string_pretty(&SigningKeySet { keys: keys.to_vec() }).map_err(|error| RenderError {
+fn keys_json(keys: &[SigningKey], data_key: SecretString, tenant: &str) -> Result<String, RenderError> {
+    let set = SigningKeySet {
+        keys: keys.to_vec(),
+        data_key: Some(data_key),
+    };
+    serde_json::to_string_pretty(&set).map_err(|error| RenderError {
         tenant: tenant.to_owned(),
         what: "the signing keys",
         reason: error.to_string(),
