@@ -6,7 +6,7 @@ use crate::flow::{authorize_url, claims, exchange_web, pkce, sign_in_page_only};
 use crate::mfa::{events, signed_in};
 use crate::mfa_recovery_codes::codes_policy;
 use crate::support::browser::{Page, query_param};
-use crate::support::idp::REDIRECT;
+use crate::support::idp::{PASSWORD, REDIRECT};
 use crate::support::{Backend, Browser, TestIdp};
 
 /// The six-digit code in a sign-in code email.
@@ -216,7 +216,39 @@ async fn under_required_a_customer_with_nothing_set_up_proves_an_email_code(back
     assert_eq!(browser.get("/account").await.status, 200);
 }
 
+async fn turning_email_codes_off_needs_the_password_and_ends_the_question(backend: Backend) {
+    let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
+    let email = "ada@example.com";
+    customer_with_email_codes(&idp, email).await;
+    let browser = idp.browser();
+    let asked = second_factor_page(&browser, email).await;
+    let code = send_code(&idp, &browser, &asked, email, 2).await;
+    let done = browser.submit(&asked, "/mfa/email", &[("email_code", &code)]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    idp.clock.advance(10 * 60);
+    let account = browser.get("/account").await;
+    let refused = browser.submit(&account, "/account/email-codes/disable", &[]).await;
+    assert_eq!(refused.status, 400, "no password, no change");
+    let off = browser
+        .submit(
+            &account,
+            "/account/email-codes/disable",
+            &[("current_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(off.status, 303, "{}", off.body);
+    assert!(off.location().ends_with("saved=email-otp-disabled"));
+    let log = events(&idp, email).await;
+    assert!(log.iter().any(|(event, _)| event == "email_otp_disabled"), "{log:?}");
+    let again = idp.browser();
+    let login = again.get("/login").await;
+    let landed = again.follow(sign_in_page_only(&again, login, email).await).await;
+    assert!(!landed.body.contains(r#"action="/mfa/email/send""#), "{}", landed.body);
+    assert_eq!(again.get("/account").await.status, 200);
+}
+
 on_both_backends!(
+    turning_email_codes_off_needs_the_password_and_ends_the_question,
     under_required_a_customer_with_nothing_set_up_proves_an_email_code,
     an_email_code_signs_in_once,
     an_expired_email_code_is_refused,

@@ -7,7 +7,7 @@ use vestibule_crds::config::{MfaPolicyConfig, TenantConfig};
 use crate::flow::{authorize_url, claims, exchange_web, pkce, sign_in_page_only};
 use crate::mfa::{enrol, events, signed_in};
 use crate::support::browser::{Page, query_param};
-use crate::support::idp::REDIRECT;
+use crate::support::idp::{PASSWORD, REDIRECT};
 use crate::support::smtp::Mail;
 use crate::support::{Backend, Browser, TestIdp};
 
@@ -241,7 +241,31 @@ async fn recovery_codes_alone_are_no_second_factor(backend: Backend) {
     assert_eq!(idp.state.store.recovery_codes_left(&left.id).await.unwrap(), 10);
 }
 
+async fn generating_recovery_codes_after_a_while_asks_for_the_password(backend: Backend) {
+    let idp = TestIdp::start_with(backend, codes_policy("[totp, recoveryCodes]", "")).await;
+    let email = "ada@example.com";
+    let user = idp.user(email).await;
+    let browser = signed_in(&idp, email).await;
+    enrol(&idp, &browser).await;
+    idp.clock.advance(10 * 60);
+    let account = browser.get("/account").await;
+    let refused = browser.submit(&account, "/account/recovery-codes", &[]).await;
+    assert_eq!(refused.status, 400, "no password, no codes");
+    assert!(
+        refused.body.contains("current password is incorrect"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(idp.state.store.recovery_codes_left(&user.id).await.unwrap(), 0);
+    let shown = browser
+        .submit(&account, "/account/recovery-codes", &[("current_password", PASSWORD)])
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(shown_codes(&shown).len(), 10);
+}
+
 on_both_backends!(
+    generating_recovery_codes_after_a_while_asks_for_the_password,
     recovery_codes_alone_are_no_second_factor,
     recovery_codes_are_offered_only_where_a_policy_allows_them,
     recovery_codes_are_shown_once_and_each_works_once,
