@@ -247,7 +247,23 @@ async fn turning_email_codes_off_needs_the_password_and_ends_the_question(backen
     assert_eq!(again.get("/account").await.status, 200);
 }
 
+async fn two_uses_of_one_email_code_at_once_let_exactly_one_through(backend: Backend) {
+    let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
+    let email = "ada@example.com";
+    customer_with_email_codes(&idp, email).await;
+    let browser = idp.browser();
+    let asked = second_factor_page(&browser, email).await;
+    let code = send_code(&idp, &browser, &asked, email, 2).await;
+    let fields = [("email_code", code.as_str())];
+    let uses = (0..4).map(|_| browser.submit(&asked, "/mfa/email", &fields));
+    let answers = futures::future::join_all(uses).await;
+    let statuses: Vec<u16> = answers.iter().map(|page| page.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 3, "{statuses:?}");
+}
+
 on_both_backends!(
+    two_uses_of_one_email_code_at_once_let_exactly_one_through,
     turning_email_codes_off_needs_the_password_and_ends_the_question,
     under_required_a_customer_with_nothing_set_up_proves_an_email_code,
     an_email_code_signs_in_once,
