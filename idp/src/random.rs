@@ -17,6 +17,14 @@ pub fn id() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// `len` characters drawn uniformly from `alphabet`: codes a person reads and types.
+pub fn from_alphabet(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+        .collect()
+}
+
 /// The SHA-256 of a secret as lowercase hex: how tokens and codes are stored, so a database
 /// leak does not leak usable credentials.
 pub fn hash(secret: &str) -> String {
@@ -35,5 +43,7 @@ mod tests {
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(id().len(), 22);
         assert_eq!(hash("abc").len(), 64);
+        let code = from_alphabet(b"0123456789", 6);
+        assert!(code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()));
     }
 }

@@ -199,12 +199,6 @@ fn refuse_unsupported_mfa(config: &TenantConfig) -> Result<(), LoadError> {
                 "passkeys (webauthn)",
             ),
             (
-                "factors",
-                policy.factors.contains(&Factor::RecoveryCodes),
-                "recovery codes",
-            ),
-            ("factors", policy.factors.contains(&Factor::EmailOtp), "email codes"),
-            (
                 "passkeys.passwordless",
                 policy.passkeys.passwordless,
                 "passwordless passkeys",
@@ -297,13 +291,20 @@ mod tests {
 
     #[test]
     fn features_not_served_yet_are_refused_by_name() {
-        let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp, emailOtp]}\n");
+        let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp, webauthn]}\n");
         let keys = SigningKeySet::default();
         let error = Tenant::new(config, &keys).unwrap_err().to_string();
         assert!(
-            error.starts_with("mfaPolicies[0].factors:") && error.contains("email codes"),
+            error.starts_with("mfaPolicies[0].factors:") && error.contains("passkeys"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn recovery_and_email_codes_are_served() {
+        let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp, recoveryCodes, emailOtp]}\n");
+        let tenant = Tenant::new(config, &rs256_keys()).unwrap();
+        assert_eq!(tenant.config.mfa_policies[0].factors.len(), 3);
     }
 
     #[test]

@@ -33,6 +33,15 @@ pub enum Kind {
     TotpEnrolled,
     /// The authenticator app was removed; the link opens the account page.
     TotpRemoved,
+    /// A new set of recovery codes was generated; the link opens the account page.
+    RecoveryCodesGenerated,
+    /// A recovery code was used to sign in, `left` remain; the link opens the account page.
+    RecoveryCodeUsed {
+        /// Unused codes left.
+        left: u32,
+    },
+    /// A sign-in code: the code itself, no link ([`compose_code`]).
+    EmailCode,
 }
 
 /// Why sending failed.
@@ -54,7 +63,8 @@ pub enum MailError {
 struct Text<'a> {
     heading: &'a str,
     body: &'a str,
-    link: &'a str,
+    code: Option<&'a str>,
+    link: Option<&'a str>,
     expires: Option<&'a str>,
     brand: &'a str,
     footer: &'a str,
@@ -66,8 +76,9 @@ struct Html<'a> {
     lang: &'a str,
     heading: &'a str,
     body: &'a str,
+    code: Option<&'a str>,
     button: &'a str,
-    link: &'a str,
+    link: Option<&'a str>,
     expires: Option<&'a str>,
     brand: &'a str,
     footer: &'a str,
@@ -92,9 +103,9 @@ pub struct Email {
 struct Words {
     subject: String,
     heading: &'static str,
-    body: &'static str,
+    body: String,
     button: &'static str,
-    /// Only reset links expire soon; the others lead to pages that send a new one.
+    /// Only reset links and sign-in codes expire soon; the others lead to pages that send a new one.
     expires: Option<&'static str>,
 }
 
@@ -103,44 +114,65 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
         Kind::Verify => Words {
             subject: t.verify_subject_line(brand),
             heading: t.verify_subject,
-            body: t.verify_email_body,
+            body: t.verify_email_body.into(),
             button: t.verify_button,
             expires: None,
         },
         Kind::Reset => Words {
             subject: t.reset_subject_line(brand),
             heading: t.reset_subject,
-            body: t.reset_email_body,
+            body: t.reset_email_body.into(),
             button: t.reset_button,
             expires: Some(t.link_expires),
         },
         Kind::AlreadyRegistered => Words {
             subject: t.already_registered_subject_line(brand),
             heading: t.already_registered_subject,
-            body: t.already_registered_body,
+            body: t.already_registered_body.into(),
             button: t.reset_button,
             expires: None,
         },
         Kind::Locked => Words {
             subject: t.locked_subject_line(brand),
             heading: t.locked_subject,
-            body: t.locked_email_body,
+            body: t.locked_email_body.into(),
             button: t.reset_button,
             expires: Some(t.link_expires),
         },
         Kind::TotpEnrolled => Words {
             subject: t.totp_enrolled_subject_line(brand),
             heading: t.totp_enrolled_subject,
-            body: t.totp_enrolled_email_body,
+            body: t.totp_enrolled_email_body.into(),
             button: t.open_account,
             expires: None,
         },
         Kind::TotpRemoved => Words {
             subject: t.totp_removed_subject_line(brand),
             heading: t.totp_removed_subject,
-            body: t.totp_removed_email_body,
+            body: t.totp_removed_email_body.into(),
             button: t.open_account,
             expires: None,
+        },
+        Kind::RecoveryCodesGenerated => Words {
+            subject: t.recovery_codes_generated_subject_line(brand),
+            heading: t.recovery_codes_generated_subject,
+            body: t.recovery_codes_generated_email_body.into(),
+            button: t.open_account,
+            expires: None,
+        },
+        Kind::RecoveryCodeUsed { left } => Words {
+            subject: t.recovery_code_used_subject_line(brand),
+            heading: t.recovery_code_used_subject,
+            body: t.recovery_code_used_email_body(left),
+            button: t.open_account,
+            expires: None,
+        },
+        Kind::EmailCode => Words {
+            subject: t.email_code_subject_line(brand),
+            heading: t.email_code_subject,
+            body: t.email_code_email_body.into(),
+            button: t.open_account,
+            expires: Some(t.email_code_expires),
         },
     }
 }
@@ -151,17 +183,53 @@ pub fn compose(tenant: &Tenant, t: &Messages, kind: Kind, to: &str, link: &str) 
     write(&config.display_name, &config.branding, t, kind, to, link)
 }
 
+/// Composes the sign-in code email for `to` in language `t`: the code, and no link (a code
+/// email that links to a sign-in page would teach customers to follow such links).
+pub fn compose_code(tenant: &Tenant, t: &Messages, to: &str, code: &str) -> Result<Email, MailError> {
+    let config = &tenant.config;
+    let content = Content {
+        kind: Kind::EmailCode,
+        code: Some(code),
+        link: None,
+    };
+    write_content(&config.display_name, &config.branding, t, content, to)
+}
+
+/// What an email carries besides its words.
+struct Content<'a> {
+    kind: Kind,
+    code: Option<&'a str>,
+    link: Option<Url>,
+}
+
 fn write(brand: &str, branding: &Branding, t: &Messages, kind: Kind, to: &str, link: &str) -> Result<Email, MailError> {
     // Parsing re-encodes the link: no line break, quote or space of a query value it carries
     // can shape either part. (The HTML part is escaped by its template as well.)
     let link =
         Url::parse(link).map_err(|error| MailError::Build(format!("the link {link:?} is not a URL: {error}")))?;
-    let words = words(t, kind, brand);
+    let content = Content {
+        kind,
+        code: None,
+        link: Some(link),
+    };
+    write_content(brand, branding, t, content, to)
+}
+
+fn write_content(
+    brand: &str,
+    branding: &Branding,
+    t: &Messages,
+    content: Content<'_>,
+    to: &str,
+) -> Result<Email, MailError> {
+    let link = content.link.as_ref().map(Url::as_str);
+    let words = words(t, content.kind, brand);
     let footer = t.email_footer(brand);
     let text = Text {
         heading: words.heading,
-        body: words.body,
-        link: link.as_str(),
+        body: &words.body,
+        code: content.code,
+        link,
         expires: words.expires,
         brand,
         footer: &footer,
@@ -169,9 +237,10 @@ fn write(brand: &str, branding: &Branding, t: &Messages, kind: Kind, to: &str, l
     let html = Html {
         lang: t.lang,
         heading: words.heading,
-        body: words.body,
+        body: &words.body,
+        code: content.code,
         button: words.button,
-        link: link.as_str(),
+        link,
         expires: words.expires,
         brand,
         footer: &footer,
@@ -355,6 +424,30 @@ mod tests {
         for phrase in ["Reset your password", "You received", "expires"] {
             assert!(!mail.text.contains(phrase) && !mail.html.contains(phrase), "{phrase}");
         }
+    }
+
+    #[test]
+    fn a_sign_in_code_email_carries_the_code_and_no_link() {
+        let content = Content {
+            kind: Kind::EmailCode,
+            code: Some("042917"),
+            link: None,
+        };
+        let mail = write_content("Shop", &Branding::default(), messages(Locale::De), content, "a@b.c").unwrap();
+        assert_eq!(mail.subject, "Ihr Anmeldecode · Shop");
+        for part in [&mail.text, &mail.html] {
+            assert!(part.contains("042917") && part.contains("10 Minuten"), "{part}");
+            assert!(!part.contains("http"), "no link: {part}");
+        }
+    }
+
+    #[test]
+    fn the_recovery_code_email_counts_the_codes_left_in_each_language() {
+        let link = "https://id.example.com/account";
+        let one = compose_in(Locale::En, Kind::RecoveryCodeUsed { left: 1 }, "Shop", link);
+        assert!(one.text.contains("One code is left."), "{}", one.text);
+        let many = compose_in(Locale::De, Kind::RecoveryCodeUsed { left: 7 }, "Shop", link);
+        assert!(many.text.contains("7 Codes sind übrig."), "{}", many.text);
     }
 
     #[test]

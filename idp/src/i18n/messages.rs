@@ -100,6 +100,14 @@ messages! {
         mfa_totp_heading, mfa_totp_hint, factor_removal_refused,
         mfa_enrol_required, sign_in_refused_title, sign_in_refused_body, trusted_devices,
         trusted_devices_revoked, revoke_all_devices, stop_trusting, unknown_browser,
+        recovery_codes_title, recovery_codes_intro, recovery_codes_none, recovery_codes_generate,
+        recovery_codes_regenerate, recovery_codes_shown_once, back_to_account, use_recovery_code,
+        recovery_code, recovery_code_intro, wrong_recovery_code, recovery_codes_generated_subject,
+        recovery_codes_generated_email_body, recovery_code_used_subject,
+        email_codes_title, email_otp_on, email_otp_off, email_otp_enable, email_otp_disable,
+        email_otp_enabled, email_otp_disabled, email_code_section, email_code_intro, send_code,
+        email_code_sent, wrong_email_code, too_many_codes, email_code_subject, email_code_email_body,
+        email_code_expires, email_otp_confirm_intro,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -156,6 +164,16 @@ messages! {
         fn remember_device(days: u32);
         /// Until when a device on the account page is trusted.
         fn trusted_until(time: &str);
+        /// How many recovery codes are left, on the account page.
+        fn recovery_codes_left(count: u32);
+        /// The subject of the email telling that new recovery codes were generated.
+        fn recovery_codes_generated_subject_line(brand: &str);
+        /// The subject of the email telling that a recovery code was used.
+        fn recovery_code_used_subject_line(brand: &str);
+        /// The body of that email, with the number of codes `left`.
+        fn recovery_code_used_email_body(left: u32);
+        /// The subject of the email carrying a sign-in code.
+        fn email_code_subject_line(brand: &str);
     }
 }
 

@@ -20,12 +20,13 @@ use crate::error::Error;
 // Forms pass the CSRF check before a handler runs: a forged one gets 403 and changes nothing.
 use crate::http::extract::{CsrfForm, Customer};
 use crate::http::params::Params;
+use crate::i18n::Messages;
 use crate::ids::SessionId;
 use crate::password::check_policy;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
 use crate::risk::lockout::{self, Verdict};
-use crate::store::{AuditEvent, Session};
+use crate::store::{AuditEvent, Session, User};
 
 /// A session as the account page lists it.
 #[derive(Debug)]
@@ -60,6 +61,19 @@ struct AccountPage<'a> {
     /// The authentication is too old to change factors without the password again.
     reauth: bool,
     mfa_error: Option<&'a str>,
+    /// Recovery codes, when offered: how many are left, as a sentence.
+    recovery_codes: Option<RecoveryCodes>,
+    /// Codes by email, when offered (or on): whether they are on.
+    email_otp: Option<bool>,
+}
+
+/// The recovery codes as the account page shows them.
+#[derive(Debug)]
+struct RecoveryCodes {
+    /// Unused codes.
+    left: i64,
+    /// "N unused codes are left".
+    sentence: String,
 }
 
 /// What to show above the forms, and form errors to show in them.
@@ -103,6 +117,8 @@ pub async fn account_get(
         Some("totp-enabled") => Some(page.t.totp_enabled),
         Some("totp-removed") => Some(page.t.totp_removed),
         Some("devices-revoked") => Some(page.t.trusted_devices_revoked),
+        Some("email-otp-enabled") => Some(page.t.email_otp_enabled),
+        Some("email-otp-disabled") => Some(page.t.email_otp_disabled),
         _ => None,
     };
     show(
@@ -162,8 +178,31 @@ async fn show(
         trusted_devices: super::devices::rows(state, &user.id).await?,
         reauth: !super::totp::recent(state, signed_in),
         mfa_error: outcome.mfa_error,
+        recovery_codes: recovery_codes(state, tenant, t, user).await?,
+        email_otp: email_otp(state, tenant, user).await?,
     };
     Ok(render(&template, &page, status, &[]))
+}
+
+async fn recovery_codes(
+    state: &AppState,
+    tenant: &Tenant,
+    t: &Messages,
+    user: &User,
+) -> Result<Option<RecoveryCodes>, Error> {
+    if !crate::mfa::recovery_codes::offered(state, tenant, user).await? {
+        return Ok(None);
+    }
+    let left = state.store.recovery_codes_left(&user.id).await?;
+    let sentence = t.recovery_codes_left(u32::try_from(left).unwrap_or(0));
+    Ok(Some(RecoveryCodes { left, sentence }))
+}
+
+async fn email_otp(state: &AppState, tenant: &Tenant, user: &User) -> Result<Option<bool>, Error> {
+    let on = state.store.email_otp_enabled(&user.id).await?;
+    // Codes that are on can always be turned off, even where no policy offers them any more.
+    let shown = on || crate::mfa::email_code::enrolment_offered(tenant, user);
+    Ok(shown.then_some(on))
 }
 
 /// The account page with a refused factor change and why.

@@ -4,15 +4,18 @@
 pub mod account;
 mod consent;
 mod devices;
+mod email_codes;
 mod enrol;
 mod fields;
 pub mod flow;
 mod form;
 mod profile;
 mod recovery;
+mod recovery_codes;
 mod register;
 mod resume;
 mod second_factor;
+mod second_factor_codes;
 mod signin;
 mod social;
 mod totp;
@@ -53,6 +56,16 @@ pub fn router() -> Router<AppState> {
         .route("/mfa/enrol", get(enrol::enrol_get).post(enrol::enrol_post))
         .route("/mfa/refused", get(enrol::refused_get))
         .route("/account/devices/revoke", post(devices::revoke_post))
+        .route(
+            "/account/recovery-codes",
+            get(recovery_codes::codes_get).post(recovery_codes::generate_post),
+        )
+        .route("/account/email-codes/enable", post(email_codes::enable_post))
+        .route("/account/email-codes/confirm", post(email_codes::confirm_post))
+        .route("/account/email-codes/disable", post(email_codes::disable_post))
+        .route("/mfa/recovery", post(second_factor_codes::recovery_post))
+        .route("/mfa/email/send", post(second_factor_codes::email_send_post))
+        .route("/mfa/email", post(second_factor_codes::email_post))
         .route("/logout", post(account::logout_post))
         .route("/assets/style.css", get(style))
         .merge(social::router())

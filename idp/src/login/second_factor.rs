@@ -30,6 +30,8 @@ struct CodePage<'a> {
     page: &'a Page,
     error: Option<&'a str>,
     offer: &'a Offer,
+    /// What just happened (a code was emailed).
+    notice: Option<&'a str>,
 }
 
 impl CodePage<'_> {
@@ -65,11 +67,23 @@ pub struct CodeQuery {
 
 /// The page with its sections for `offer`.
 pub(super) fn show(page: Page, offer: &Offer, error: Option<&str>, status: StatusCode) -> Response {
+    show_notice(page, offer, error, None, status)
+}
+
+/// The page with its sections for `offer` and a `notice` above them.
+pub(super) fn show_notice(
+    page: Page,
+    offer: &Offer,
+    error: Option<&str>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let page = page.clone().titled(page.t.mfa_title);
     let template = CodePage {
         page: &page,
         error,
         offer,
+        notice,
     };
     render(&template, &page, status, &[])
 }

@@ -52,7 +52,7 @@ pub fn recent(state: &AppState, signed_in: &SignedIn) -> bool {
 }
 
 /// Checks the re-authentication a factor change needs; the error to show when it fails.
-async fn reauthenticate(
+pub(super) async fn reauthenticate(
     state: &AppState,
     tenant: &Arc<Tenant>,
     info: &RequestInfo,

@@ -1,11 +1,14 @@
 //! Second factors: the tenant's MFA [`policy`], authenticator apps (TOTP, RFC 6238) that a
 //! customer enrols from the account page, their secrets sealed at rest ([`seal`]), and wrong codes
-//! counted like wrong passwords ([`attempts`]). Which factors a customer set up, may remove and is
+//! counted like wrong passwords ([`attempts`]); recovery codes ([`recovery_codes`]) and codes by
+//! email ([`email_code`]). Which factors a customer set up, may remove and is
 //! offered at sign-in is decided here, for every factor.
 
 pub mod attempts;
 pub mod device;
+pub mod email_code;
 pub mod policy;
+pub mod recovery_codes;
 pub mod seal;
 pub mod totp;
 
@@ -20,11 +23,18 @@ use crate::error::Error;
 use crate::ids::UserId;
 use crate::store::User;
 
-/// The factors `user` set up (an authenticator app once confirmed), whatever the policy.
+/// The factors `user` set up (an authenticator app once confirmed, unused recovery codes, codes
+/// by email once turned on), whatever the policy.
 pub async fn enrolled(state: &AppState, user: &UserId) -> Result<BTreeSet<Factor>, Error> {
     let mut factors = BTreeSet::new();
     if state.store.has_totp(user).await? {
         factors.insert(Factor::Totp);
+    }
+    if state.store.recovery_codes_left(user).await? > 0 {
+        factors.insert(Factor::RecoveryCodes);
+    }
+    if state.store.email_otp_enabled(user).await? {
+        factors.insert(Factor::EmailOtp);
     }
     Ok(factors)
 }
@@ -60,11 +70,29 @@ pub fn policy_at_sign_in(tenant: &Tenant, sign_in: Option<&SignIn>) -> Option<Po
 }
 
 /// The factors the second-factor page offers `user` under `policy`: those set up that the
-/// policy allows.
+/// policy allows, with two rules for codes. Recovery codes only back up another factor, never
+/// stand alone. Codes by email go only to a verified address; under `required` or `adaptive`
+/// they are offered to a customer with nothing else usable, who would otherwise have no way on.
 pub async fn offered_at_sign_in(state: &AppState, policy: &Policy, user: &User) -> Result<BTreeSet<Factor>, Error> {
-    Ok(enrolled(state, &user.id)
-        .await?
-        .into_iter()
-        .filter(|factor| policy.allows(*factor))
-        .collect())
+    let enrolled = enrolled(state, &user.id).await?;
+    let mut offered: BTreeSet<Factor> = enrolled
+        .iter()
+        .copied()
+        .filter(|factor| policy.allows(*factor) && !matches!(factor, Factor::RecoveryCodes | Factor::EmailOtp))
+        .collect();
+    let enforced = matches!(policy.enforcement, Enforcement::Required | Enforcement::Adaptive);
+    if policy.allows(Factor::EmailOtp)
+        && user.email_verified
+        && (enrolled.contains(&Factor::EmailOtp) || (enforced && offered.is_empty()))
+    {
+        offered.insert(Factor::EmailOtp);
+    }
+    // Another factor the customer set up (not email codes offered for want of one) is offered.
+    let backs_up = offered
+        .iter()
+        .any(|factor| *factor != Factor::EmailOtp || enrolled.contains(&Factor::EmailOtp));
+    if policy.allows(Factor::RecoveryCodes) && enrolled.contains(&Factor::RecoveryCodes) && backs_up {
+        offered.insert(Factor::RecoveryCodes);
+    }
+    Ok(offered)
 }

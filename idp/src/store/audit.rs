@@ -62,6 +62,16 @@ pub enum AuditEvent {
     DeviceTrusted,
     /// Trusted devices were revoked (detail: how many, and why).
     TrustedDevicesRevoked,
+    /// A new set of recovery codes was generated (the old set stopped working).
+    RecoveryCodesGenerated,
+    /// A recovery code was spent at sign-in (detail: how many are left).
+    RecoveryCodeUsed,
+    /// Email codes were turned on as a second factor.
+    EmailOtpEnabled,
+    /// Email codes were turned off.
+    EmailOtpDisabled,
+    /// A sign-in code was emailed.
+    EmailCodeSent,
 }
 
 impl AuditEvent {
@@ -96,6 +106,11 @@ impl AuditEvent {
             Self::SignInRefused => "sign_in_refused",
             Self::DeviceTrusted => "device_trusted",
             Self::TrustedDevicesRevoked => "trusted_devices_revoked",
+            Self::RecoveryCodesGenerated => "recovery_codes_generated",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::EmailOtpEnabled => "email_otp_enabled",
+            Self::EmailOtpDisabled => "email_otp_disabled",
+            Self::EmailCodeSent => "email_code_sent",
         }
     }
 }

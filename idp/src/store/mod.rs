@@ -5,12 +5,14 @@
 mod audit;
 mod consents;
 mod devices;
+mod email_codes;
 mod email_tokens;
 mod grants;
 mod identities;
 mod lockout;
 mod purge;
 mod rate_limits;
+mod recovery_codes;
 mod sessions;
 mod settings;
 mod sign_ins;
@@ -22,6 +24,7 @@ use std::time::Duration;
 
 pub use audit::{AuditEntry, AuditEvent};
 pub use devices::TrustedDevice;
+pub use email_codes::{NewEmailCode, ReservedTry};
 pub use email_tokens::EmailPurpose;
 pub use grants::{CodeRedemption, Grant, NewGrant, RefreshOutcome};
 pub use identities::{LinkedIdentity, NewIdentity, Unlinked};

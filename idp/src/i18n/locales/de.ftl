@@ -231,3 +231,47 @@ remember-device = Diesem Gerät { $days } { $days ->
 trusted-until = Vertrauenswürdig bis { $time }
 stop-trusting = Nicht mehr vertrauen
 unknown-browser = Unbekannter Browser
+# Wiederherstellungscodes.
+recovery-codes-title = Wiederherstellungscodes
+recovery-codes-intro = Wenn Sie Ihren zweiten Faktor verlieren, meldet Sie ein Wiederherstellungscode stattdessen an. Jeder Code funktioniert einmal.
+recovery-codes-left = { $count ->
+    [one] Ein unbenutzter Wiederherstellungscode ist übrig.
+   *[other] { $count } unbenutzte Wiederherstellungscodes sind übrig.
+}
+recovery-codes-none = Sie haben keine unbenutzten Wiederherstellungscodes.
+recovery-codes-generate = Wiederherstellungscodes erzeugen
+recovery-codes-regenerate = Neue Wiederherstellungscodes erzeugen
+recovery-codes-shown-once = Bewahren Sie diese Codes sicher auf, etwa in einem Passwort-Manager oder auf Papier: Sie werden nur jetzt angezeigt. Jeder Code funktioniert einmal, frühere Codes gelten nicht mehr.
+back-to-account = Zurück zu Ihrem Konto
+use-recovery-code = Wiederherstellungscode verwenden
+recovery-code = Wiederherstellungscode
+recovery-code-intro = Gerät verloren? Geben Sie einen Ihrer Wiederherstellungscodes ein.
+wrong-recovery-code = Dieser Wiederherstellungscode ist ungültig oder wurde schon verwendet. Nach wiederholten Fehlversuchen wird das Konto vorübergehend gesperrt.
+recovery-codes-generated-subject = Neue Wiederherstellungscodes wurden erzeugt
+recovery-codes-generated-subject-line = { recovery-codes-generated-subject } · { $brand }
+recovery-codes-generated-email-body = Für Ihr Konto wurden neue Wiederherstellungscodes erzeugt; die früheren Codes gelten nicht mehr. Falls Sie das nicht waren, öffnen Sie Ihr Konto und ändern Sie Ihr Passwort.
+recovery-code-used-subject = Ein Wiederherstellungscode wurde verwendet
+recovery-code-used-subject-line = { recovery-code-used-subject } · { $brand }
+recovery-code-used-email-body = Mit einem Wiederherstellungscode wurde sich bei Ihrem Konto angemeldet. { $left ->
+    [one] Ein Code ist übrig.
+   *[other] { $left } Codes sind übrig.
+} Falls Sie das nicht waren, öffnen Sie Ihr Konto und ändern Sie Ihr Passwort.
+# Codes per E-Mail.
+email-codes-title = Codes per E-Mail
+email-otp-on = Anmeldecodes können als zweiter Schritt an Ihre E-Mail-Adresse gesendet werden.
+email-otp-off = Erhalten Sie als zweiten Schritt einen Anmeldecode an Ihre E-Mail-Adresse.
+email-otp-enable = Codes per E-Mail einschalten
+email-otp-disable = Codes per E-Mail ausschalten
+email-otp-enabled = Codes per E-Mail sind eingeschaltet.
+email-otp-disabled = Codes per E-Mail sind ausgeschaltet.
+email-code-section = Code per E-Mail erhalten
+email-code-intro = Wir senden einen 6-stelligen Code an Ihre E-Mail-Adresse.
+send-code = Code senden
+email-code-sent = Ein Code ist unterwegs an Ihre E-Mail-Adresse. Er ist 10 Minuten gültig.
+wrong-email-code = Dieser Code ist ungültig oder abgelaufen. Prüfen Sie die neueste E-Mail oder lassen Sie einen neuen Code senden.
+too-many-codes = Es wurden zu viele Codes gesendet. Bitte versuchen Sie es später erneut.
+email-code-subject = Ihr Anmeldecode
+email-code-subject-line = { email-code-subject } · { $brand }
+email-code-email-body = Geben Sie diesen Code ein, um die Anmeldung abzuschließen. Falls Sie sich nicht anmelden wollten, ändern Sie Ihr Passwort: Jemand kennt es.
+email-code-expires = Der Code ist 10 Minuten gültig und funktioniert einmal.
+email-otp-confirm-intro = Um Codes per E-Mail einzuschalten, geben Sie den 6-stelligen Code ein, den wir gerade an Ihre E-Mail-Adresse gesendet haben.

@@ -248,3 +248,47 @@ remember-device = Trust this device for { $days } { $days ->
 trusted-until = Trusted until { $time }
 stop-trusting = Stop trusting
 unknown-browser = Unknown browser
+# Recovery codes.
+recovery-codes-title = Recovery codes
+recovery-codes-intro = If you lose your second factor, a recovery code signs you in instead. Each code works once.
+recovery-codes-left = { $count ->
+    [one] One unused recovery code is left.
+   *[other] { $count } unused recovery codes are left.
+}
+recovery-codes-none = You have no unused recovery codes.
+recovery-codes-generate = Generate recovery codes
+recovery-codes-regenerate = Generate new recovery codes
+recovery-codes-shown-once = Save these codes somewhere safe, such as a password manager or on paper: they are shown only now. Each code works once, and any earlier codes no longer work.
+back-to-account = Back to your account
+use-recovery-code = Use a recovery code
+recovery-code = Recovery code
+recovery-code-intro = Lost your device? Enter one of your recovery codes.
+wrong-recovery-code = That recovery code is not valid or was already used. After repeated failed attempts the account is locked for a while.
+recovery-codes-generated-subject = New recovery codes were generated
+recovery-codes-generated-subject-line = { recovery-codes-generated-subject } · { $brand }
+recovery-codes-generated-email-body = A new set of recovery codes was generated for your account; the earlier codes no longer work. If that was not you, open your account and change your password.
+recovery-code-used-subject = A recovery code was used
+recovery-code-used-subject-line = { recovery-code-used-subject } · { $brand }
+recovery-code-used-email-body = A recovery code was used to sign in to your account. { $left ->
+    [one] One code is left.
+   *[other] { $left } codes are left.
+} If that was not you, open your account and change your password.
+# Codes by email.
+email-codes-title = Codes by email
+email-otp-on = Sign-in codes can be sent to your email address as a second step.
+email-otp-off = Receive a sign-in code at your email address as a second step.
+email-otp-enable = Turn on codes by email
+email-otp-disable = Turn off codes by email
+email-otp-enabled = Codes by email are on.
+email-otp-disabled = Codes by email are off.
+email-code-section = Get a code by email
+email-code-intro = We send a 6-digit code to your email address.
+send-code = Send me a code
+email-code-sent = A code is on its way to your email address. It is valid for 10 minutes.
+wrong-email-code = That code is not valid or has expired. Check the latest email or send a new code.
+too-many-codes = Too many codes were sent. Please try again later.
+email-code-subject = Your sign-in code
+email-code-subject-line = { email-code-subject } · { $brand }
+email-code-email-body = Enter this code to finish signing in. If you did not try to sign in, change your password: someone knows it.
+email-code-expires = The code is valid for 10 minutes and works once.
+email-otp-confirm-intro = To turn codes by email on, enter the 6-digit code we just sent to your email address.
