@@ -346,8 +346,17 @@ async fn drop_stale_databases(connection: &mut sqlx::PgConnection, pid: u32) {
                 .fetch_all(&mut *connection)
                 .await
                 .unwrap_or_default();
-        let own = format!("vestibule_test_{pid}_");
-        for name in names.into_iter().filter(|name| !name.starts_with(&own)) {
+        // Only databases of test processes that have exited: another test run on this machine
+        // (a parallel `cargo test`) still uses its own.
+        let stale = |name: &str| {
+            let owner = name
+                .trim_start_matches("vestibule_test_")
+                .split('_')
+                .next()
+                .unwrap_or_default();
+            owner != pid.to_string() && !std::path::Path::new(&format!("/proc/{owner}")).exists()
+        };
+        for name in names.into_iter().filter(|name| stale(name)) {
             let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
             )))
