@@ -62,6 +62,9 @@ pub enum LoadError {
         /// The issuer of the config.
         configured: String,
     },
+    /// The breached-password corpus or client cannot be set up.
+    #[error(transparent)]
+    Breached(#[from] crate::breached::BreachedError),
     /// No SMTP server, outside development: emails could be neither sent nor safely logged.
     #[error(
         "email: no SMTP server is configured for issuer {0}, so verification and reset emails cannot be sent \
@@ -91,6 +94,8 @@ pub struct Tenant {
     /// With no SMTP server, whether emails are written to the log instead (development: an
     /// `http://` issuer on loopback, or `--dev`). Never otherwise: they carry live links.
     pub mail_to_log: bool,
+    /// The breached-password sources (corpus loaded, range API client ready).
+    pub breached: crate::breached::BreachCheck,
 }
 
 /// Cookie names of one tenant. `__Host-` pins them to this exact host, over TLS, path `/`.
@@ -120,6 +125,7 @@ impl Tenant {
         let signer = Signer::new(keys, &config.signing_algorithms)?;
         let social = crate::social::Providers::build(&config.social_providers)?;
         let languages = Languages::offered(&config.branding.locales)?;
+        let breached = crate::breached::BreachCheck::load(&config.attack_protection.breached_passwords)?;
         let base_path = issuer.path().trim_end_matches('/').to_owned();
         let mail_to_log = config.email.is_none() && is_loopback_http(&issuer);
         let tag = &crate::random::hash(&config.issuer)[..8];
@@ -137,6 +143,7 @@ impl Tenant {
             languages,
             social,
             mail_to_log,
+            breached,
         })
     }
 

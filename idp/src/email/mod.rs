@@ -33,6 +33,9 @@ pub enum Kind {
     TotpEnrolled,
     /// The authenticator app was removed; the link opens the account page.
     TotpRemoved,
+    /// The password signed in with appeared in a data breach: the next sign-in asks for a new
+    /// one, or the link resets it now.
+    PasswordBreached,
 }
 
 /// Why sending failed.
@@ -141,6 +144,13 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             body: t.totp_removed_email_body,
             button: t.open_account,
             expires: None,
+        },
+        Kind::PasswordBreached => Words {
+            subject: t.password_breached_subject_line(brand),
+            heading: t.password_breached_subject,
+            body: t.password_breached_email_body,
+            button: t.reset_button,
+            expires: Some(t.link_expires),
         },
     }
 }

@@ -97,6 +97,8 @@ messages! {
         totp_set_up, totp_remove, totp_scan, totp_manual, totp_confirm_intro, totp_enabled,
         totp_removed, reauth_hint, reauth_sign_in_again, totp_enrolled_subject,
         totp_enrolled_email_body, totp_removed_subject, totp_removed_email_body, open_account,
+        password_breached, password_breach_check_unavailable, password_breached_subject,
+        password_breached_email_body, new_password_title, new_password_intro,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -131,6 +133,8 @@ messages! {
         fn totp_enrolled_subject_line(brand: &str);
         /// The subject of the email telling that the authenticator app was removed.
         fn totp_removed_subject_line(brand: &str);
+        /// The subject of the email telling that the password appeared in a data breach.
+        fn password_breached_subject_line(brand: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
         /// A button that signs in through an upstream provider.

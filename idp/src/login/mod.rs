@@ -6,6 +6,7 @@ mod consent;
 mod fields;
 pub mod flow;
 mod form;
+mod new_password;
 mod profile;
 mod recovery;
 mod register;
@@ -48,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/account/totp/confirm", post(totp::confirm_post))
         .route("/account/totp/remove", post(totp::remove_post))
         .route("/mfa", get(second_factor::mfa_get).post(second_factor::mfa_post))
+        .route(
+            "/password/new",
+            get(new_password::new_password_get).post(new_password::new_password_post),
+        )
         .route("/logout", post(account::logout_post))
         .route("/assets/style.css", get(style))
         .merge(social::router())

@@ -54,6 +54,8 @@ pub enum AuditEvent {
     TotpEnrolled,
     /// The authenticator app was removed.
     TotpRemoved,
+    /// The password an account signed in with was found in a data breach (detail: source).
+    PasswordBreached,
 }
 
 impl AuditEvent {
@@ -84,6 +86,7 @@ impl AuditEvent {
             Self::IdentityUnlinked => "identity_unlinked",
             Self::TotpEnrolled => "totp_enrolled",
             Self::TotpRemoved => "totp_removed",
+            Self::PasswordBreached => "password_breached",
         }
     }
 }
