@@ -62,6 +62,9 @@ pub enum LoadError {
         /// The issuer of the config.
         configured: String,
     },
+    /// Building the tenant off the runtime failed (the blocking task panicked or was cancelled).
+    #[error("building the tenant: {0}")]
+    Task(String),
     /// The breached-password corpus or client cannot be set up.
     #[error(transparent)]
     Breached(#[from] crate::breached::BreachedError),

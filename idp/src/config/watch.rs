@@ -84,7 +84,9 @@ impl Sources {
             Some(text) => serde_json::from_str(text).map_err(|error| LoadError::KeysParse(error.to_string()))?,
             None => standalone_keys(store, &config.signing_algorithms).await?,
         };
-        let mut tenant = Tenant::new(config, &keys)?;
+        // Building reads the breached-password corpus, which may be gigabytes: off the runtime.
+        let built = tokio::task::spawn_blocking(move || Tenant::new(config, &keys)).await;
+        let mut tenant = built.map_err(|error| LoadError::Task(error.to_string()))??;
         tenant.mail_to_log |= self.dev && tenant.config.email.is_none();
         // An email logged carries a live verification or reset link: refuse to serve a tenant
         // whose mail would have to go to the log outside development.

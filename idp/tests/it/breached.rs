@@ -349,8 +349,33 @@ async fn signing_in_with_a_breached_password_flags_emails_and_forces_a_new_one(b
     assert!(later.location().starts_with(REDIRECT), "{}", later.body);
 }
 
+async fn the_reset_link_of_the_breach_email_clears_the_flag(backend: Backend) {
+    let service = RangeService::start().await;
+    let idp = TestIdp::start_with(backend, |config| range_api(config, &service.base, FailMode::Open)).await;
+    let user = customer_with(&idp, "reset@example.com", BREACHED).await;
+    let asked = sign_in_with(&idp, &idp.browser(), "reset@example.com", BREACHED).await;
+    assert!(asked.url.contains("/password/new"), "{}", asked.url);
+    let mail = idp.smtp.wait_for("reset@example.com", 1).await;
+    let browser = idp.browser();
+    let form = browser.get(&mail.link(&idp.url("/reset?token="))).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let refused = browser.submit(&form, "/reset", &[("password", BREACHED)]).await;
+    assert!(
+        refused.body.contains("known data breach"),
+        "the reset checks too: {}",
+        refused.body
+    );
+    let reset = browser.submit(&form, "/reset", &[("password", PADDED)]).await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let user = idp.state.store.user_by_id(&user.id).await.unwrap().unwrap();
+    assert!(user.password_breached_at.is_none(), "a reset by email clears the flag");
+    let later = sign_in_with(&idp, &idp.browser(), "reset@example.com", PADDED).await;
+    assert!(later.location().starts_with(REDIRECT), "{}", later.body);
+}
+
 on_both_backends!(
     signing_in_with_a_breached_password_flags_emails_and_forces_a_new_one,
+    the_reset_link_of_the_breach_email_clears_the_flag,
     a_breached_password_is_refused_and_only_its_prefix_leaves,
     a_password_change_to_a_breached_password_is_refused,
     a_service_that_is_down_fails_open_when_declared_so,
