@@ -6,8 +6,9 @@ pub mod at_sign_in;
 pub mod corpus;
 pub mod range;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use sha1::{Digest, Sha1};
 use vestibule_crds::v1alpha1::{BreachedPasswords, FailMode};
@@ -45,15 +46,65 @@ pub struct BreachCheck {
     enabled: bool,
     at_sign_in: bool,
     fail_mode: FailMode,
-    corpus: Option<Arc<Corpus>>,
+    corpus: Option<LoadedCorpus>,
     range: Option<RangeApi>,
+}
+
+/// A corpus with the identity of the file it was read from.
+#[derive(Debug, Clone)]
+struct LoadedCorpus {
+    corpus: Arc<Corpus>,
+    file: FileIdentity,
+}
+
+/// What tells whether a file changed: its path, size and modification time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileIdentity {
+    path: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileIdentity {
+    fn of(path: &Path) -> Result<Self, CorpusError> {
+        let metadata = std::fs::metadata(path).map_err(|source| CorpusError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            path: path.to_owned(),
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        })
+    }
+}
+
+fn open_corpus(path: &Path, previous: Option<&BreachCheck>) -> Result<LoadedCorpus, CorpusError> {
+    let file = FileIdentity::of(path)?;
+    let unchanged = previous
+        .and_then(|previous| previous.corpus.as_ref())
+        .filter(|loaded| loaded.file == file && file.modified.is_some());
+    if let Some(loaded) = unchanged {
+        return Ok(loaded.clone());
+    }
+    Ok(LoadedCorpus {
+        corpus: Arc::new(Corpus::load(path)?),
+        file,
+    })
 }
 
 impl BreachCheck {
     /// Loads the corpus and prepares the range API client the settings ask for.
     pub fn load(settings: &BreachedPasswords) -> Result<Self, BreachedError> {
+        Self::reload(settings, None)
+    }
+
+    /// Like [`Self::load`], keeping the corpus of `previous` when it is the same file, unchanged
+    /// (same path, size and modification time): a reload for another setting neither reads
+    /// gigabytes again nor holds two copies of them.
+    pub fn reload(settings: &BreachedPasswords, previous: Option<&Self>) -> Result<Self, BreachedError> {
         let corpus = match (&settings.local_corpus, settings.enabled) {
-            (Some(local), true) => Some(Arc::new(Corpus::load(std::path::Path::new(&local.path))?)),
+            (Some(local), true) => Some(open_corpus(Path::new(&local.path), previous)?),
             _ => None,
         };
         let api = &settings.range_api;
@@ -84,7 +135,11 @@ impl BreachCheck {
             return Screening::Accepted;
         }
         let digest: [u8; 20] = Sha1::digest(password.as_bytes()).into();
-        if self.corpus.as_ref().is_some_and(|corpus| corpus.contains(&digest)) {
+        if self
+            .corpus
+            .as_ref()
+            .is_some_and(|loaded| loaded.corpus.contains(&digest))
+        {
             metrics.observe_breached_password("local_corpus");
             return Screening::Breached;
         }
@@ -114,5 +169,51 @@ impl BreachCheck {
                 Screening::Unavailable
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vestibule_crds::v1alpha1::LocalCorpus;
+
+    use super::*;
+
+    fn settings(path: &Path) -> BreachedPasswords {
+        let mut settings = BreachedPasswords::default();
+        settings.range_api.enabled = false;
+        settings.local_corpus = Some(LocalCorpus {
+            persistent_volume_claim: None,
+            path: path.to_string_lossy().into_owned(),
+        });
+        settings
+    }
+
+    fn corpus_of(check: &BreachCheck) -> Arc<Corpus> {
+        check.corpus.as_ref().map(|loaded| loaded.corpus.clone()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_reload_keeps_an_unchanged_corpus_and_reads_a_changed_one() {
+        let dir = std::env::temp_dir().join(format!("vestibule-reload-{}", crate::random::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("corpus.bin");
+        Corpus::build(vec![1, 2, 3]).unwrap().write(&file).unwrap();
+        let first = BreachCheck::load(&settings(&file)).unwrap();
+        let kept = BreachCheck::reload(&settings(&file), Some(&first)).unwrap();
+        assert!(Arc::ptr_eq(&corpus_of(&first), &corpus_of(&kept)));
+        Corpus::build((0..500).collect()).unwrap().write(&file).unwrap();
+        let changed = BreachCheck::reload(&settings(&file), Some(&kept)).unwrap();
+        assert_eq!(corpus_of(&changed).count(), 500, "a changed file is read again");
+        let metrics = Metrics::default();
+        let password = "correct horse battery staple";
+        let digest: [u8; 20] = Sha1::digest(password.as_bytes()).into();
+        Corpus::build(vec![corpus::key(&digest)]).unwrap().write(&file).unwrap();
+        let fresh = BreachCheck::load(&settings(&file)).unwrap();
+        assert_eq!(fresh.screen(password, &metrics).await, Screening::Breached);
+        assert_eq!(
+            fresh.screen("another one entirely", &metrics).await,
+            Screening::Accepted
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

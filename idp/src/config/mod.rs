@@ -115,6 +115,12 @@ pub struct CookieNames {
 impl Tenant {
     /// Validates the pair and prepares it for serving.
     pub fn new(config: TenantConfig, keys: &SigningKeySet) -> Result<Self, LoadError> {
+        Self::after(config, keys, None)
+    }
+
+    /// Like [`Self::new`], replacing `previous`: what is unchanged and costly to load (the
+    /// breached-password corpus) is kept from it.
+    pub fn after(config: TenantConfig, keys: &SigningKeySet, previous: Option<&Self>) -> Result<Self, LoadError> {
         refuse_unsupported(&config)?;
         let issuer = Url::parse(&config.issuer).map_err(|error| {
             LoadError::Config(ConfigError::Invalid(
@@ -128,7 +134,10 @@ impl Tenant {
         let signer = Signer::new(keys, &config.signing_algorithms)?;
         let social = crate::social::Providers::build(&config.social_providers)?;
         let languages = Languages::offered(&config.branding.locales)?;
-        let breached = crate::breached::BreachCheck::load(&config.attack_protection.breached_passwords)?;
+        let breached = crate::breached::BreachCheck::reload(
+            &config.attack_protection.breached_passwords,
+            previous.map(|previous| &previous.breached),
+        )?;
         let base_path = issuer.path().trim_end_matches('/').to_owned();
         let mail_to_log = config.email.is_none() && is_loopback_http(&issuer);
         let tag = &crate::random::hash(&config.issuer)[..8];
