@@ -93,6 +93,12 @@ pub async fn second_factor_due(state: &AppState, signed_in: &SignedIn) -> Result
     Ok(state.store.has_totp(&signed_in.user.id).await?)
 }
 
+/// Whether `signed_in` must replace a password found in a data breach before anything else
+/// (an account without a password has nothing to replace).
+pub fn new_password_due(signed_in: &SignedIn) -> bool {
+    signed_in.user.password_breached_at.is_some() && !signed_in.user.password_hash.is_empty()
+}
+
 /// Records that the customer of `signed_in` proved a one-time code: the session's methods gain
 /// `otp` (and so `mfa`), and its authentication time is now.
 pub async fn add_otp(state: &AppState, signed_in: &mut SignedIn) -> Result<(), Error> {

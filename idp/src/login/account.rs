@@ -90,7 +90,7 @@ pub async fn account_get(
         return super::resume::start(&state, &tenant, &headers, &info).await;
     }
     // A password found breached is replaced first: the account sign-in asks for a new one.
-    if signed_in.user.password_breached_at.is_some() && !signed_in.user.password_hash.is_empty() {
+    if session::new_password_due(&signed_in) {
         return super::resume::start(&state, &tenant, &headers, &info).await;
     }
     let page = Page::new(&tenant, &headers, &[], None);

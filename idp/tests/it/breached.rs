@@ -321,6 +321,9 @@ async fn signing_in_with_a_breached_password_flags_emails_and_forces_a_new_one(b
         "the flag stays until replaced: {}",
         again.url
     );
+    // The account page is no way around it: it asks for the new password first.
+    let account = other.follow(other.get("/account").await).await;
+    assert!(account.url.contains("/password/new"), "{}", account.url);
 
     let same = browser.submit(&asked, "/password/new", &[("password", BREACHED)]).await;
     assert_eq!(same.status, 400, "{}", same.body);

@@ -26,12 +26,7 @@ impl Step for NewPassword {
 
 fn verdict(context: &Context<'_>) -> Verdict {
     match context.signed_in {
-        // An account without a password (made through a provider) has nothing to replace.
-        Some(signed_in)
-            if signed_in.user.password_breached_at.is_some() && !signed_in.user.password_hash.is_empty() =>
-        {
-            Verdict::Due(NEW_PASSWORD)
-        }
+        Some(signed_in) if crate::authn::session::new_password_due(signed_in) => Verdict::Due(NEW_PASSWORD),
         _ => Verdict::Done,
     }
 }
