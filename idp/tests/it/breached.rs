@@ -34,6 +34,7 @@ fn sha1_hex(password: &str) -> String {
 struct Seen {
     uri: String,
     headers: Vec<String>,
+    body: usize,
 }
 
 /// A Pwned Passwords compatible range service on loopback that records every request.
@@ -47,6 +48,7 @@ async fn range(
     Path(prefix): Path<String>,
     uri: Uri,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> String {
     let headers = headers
         .iter()
@@ -55,6 +57,7 @@ async fn range(
     seen.lock().unwrap().push(Seen {
         uri: uri.to_string(),
         headers,
+        body: body.len(),
     });
     let mut lines = vec![
         // Real answers hold hundreds of suffixes; a few unrelated ones stand for them.
@@ -138,6 +141,7 @@ async fn a_breached_password_is_refused_and_only_its_prefix_leaves(backend: Back
         let wire = format!("{} {}", request.uri, request.headers.join("\n"));
         assert!(!wire.contains(&hash[5..]) && !wire.contains(&hash[5..].to_lowercase()));
         assert!(!wire.contains(password), "the password never leaves");
+        assert_eq!(request.body, 0, "a range request carries no body");
         assert!(
             request.headers.iter().any(|header| header == "add-padding: true"),
             "answers are padded: {request:?}"
