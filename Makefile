@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 INSTALL := e2e/scripts/control-plane-install.sh
 
-.PHONY: help demo generate lint test e2e bench
+.PHONY: help demo generate lint test e2e bench breached-filter
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -39,3 +39,6 @@ e2e: ## Only the end-to-end tests (part of make test)
 
 bench: ## Benchmarks against oidc-provider and the argon2id limit; writes bench/report.md and BENCHMARKS.md (not part of test)
 	bench/run.sh
+
+breached-filter: ## Build a breached-password corpus: make breached-filter HASHES=pwned-hashes.txt CORPUS=corpus.bin
+	$(CARGO) run --quiet --release -p vestibule-idp -- breached-filter --input "$(HASHES)" --output "$(CORPUS)"

@@ -1,6 +1,7 @@
 //! The manifests of `examples/`, applied as a user applies them, with the one overlay a machine
-//! without DNS, TLS or a mail relay needs: each Tenant's issuer becomes a loopback URL that the
-//! [`crate::gateway`] serves, and its email goes to the SMTP capture. Nothing else changes.
+//! without DNS, TLS, a mail relay or egress needs: each Tenant's issuer becomes a loopback URL
+//! that the [`crate::gateway`] serves, its email goes to the SMTP capture, and its breached-
+//! password range API (the public Pwned Passwords service) is switched off. Nothing else changes.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -96,6 +97,19 @@ impl Overlay {
             self.smtp_port
         );
         spec.insert("email".into(), serde_yaml::from_str(&email).unwrap_or(Value::Null));
+        // No egress: every check would wait for a service it cannot reach (and fail open).
+        let attack = spec
+            .entry("attackProtection".into())
+            .or_insert_with(|| Value::Mapping(Default::default()));
+        if let Some(attack) = attack.as_mapping_mut() {
+            let breached = attack
+                .entry("breachedPasswords".into())
+                .or_insert_with(|| Value::Mapping(Default::default()));
+            if let Some(breached) = breached.as_mapping_mut() {
+                let off: Value = serde_yaml::from_str("{enabled: false}").unwrap_or(Value::Null);
+                breached.insert("rangeApi".into(), off);
+            }
+        }
     }
 }
 
@@ -135,9 +149,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_overlay_changes_only_the_tenants_issuer_and_email() {
+    fn the_overlay_changes_only_the_tenants_issuer_email_and_range_api() {
         let overlay = Overlay {
-            issuer_ports: BTreeMap::from([("demo".to_owned(), 18080)]),
+            issuer_ports: BTreeMap::from([("demo".to_owned(), 18080), ("shop".to_owned(), 18081)]),
             smtp_port: 2525,
         };
         let mut tenant = load("tenant-minimal.yaml").unwrap().remove(0);
@@ -146,6 +160,17 @@ mod tests {
         assert_eq!(tenant["spec"]["issuer"], "http://127.0.0.1:18080");
         assert_eq!(tenant["spec"]["email"]["smtp"]["port"], 2525);
         assert_eq!(tenant["spec"]["displayName"], before["spec"]["displayName"]);
+        let range = &tenant["spec"]["attackProtection"]["breachedPasswords"]["rangeApi"];
+        assert_eq!(range["enabled"], false);
+        let mut production = load("tenant-production.yaml").unwrap().remove(0);
+        overlay.patch(&mut production);
+        let attack = &production["spec"]["attackProtection"];
+        assert_eq!(attack["breachedPasswords"]["rangeApi"]["enabled"], false);
+        assert_eq!(
+            attack["breachedPasswords"]["atSignIn"], true,
+            "the rest of the settings stay"
+        );
+        assert_eq!(attack["lockout"]["maxFailures"], 5);
         let mut client = load("client-webapp.yaml").unwrap().remove(0);
         let unchanged = client.clone();
         overlay.patch(&mut client);

@@ -79,6 +79,37 @@ fn positive(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// `vestibule-idp breached-filter`: builds the breached-password corpus file that
+/// `attackProtection.breachedPasswords.localCorpus` points at, from a list of SHA-1 hashes.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "vestibule-idp breached-filter")]
+pub struct BreachedFilterArgs {
+    /// The hash list: one upper- or lower-case SHA-1 hex per line, optionally `:COUNT` after it
+    /// (what the Pwned Passwords downloader writes).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write the corpus file (a binary fuse filter, about 2.25 bytes per hash).
+    #[arg(long)]
+    pub output: PathBuf,
+}
+
+impl BreachedFilterArgs {
+    /// The subcommand's name, the first argument that selects it.
+    pub const COMMAND: &'static str = "breached-filter";
+
+    /// Builds the corpus file; the line to print says how many distinct hashes it holds.
+    pub fn run(&self) -> Result<String, crate::breached::CorpusError> {
+        let corpus = crate::breached::Corpus::from_hash_list(&self.input)?;
+        corpus.write(&self.output)?;
+        Ok(format!(
+            "{}: {} distinct hashes from {}",
+            self.output.display(),
+            corpus.count(),
+            self.input.display()
+        ))
+    }
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {

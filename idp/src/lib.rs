@@ -5,6 +5,7 @@
 pub mod app;
 pub mod audit;
 pub mod authn;
+pub mod breached;
 pub mod cli;
 pub mod clock;
 pub mod config;

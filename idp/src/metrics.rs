@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, latency by route, sign-ins by outcome.
+//! Prometheus metrics: requests by route and status, latency by route, sign-ins by outcome,
+//! breached-password findings and failed checks.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -31,6 +32,18 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     logins: Family<OutcomeLabels, Counter>,
     reloads: Family<OutcomeLabels, Counter>,
+    breached_failures: Family<ReasonLabels, Counter>,
+    breached_found: Family<SourceLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabels {
+    source: &'static str,
 }
 
 impl Default for Metrics {
@@ -54,12 +67,26 @@ impl Default for Metrics {
             latency.clone(),
         );
         registry.register("logins", "Password sign-ins by outcome", logins.clone());
+        let breached_failures = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "breached_check_failures",
+            "Breached-password checks the range API could not answer, by reason",
+            breached_failures.clone(),
+        );
+        let breached_found = Family::<SourceLabels, Counter>::default();
+        registry.register(
+            "breached_passwords",
+            "Passwords found breached, by the source that knew them",
+            breached_found.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             logins,
             reloads,
+            breached_failures,
+            breached_found,
         }
     }
 }
@@ -117,6 +144,16 @@ impl Metrics {
     pub fn reloads(&self, served: bool) -> u64 {
         let outcome = if served { "served" } else { "refused" };
         self.reloads.get_or_create(&OutcomeLabels { outcome }).get()
+    }
+
+    /// Counts a breached-password check that got no answer (`timeout`, `unavailable`, `malformed`).
+    pub fn observe_breached_check_failure(&self, reason: &'static str) {
+        self.breached_failures.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    /// Counts a password found breached by `source` (`local_corpus`, `range_api`).
+    pub fn observe_breached_password(&self, source: &'static str) {
+        self.breached_found.get_or_create(&SourceLabels { source }).inc();
     }
 
     /// The OpenMetrics text exposition.

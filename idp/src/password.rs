@@ -184,6 +184,34 @@ pub enum PolicyViolation {
     Common,
     /// Contains the email address or its local part.
     ContainsEmail,
+    /// Appears in a data breach (the local corpus or the range API knows it).
+    Breached,
+    /// The breach check could not answer and the tenant fails closed: try again later.
+    BreachCheckUnavailable,
+}
+
+/// Checks a new password against the policy and the screen and, when those pass, the tenant's
+/// breach sources (one network call at most, and only for a password that could be accepted).
+pub async fn check_new_password(
+    state: &crate::app::AppState,
+    tenant: &crate::config::Tenant,
+    password: &str,
+    email: &str,
+) -> Vec<PolicyViolation> {
+    let mut violations = check_policy(
+        &tenant.config.password_policy,
+        state.password_screen.as_ref(),
+        password,
+        email,
+    );
+    if violations.is_empty() {
+        match tenant.breached.screen(password, &state.metrics).await {
+            crate::breached::Screening::Accepted => {}
+            crate::breached::Screening::Breached => violations.push(PolicyViolation::Breached),
+            crate::breached::Screening::Unavailable => violations.push(PolicyViolation::BreachCheckUnavailable),
+        }
+    }
+    violations
 }
 
 /// Checks a new password against the policy and, when the policy rejects common passwords, the

@@ -134,6 +134,9 @@ impl TenantConfig {
         checker.merge(self.sessions.validate("sessions"));
         checker.merge(self.tokens.validate("tokens"));
         checker.merge(self.attack_protection.validate("attackProtection"));
+        self.attack_protection
+            .breached_passwords
+            .check_in_config(&mut checker, "attackProtection.breachedPasswords");
         checker.require(
             self.signing_algorithms.contains(&SigningAlgorithm::Rs256),
             "signingAlgorithms",

@@ -157,3 +157,28 @@ fn email_password_never_appears_in_debug_output() {
     };
     assert!(!format!("{email:?}").contains("p4ssw0rd"));
 }
+
+#[test]
+fn breached_password_defaults_are_on_and_the_corpus_is_a_file_of_the_idp() {
+    let config = TenantConfig::from_yaml(MINIMAL).unwrap();
+    let breached = &config.attack_protection.breached_passwords;
+    assert!(breached.enabled && breached.at_sign_in && breached.range_api.enabled);
+    assert_eq!(breached.range_api.base_url, "https://api.pwnedpasswords.com");
+    assert_eq!(breached.range_api.timeout_seconds, 2);
+    assert_eq!(breached.range_api.fail_mode, crate::v1alpha1::FailMode::Open);
+    let with = |corpus: &str| {
+        TenantConfig::from_yaml(&format!(
+            "{MINIMAL}attackProtection: {{breachedPasswords: {{localCorpus: {corpus}}}}}\n"
+        ))
+    };
+    assert!(with("{path: /var/lib/hibp/corpus.bin}").is_ok());
+    let relative = with("{path: corpus.bin}").unwrap_err().to_string();
+    assert!(
+        relative.contains("attackProtection.breachedPasswords.localCorpus.path"),
+        "{relative}"
+    );
+    let claim = with("{persistentVolumeClaim: hibp, path: /corpus.bin}")
+        .unwrap_err()
+        .to_string();
+    assert!(claim.contains("persistentVolumeClaim"), "{claim}");
+}

@@ -1,5 +1,6 @@
 //! The `vestibule.dev/v1alpha1` API: one module per kind, plus what they share.
 
+mod breached;
 mod client;
 mod common;
 mod consent_policy;
@@ -9,6 +10,7 @@ mod social_provider;
 mod storage;
 mod tenant;
 
+pub use breached::*;
 pub use client::*;
 pub use common::*;
 pub use consent_policy::*;

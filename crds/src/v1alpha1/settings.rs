@@ -479,6 +479,9 @@ pub struct AttackProtection {
     /// Limit attempts per client IP address (shared by all replicas on PostgreSQL).
     #[serde(default)]
     pub rate_limits: RateLimits,
+    /// Refuse passwords known from data breaches.
+    #[serde(default)]
+    pub breached_passwords: super::BreachedPasswords,
 }
 
 /// Temporary account lockout.
@@ -576,6 +579,8 @@ impl AttackProtection {
             format!("{path}.lockout.duration"),
             "must be at least 1s",
         );
+        self.breached_passwords
+            .check(&mut checker, &format!("{path}.breachedPasswords"));
         checker.finish()
     }
 }

@@ -13,9 +13,9 @@ use crate::validation::{Checker, ValidationErrors};
 
 /// [`crate::rules::web_url`] as CEL: https with a host, or http on a loopback host (local
 /// development and tests); the IdP refuses the same.
-const UPSTREAM_URL_RULE: &str =
+pub(crate) const UPSTREAM_URL_RULE: &str =
     r"self.matches('^https://[^/?#]+') || self.matches('^http://(localhost|127[.]0[.]0[.]1|\\[::1\\])([:/?]|$)')";
-const UPSTREAM_URL_MESSAGE: &str = "must be an https URL (http only on localhost, 127.0.0.1 or [::1])";
+pub(crate) const UPSTREAM_URL_MESSAGE: &str = "must be an https URL (http only on localhost, 127.0.0.1 or [::1])";
 /// The longest upstream URL.
 const MAX_URL_LENGTH: usize = 1024;
 

@@ -380,6 +380,9 @@ impl TenantSpec {
             email.check(&mut checker);
         }
         checker.merge(self.attack_protection.validate("spec.attackProtection"));
+        self.attack_protection
+            .breached_passwords
+            .check_on_tenant(&mut checker, "spec.attackProtection.breachedPasswords");
         for (index, namespace) in self.allowed_namespaces.iter().enumerate() {
             if namespace != "*" {
                 checker.merge_reason(rules::dns_label(namespace), format!("spec.allowedNamespaces[{index}]"));

@@ -383,3 +383,55 @@ fn check_costs(kind: &str, schema: &Value, checked: &mut usize) {
         _ => {}
     }
 }
+
+fn breached(settings: Value) -> Value {
+    json!({"issuer": "https://id.example.com", "attackProtection": {"breachedPasswords": settings}})
+}
+
+#[test]
+fn breached_password_rules_agree() {
+    assert!(tenant_verdict(breached(json!({}))));
+    assert!(tenant_verdict(breached(
+        json!({"rangeApi": {"baseUrl": "https://hibp.internal.example.com/pwned", "timeoutSeconds": 10, "failMode": "closed"}})
+    )));
+    assert!(tenant_verdict(breached(
+        json!({"rangeApi": {"baseUrl": "http://127.0.0.1:8080"}})
+    )));
+    for base in [
+        "http://hibp.example.com",
+        "https://api.pwnedpasswords.com/",
+        "https://api.pwnedpasswords.com?x=1",
+        "https://user:pw@api.pwnedpasswords.com",
+        "ftp://api.pwnedpasswords.com",
+    ] {
+        assert!(
+            !tenant_verdict(breached(json!({"rangeApi": {"baseUrl": base}}))),
+            "{base}"
+        );
+    }
+    for timeout in [0, 11] {
+        assert!(!tenant_verdict(breached(
+            json!({"rangeApi": {"timeoutSeconds": timeout}})
+        )));
+    }
+    let corpus = |value: Value| breached(json!({"localCorpus": value}));
+    assert!(tenant_verdict(corpus(
+        json!({"persistentVolumeClaim": "hibp", "path": "pwned/corpus.bin"})
+    )));
+    assert!(
+        !tenant_verdict(corpus(json!({"path": "corpus.bin"}))),
+        "the claim is required"
+    );
+    assert!(!tenant_verdict(corpus(
+        json!({"persistentVolumeClaim": "hibp", "path": "/corpus.bin"})
+    )));
+    assert!(!tenant_verdict(corpus(
+        json!({"persistentVolumeClaim": "hibp", "path": "a/../../etc"})
+    )));
+    assert!(!tenant_verdict(corpus(
+        json!({"persistentVolumeClaim": "hibp", "path": ""})
+    )));
+    assert!(!tenant_verdict(corpus(
+        json!({"persistentVolumeClaim": "Not_A_Name", "path": "c.bin"})
+    )));
+}

@@ -27,6 +27,8 @@ pub enum StepKind {
     FirstFactor,
     /// A second factor.
     SecondFactor,
+    /// A new password, replacing one found in a data breach.
+    NewPassword,
     /// Attributes the tenant asks for after some sign-ins.
     Profile,
     /// The customer's consent to the application's request.
@@ -112,10 +114,11 @@ pub trait Step: Sync {
 }
 
 /// The steps in order. Finishing (after the last) is [`steps::finish`].
-pub static PIPELINE: [&dyn Step; 5] = [
+pub static PIPELINE: [&dyn Step; 6] = [
     &steps::identify::Identify,
     &steps::first_factor::FirstFactor,
     &steps::second_factor::SecondFactor,
+    &steps::new_password::NewPassword,
     &steps::profile::Profile,
     &steps::consent::Consent,
 ];

@@ -101,6 +101,12 @@ pub async fn second_factor_due(state: &AppState, tenant: &Tenant, signed_in: &Si
             .is_empty())
 }
 
+/// Whether `signed_in` must replace a password found in a data breach before anything else
+/// (an account without a password has nothing to replace).
+pub fn new_password_due(signed_in: &SignedIn) -> bool {
+    signed_in.user.password_breached_at.is_some() && !signed_in.user.password_hash.is_empty()
+}
+
 /// Records that the customer of `signed_in` completed `method` (a second factor): the session's
 /// methods gain it (and so `mfa`), and its authentication time is now.
 pub async fn add_method(state: &AppState, signed_in: &mut SignedIn, method: Method) -> Result<(), Error> {

@@ -63,6 +63,12 @@ pub enum LoadError {
         /// The issuer of the config.
         configured: String,
     },
+    /// Building the tenant off the runtime failed (the blocking task panicked or was cancelled).
+    #[error("building the tenant: {0}")]
+    Task(String),
+    /// The breached-password corpus or client cannot be set up.
+    #[error(transparent)]
+    Breached(#[from] crate::breached::BreachedError),
     /// No SMTP server, outside development: emails could be neither sent nor safely logged.
     #[error(
         "email: no SMTP server is configured for issuer {0}, so verification and reset emails cannot be sent \
@@ -94,6 +100,8 @@ pub struct Tenant {
     pub mail_to_log: bool,
     /// The key that seals customers' secrets at rest, when the keys file carries one.
     pub data_key: Option<SecretString>,
+    /// The breached-password sources (corpus loaded, range API client ready).
+    pub breached: crate::breached::BreachCheck,
 }
 
 /// Cookie names of one tenant. `__Host-` pins them to this exact host, over TLS, path `/`.
@@ -114,6 +122,12 @@ pub struct CookieNames {
 impl Tenant {
     /// Validates the pair and prepares it for serving.
     pub fn new(config: TenantConfig, keys: &SigningKeySet) -> Result<Self, LoadError> {
+        Self::after(config, keys, None)
+    }
+
+    /// Like [`Self::new`], replacing `previous`: what is unchanged and costly to load (the
+    /// breached-password corpus) is kept from it.
+    pub fn after(config: TenantConfig, keys: &SigningKeySet, previous: Option<&Self>) -> Result<Self, LoadError> {
         refuse_unsupported(&config)?;
         let issuer = Url::parse(&config.issuer).map_err(|error| {
             LoadError::Config(ConfigError::Invalid(
@@ -127,6 +141,10 @@ impl Tenant {
         let signer = Signer::new(keys, &config.signing_algorithms)?;
         let social = crate::social::Providers::build(&config.social_providers)?;
         let languages = Languages::offered(&config.branding.locales)?;
+        let breached = crate::breached::BreachCheck::reload(
+            &config.attack_protection.breached_passwords,
+            previous.map(|previous| &previous.breached),
+        )?;
         let base_path = issuer.path().trim_end_matches('/').to_owned();
         let mail_to_log = config.email.is_none() && is_loopback_http(&issuer);
         let tag = &crate::random::hash(&config.issuer)[..8];
@@ -147,6 +165,7 @@ impl Tenant {
             social,
             mail_to_log,
             data_key: keys.data_key.clone(),
+            breached,
         })
     }
 

@@ -54,7 +54,7 @@ impl Sources {
     /// Loads both files into a servable tenant, with the fingerprint of exactly what was read.
     pub async fn load(&self, store: &Store) -> Result<(Tenant, Fingerprint), LoadError> {
         let snapshot = self.snapshot()?;
-        let tenant = self.build(&snapshot, store).await?;
+        let tenant = self.build(&snapshot, store, None).await?;
         Ok((tenant, snapshot.fingerprint()))
     }
 
@@ -69,7 +69,12 @@ impl Sources {
         })
     }
 
-    async fn build(&self, snapshot: &Snapshot, store: &Store) -> Result<Tenant, LoadError> {
+    async fn build(
+        &self,
+        snapshot: &Snapshot,
+        store: &Store,
+        previous: Option<Arc<Tenant>>,
+    ) -> Result<Tenant, LoadError> {
         let config = TenantConfig::from_yaml(&snapshot.config)?;
         // Tokens, sessions and accounts belong to one issuer: a database recorded for another
         // (a copied volume, a wrong URL Secret) is never served, at start or on reload.
@@ -84,7 +89,9 @@ impl Sources {
             Some(text) => serde_json::from_str(text).map_err(|error| LoadError::KeysParse(error.to_string()))?,
             None => standalone_keys(store, &config.signing_algorithms).await?,
         };
-        let mut tenant = Tenant::new(config, &keys)?;
+        // Building reads the breached-password corpus, which may be gigabytes: off the runtime.
+        let built = tokio::task::spawn_blocking(move || Tenant::after(config, &keys, previous.as_deref())).await;
+        let mut tenant = built.map_err(|error| LoadError::Task(error.to_string()))??;
         tenant.mail_to_log |= self.dev && tenant.config.email.is_none();
         // An email logged carries a live verification or reset link: refuse to serve a tenant
         // whose mail would have to go to the log outside development.
@@ -116,7 +123,7 @@ pub async fn watch(
             continue;
         }
         seen = fingerprint;
-        match sources.build(&snapshot, &store).await {
+        match sources.build(&snapshot, &store, Some(live.get())).await {
             Ok(tenant) => {
                 let generation = tenant.config.generation;
                 live.replace(tenant);

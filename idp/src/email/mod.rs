@@ -42,6 +42,9 @@ pub enum Kind {
     },
     /// A sign-in code: the code itself, no link ([`compose_code`]).
     EmailCode,
+    /// The password signed in with appeared in a data breach: the next sign-in asks for a new
+    /// one, or the link resets it now.
+    PasswordBreached,
 }
 
 /// Why sending failed.
@@ -173,6 +176,13 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             body: t.email_code_email_body.into(),
             button: t.open_account,
             expires: Some(t.email_code_expires),
+        },
+        Kind::PasswordBreached => Words {
+            subject: t.password_breached_subject_line(brand),
+            heading: t.password_breached_subject,
+            body: t.password_breached_email_body.into(),
+            button: t.reset_button,
+            expires: Some(t.link_expires),
         },
     }
 }

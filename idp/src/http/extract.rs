@@ -101,9 +101,10 @@ impl FromRequestParts<AppState> for Customer {
         match session::current(state, &tenant, &parts.headers).await {
             // A session owing its second factor is not signed in yet: the account page's
             // sign-in asks for the code.
+            // Nor is one whose password was found breached: its sign-in asks for a new one.
             Ok(Some(signed_in)) => match session::second_factor_due(state, &tenant, &signed_in).await {
-                Ok(false) => Ok(Self(signed_in)),
-                Ok(true) => Err(redirect::see_other(&tenant.path("/account"), &[])),
+                Ok(false) if !session::new_password_due(&signed_in) => Ok(Self(signed_in)),
+                Ok(_) => Err(redirect::see_other(&tenant.path("/account"), &[])),
                 Err(error) => Err(error.into_response()),
             },
             Ok(None) => Err(redirect::see_other(&tenant.path("/login"), &[])),

@@ -108,6 +108,8 @@ messages! {
         email_otp_enabled, email_otp_disabled, email_code_section, email_code_intro, send_code,
         email_code_sent, wrong_email_code, too_many_codes, email_code_subject, email_code_email_body,
         email_code_expires, email_otp_confirm_intro,
+        password_breached, password_breach_check_unavailable, password_breached_subject,
+        password_breached_email_body, new_password_title, new_password_intro,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -142,6 +144,8 @@ messages! {
         fn totp_enrolled_subject_line(brand: &str);
         /// The subject of the email telling that the authenticator app was removed.
         fn totp_removed_subject_line(brand: &str);
+        /// The subject of the email telling that the password appeared in a data breach.
+        fn password_breached_subject_line(brand: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
         /// A button that signs in through an upstream provider.

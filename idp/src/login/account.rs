@@ -22,7 +22,7 @@ use crate::http::extract::{CsrfForm, Customer};
 use crate::http::params::Params;
 use crate::i18n::Messages;
 use crate::ids::SessionId;
-use crate::password::check_policy;
+use crate::password::check_new_password;
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
 use crate::risk::lockout::{self, Verdict};
@@ -105,6 +105,10 @@ pub async fn account_get(
     };
     // A session that owes its second factor shows nothing: the sign-in asks for the code.
     if session::second_factor_due(&state, &tenant, &signed_in).await? {
+        return super::resume::start(&state, &tenant, &headers, &info).await;
+    }
+    // A password found breached is replaced first: the account sign-in asks for a new one.
+    if session::new_password_due(&signed_in) {
         return super::resume::start(&state, &tenant, &headers, &info).await;
     }
     let page = Page::new(&tenant, &headers, &[], None);
@@ -319,12 +323,7 @@ pub async fn password_post(
         return show(&state, &tenant, page, &signed_in, outcome, status).await;
     }
     let new_password = SecretString::new(form.get("new_password").unwrap_or_default());
-    let violations = check_policy(
-        &tenant.config.password_policy,
-        state.password_screen.as_ref(),
-        new_password.expose(),
-        &user.email,
-    );
+    let violations = check_new_password(&state, &tenant, new_password.expose(), &user.email).await;
     if !violations.is_empty() {
         let outcome = Outcome {
             password_errors: policy_messages(t, &violations),

@@ -9,6 +9,7 @@ mod enrol;
 mod fields;
 pub mod flow;
 mod form;
+mod new_password;
 mod profile;
 mod recovery;
 mod recovery_codes;
@@ -66,6 +67,10 @@ pub fn router() -> Router<AppState> {
         .route("/mfa/recovery", post(second_factor_codes::recovery_post))
         .route("/mfa/email/send", post(second_factor_codes::email_send_post))
         .route("/mfa/email", post(second_factor_codes::email_post))
+        .route(
+            "/password/new",
+            get(new_password::new_password_get).post(new_password::new_password_post),
+        )
         .route("/logout", post(account::logout_post))
         .route("/assets/style.css", get(style))
         .merge(social::router())

@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::authn::recovery;
 use crate::email::Kind;
 use crate::error::Error;
-use crate::password::check_policy;
+use crate::password::check_new_password;
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, EmailPurpose};
 
@@ -189,12 +189,7 @@ pub async fn reset_post(
         ));
     };
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    let violations = check_policy(
-        &tenant.config.password_policy,
-        state.password_screen.as_ref(),
-        password.expose(),
-        &user.email,
-    );
+    let violations = check_new_password(&state, &tenant, password.expose(), &user.email).await;
     if !violations.is_empty() {
         return Ok(reset_form(
             &page,

@@ -19,7 +19,7 @@ use crate::email::{self, Kind};
 use crate::error::Error;
 use crate::i18n::Messages;
 use crate::ids::UserId;
-use crate::password::{PolicyViolation, check_policy};
+use crate::password::{PolicyViolation, check_new_password};
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, EmailPurpose, NewUser};
 
@@ -117,6 +117,8 @@ pub fn policy_messages(t: &'static Messages, violations: &[PolicyViolation]) -> 
             PolicyViolation::NeedsSymbol => t.password_needs_symbol.to_owned(),
             PolicyViolation::Common => t.password_common.to_owned(),
             PolicyViolation::ContainsEmail => t.password_contains_email.to_owned(),
+            PolicyViolation::Breached => t.password_breached.to_owned(),
+            PolicyViolation::BreachCheckUnavailable => t.password_breach_check_unavailable.to_owned(),
         })
         .collect()
 }
@@ -148,12 +150,7 @@ pub async fn register_post(
     let attributes = tenant.config.registration.required_attributes.iter().copied();
     let submitted = fields::read(t, attributes, &form, false);
     let password = SecretString::new(form.get("password").unwrap_or_default());
-    let violations = check_policy(
-        &tenant.config.password_policy,
-        state.password_screen.as_ref(),
-        password.expose(),
-        raw_email,
-    );
+    let violations = check_new_password(&state, &tenant, password.expose(), raw_email).await;
     let (Ok(email), true, true) = (&email, submitted.valid, violations.is_empty()) else {
         let errors = policy_messages(t, &violations);
         return Ok(show(

@@ -129,6 +129,7 @@ pub async fn login_post(
     };
     state.store.count_login(&user.id).await?;
     crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;
+    crate::breached::at_sign_in::check(&state, &tenant, &user, &password, &info).await?;
     let (session, cookie) = session::start(&state, &tenant, &user, &Amr::of(Method::Pwd), &info).await?;
     flow::authenticated(&state, sign_in.as_mut(), &session).await?;
     let mut cookies = vec![cookie];

@@ -11,7 +11,7 @@ mod discovery;
 mod error;
 mod flow;
 mod github;
-mod http;
+pub(crate) mod http;
 mod id_token;
 mod identity;
 mod jwks;

@@ -72,6 +72,8 @@ pub enum AuditEvent {
     EmailOtpDisabled,
     /// A sign-in code was emailed.
     EmailCodeSent,
+    /// The password an account signed in with was found in a data breach (detail: source).
+    PasswordBreached,
 }
 
 impl AuditEvent {
@@ -111,6 +113,7 @@ impl AuditEvent {
             Self::EmailOtpEnabled => "email_otp_enabled",
             Self::EmailOtpDisabled => "email_otp_disabled",
             Self::EmailCodeSent => "email_code_sent",
+            Self::PasswordBreached => "password_breached",
         }
     }
 }

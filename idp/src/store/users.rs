@@ -40,6 +40,9 @@ pub struct User {
     pub created_at: UnixTime,
     /// When the profile last changed (`updated_at` claim).
     pub updated_at: UnixTime,
+    /// When the password this account signed in with was found in a data breach: until a new
+    /// one is set, sign-ins must set one.
+    pub password_breached_at: Option<UnixTime>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -60,6 +63,7 @@ struct UserRow {
     profiling_skipped: String,
     created_at: UnixTime,
     updated_at: UnixTime,
+    password_breached_at: Option<UnixTime>,
 }
 
 impl From<UserRow> for User {
@@ -81,6 +85,7 @@ impl From<UserRow> for User {
             profiling_skipped: row.profiling_skipped,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            password_breached_at: row.password_breached_at,
         }
     }
 }
@@ -167,7 +172,8 @@ impl ProfileUpdate {
 macro_rules! columns {
     () => {
         "id, email, email_verified, password_hash, given_name, family_name, nickname, phone_number, \
-         birthdate, locale, login_count, failed_logins, locked_until, profiling_skipped, created_at, updated_at"
+         birthdate, locale, login_count, failed_logins, locked_until, profiling_skipped, created_at, updated_at, \
+         password_breached_at"
     };
 }
 
@@ -226,11 +232,12 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the password hash and lifts any lock (with its backoff).
+    /// Replaces the password hash, lifts any lock (with its backoff) and clears a breach flag
+    /// (the flagged password is gone).
     pub async fn set_password(&self, id: &UserId, password_hash: &str, now: UnixTime) -> StoreResult<()> {
         sqlx::query(
             "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, lockouts = 0, \
-             updated_at = $3 WHERE id = $1",
+             password_breached_at = NULL, updated_at = $3 WHERE id = $1",
         )
         .bind(id)
         .bind(password_hash)

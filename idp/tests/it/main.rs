@@ -26,6 +26,7 @@ mod account_security;
 mod audit;
 mod authorize;
 mod bounds;
+mod breached;
 mod capacity;
 mod concurrency;
 mod conformance;

@@ -275,3 +275,44 @@ async fn an_ingress_follows_the_spec_and_config_changes_do_not_roll_the_pods() {
     assert!(rolled.metadata.generation > rollout);
     operator.stop().await;
 }
+
+#[tokio::test]
+async fn a_breached_password_corpus_is_mounted_and_served_as_a_file_or_refused_naming_the_field() {
+    let (client, ns) = namespace().await;
+    let operator = start(config(&[&ns])).await;
+    let corpus = "  attackProtection: {breachedPasswords: {localCorpus: {persistentVolumeClaim: hibp, path: pwned/corpus.bin}}}\n";
+    create::<Tenant>(&client, &ns, &format!("{}{corpus}", tenant_yaml("corpus"))).await;
+    // Kubernetes 1.20 evaluates no CEL: the operator refuses an absolute path itself.
+    let absolute = corpus.replace("path: pwned/corpus.bin", "path: /etc/passwd");
+    create::<Tenant>(&client, &ns, &format!("{}{absolute}", tenant_yaml("absolute"))).await;
+
+    let deployment = wait_object::<Deployment>(&client, &ns, "corpus-idp", "the Deployment", |_| true).await;
+    let pod = deployment.spec.unwrap().template.spec.unwrap();
+    let volume = pod.volumes.unwrap().into_iter().find(|v| v.name == "breached").unwrap();
+    let claim = volume.persistent_volume_claim.unwrap();
+    assert_eq!((claim.claim_name.as_str(), claim.read_only), ("hibp", Some(true)));
+    let config = served_config(&client, &ns, "corpus").await.unwrap();
+    let served = config
+        .attack_protection
+        .breached_passwords
+        .local_corpus
+        .clone()
+        .unwrap();
+    assert_eq!(served.path, "/var/lib/vestibule-breached/pwned/corpus.bin");
+    assert!(served.persistent_volume_claim.is_none());
+    config.validate().unwrap();
+
+    let refused = wait_object::<Tenant>(&client, &ns, "absolute", "InvalidSpec", |t| {
+        t.status
+            .as_ref()
+            .and_then(|s| ready(&s.common.conditions))
+            .is_some_and(|r| r.1 == "InvalidSpec")
+    })
+    .await;
+    let (_, _, message) = ready(&refused.status.as_ref().unwrap().common.conditions).unwrap();
+    assert!(
+        message.contains("spec.attackProtection.breachedPasswords.localCorpus.path"),
+        "{message}"
+    );
+    operator.stop().await;
+}

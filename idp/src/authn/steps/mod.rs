@@ -5,5 +5,6 @@ pub mod federated;
 pub mod finish;
 pub mod first_factor;
 pub mod identify;
+pub mod new_password;
 pub mod profile;
 pub mod second_factor;

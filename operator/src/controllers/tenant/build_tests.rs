@@ -198,3 +198,36 @@ fn an_ip_address_issuer_gets_a_rule_for_every_host() {
         "the API server refuses an IP address as host"
     );
 }
+
+const CORPUS: &str = "issuer: https://id.example.com\nattackProtection: {breachedPasswords: {localCorpus: {persistentVolumeClaim: hibp, path: pwned/corpus.bin}}}";
+
+#[test]
+fn a_breached_password_corpus_claim_is_mounted_read_only() {
+    let pod = children(&tenant(CORPUS), &inputs())
+        .deployment
+        .spec
+        .unwrap()
+        .template
+        .spec
+        .unwrap();
+    let volume = pod.volumes.unwrap().into_iter().find(|v| v.name == "breached").unwrap();
+    let claim = volume.persistent_volume_claim.unwrap();
+    assert_eq!((claim.claim_name.as_str(), claim.read_only), ("hibp", Some(true)));
+    let mounts = pod.containers[0].volume_mounts.clone().unwrap();
+    let mount = mounts.iter().find(|m| m.name == "breached").unwrap();
+    assert_eq!(
+        (mount.mount_path.as_str(), mount.read_only),
+        (vestibule_crds::v1alpha1::CORPUS_MOUNT_DIR, Some(true))
+    );
+    let plain = children(&tenant(POSTGRES), &inputs())
+        .deployment
+        .spec
+        .unwrap()
+        .template
+        .spec
+        .unwrap();
+    assert!(
+        plain.volumes.unwrap().iter().all(|v| v.name != "breached"),
+        "no claim, no volume"
+    );
+}

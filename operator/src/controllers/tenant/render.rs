@@ -10,7 +10,7 @@ use vestibule_crds::Duration;
 use vestibule_crds::config::{
     ClientConfig, ConsentPolicyConfig, EmailConfig, MfaPolicyConfig, SocialProviderConfig, TenantConfig,
 };
-use vestibule_crds::v1alpha1::Tenant;
+use vestibule_crds::v1alpha1::{AttackProtection, CORPUS_MOUNT_DIR, Tenant};
 
 use super::dereference::{Attached, Attachments};
 use super::error::RenderError;
@@ -103,9 +103,20 @@ pub fn render(
             username: email.smtp.username.clone(),
             password: valid.smtp_password.clone(),
         }),
-        attack_protection: spec.attack_protection.clone(),
+        attack_protection: attack_protection(&spec.attack_protection),
     };
     with_generation(config, previous, previous_generation)
+}
+
+/// The Tenant's attack protection as the IdP reads it: a corpus on a claim becomes the file's
+/// absolute path where [`super::workload`] mounts that claim.
+fn attack_protection(spec: &AttackProtection) -> AttackProtection {
+    let mut served = spec.clone();
+    if let Some(corpus) = &mut served.breached_passwords.local_corpus {
+        corpus.persistent_volume_claim = None;
+        corpus.path = format!("{CORPUS_MOUNT_DIR}/{}", corpus.path.trim_start_matches("./"));
+    }
+    served
 }
 
 /// Keeps the previous generation when nothing but the generation differs, else the next one.

@@ -224,3 +224,20 @@ fn a_config_over_the_secret_limit_is_refused_with_its_size_and_the_limit() {
     assert!(refusal.message.contains("1048577 bytes"), "{}", refusal.message);
     assert!(refusal.message.contains("1048576"), "{}", refusal.message);
 }
+
+#[test]
+fn a_corpus_on_a_claim_is_rendered_as_the_file_where_it_is_mounted() {
+    let tenant = tenant(
+        "issuer: https://id.example.com\nattackProtection: {breachedPasswords: {localCorpus: {persistentVolumeClaim: hibp, path: pwned/corpus.bin}}}",
+    );
+    let config = render(&tenant, &valid(), Entries::default(), None, None);
+    let corpus = config
+        .attack_protection
+        .breached_passwords
+        .local_corpus
+        .clone()
+        .unwrap();
+    assert_eq!(corpus.path, "/var/lib/vestibule-breached/pwned/corpus.bin");
+    assert!(corpus.persistent_volume_claim.is_none());
+    config.validate().unwrap();
+}

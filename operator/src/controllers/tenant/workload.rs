@@ -15,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
-use vestibule_crds::v1alpha1::{DatabaseChoice, Tenant};
+use vestibule_crds::v1alpha1::{CORPUS_MOUNT_DIR, DatabaseChoice, Tenant};
 
 use super::build::{BuildInputs, metadata};
 use crate::names::{
@@ -73,6 +73,17 @@ fn pod_spec(tenant: &Tenant, inputs: &BuildInputs, embedded: bool) -> PodSpec {
             ..Volume::default()
         },
     ];
+    if let Some(claim) = corpus_claim(tenant) {
+        volumes.push(Volume {
+            name: "breached".into(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: claim.to_owned(),
+                // The IdP only reads the corpus; the claim may be shared by several Tenants.
+                read_only: Some(true),
+            }),
+            ..Volume::default()
+        });
+    }
     if embedded {
         volumes.push(Volume {
             name: "data".into(),
@@ -133,6 +144,9 @@ fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
         mount("keys", "/etc/vestibule/keys"),
         mount("tmp", "/tmp"),
     ];
+    if corpus_claim(tenant).is_some() {
+        mounts.push(mount("breached", CORPUS_MOUNT_DIR));
+    }
     match tenant.spec.database.choice() {
         DatabaseChoice::Embedded(_) => {
             args.push(format!("--database=sqlite://{DATA_DIR}/idp.db"));
@@ -173,6 +187,17 @@ fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
         volume_mounts: Some(mounts),
         ..Container::default()
     }
+}
+
+/// The claim holding the Tenant's breached-password corpus, if it has one.
+fn corpus_claim(tenant: &Tenant) -> Option<&str> {
+    tenant
+        .spec
+        .attack_protection
+        .breached_passwords
+        .local_corpus
+        .as_ref()
+        .and_then(|corpus| corpus.persistent_volume_claim.as_deref())
 }
 
 fn port(name: &str, number: u16) -> ContainerPort {
