@@ -87,10 +87,11 @@ pub async fn end(state: &AppState, signed_in: &SignedIn, info: &RequestInfo) -> 
 /// the session has only the first factor. Such a session serves only the sign-in that asks for
 /// the code, never the account page.
 pub async fn second_factor_due(state: &AppState, signed_in: &SignedIn) -> Result<bool, Error> {
-    if Amr::parse(&signed_in.session.amr).contains(super::amr::Method::Otp) {
+    if Amr::parse(&signed_in.session.amr).contains(super::amr::Method::Mfa) {
         return Ok(false);
     }
-    Ok(state.store.has_totp(&signed_in.user.id).await?)
+    let user = &signed_in.user.id;
+    Ok(state.store.has_totp(user).await? || state.store.has_passkey(user).await?)
 }
 
 /// Records that the customer of `signed_in` proved a one-time code: the session's methods gain
@@ -98,6 +99,27 @@ pub async fn second_factor_due(state: &AppState, signed_in: &SignedIn) -> Result
 pub async fn add_otp(state: &AppState, signed_in: &mut SignedIn) -> Result<(), Error> {
     let mut amr = Amr::parse(&signed_in.session.amr);
     amr.insert(super::amr::Method::Otp);
+    let now = state.now();
+    state
+        .store
+        .set_session_amr(&signed_in.session.id, &amr.to_string(), now)
+        .await?;
+    signed_in.session.amr = amr.to_string();
+    signed_in.session.auth_time = now;
+    Ok(())
+}
+
+/// Records that the customer of `signed_in` completed `methods` (a passkey: `hwk` or `swk`, and
+/// `user` when verified): the session's methods gain them, and its authentication time is now.
+pub async fn add_methods(
+    state: &AppState,
+    signed_in: &mut SignedIn,
+    methods: &[super::amr::Method],
+) -> Result<(), Error> {
+    let mut amr = Amr::parse(&signed_in.session.amr);
+    for method in methods {
+        amr.insert(*method);
+    }
     let now = state.now();
     state
         .store

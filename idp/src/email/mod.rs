@@ -33,6 +33,10 @@ pub enum Kind {
     TotpEnrolled,
     /// The authenticator app was removed; the link opens the account page.
     TotpRemoved,
+    /// A passkey was added; the link opens the account page.
+    PasskeyAdded,
+    /// A passkey was removed; the link opens the account page.
+    PasskeyRemoved,
 }
 
 /// Why sending failed.
@@ -139,6 +143,20 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             subject: t.totp_removed_subject_line(brand),
             heading: t.totp_removed_subject,
             body: t.totp_removed_email_body,
+            button: t.open_account,
+            expires: None,
+        },
+        Kind::PasskeyAdded => Words {
+            subject: t.passkey_added_subject_line(brand),
+            heading: t.passkey_added_subject,
+            body: t.passkey_added_email_body,
+            button: t.open_account,
+            expires: None,
+        },
+        Kind::PasskeyRemoved => Words {
+            subject: t.passkey_removed_subject_line(brand),
+            heading: t.passkey_removed_subject,
+            body: t.passkey_removed_email_body,
             button: t.open_account,
             expires: None,
         },

@@ -97,6 +97,12 @@ messages! {
         totp_set_up, totp_remove, totp_scan, totp_manual, totp_confirm_intro, totp_enabled,
         totp_removed, reauth_hint, reauth_sign_in_again, totp_enrolled_subject,
         totp_enrolled_email_body, totp_removed_subject, totp_removed_email_body, open_account,
+        passkeys, passkeys_intro, passkeys_none, passkeys_manage, passkey_name, passkey_name_hint,
+        passkey_name_invalid, passkey_add, passkey_create_intro, passkey_create,
+        passkey_needs_script, passkey_rename, passkey_remove, passkey_never_used, passkey_added,
+        passkey_renamed, passkey_removed, passkey_refused, passkey_lapsed, passkey_taken,
+        passkey_use_intro, passkey_use, passkey_sign_in, passkey_added_subject,
+        passkey_added_email_body, passkey_removed_subject, passkey_removed_email_body,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -131,6 +137,14 @@ messages! {
         fn totp_enrolled_subject_line(brand: &str);
         /// The subject of the email telling that the authenticator app was removed.
         fn totp_removed_subject_line(brand: &str);
+        /// The subject of the email telling that a passkey was added.
+        fn passkey_added_subject_line(brand: &str);
+        /// The subject of the email telling that a passkey was removed.
+        fn passkey_removed_subject_line(brand: &str);
+        /// When a passkey on the account page was added.
+        fn passkey_created(time: &str);
+        /// When a passkey on the account page was last used.
+        fn passkey_last_used(time: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
         /// A button that signs in through an upstream provider.

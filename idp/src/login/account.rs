@@ -56,6 +56,8 @@ struct AccountPage<'a> {
     /// The authentication is too old to change factors without the password again.
     reauth: bool,
     mfa_error: Option<&'a str>,
+    /// Passkeys work under this issuer (its host is a domain).
+    passkeys: bool,
 }
 
 /// What to show above the forms, and form errors to show in them.
@@ -154,6 +156,7 @@ async fn show(
         totp: state.store.has_totp(&user.id).await?,
         reauth: !super::totp::recent(state, signed_in),
         mfa_error: outcome.mfa_error,
+        passkeys: crate::mfa::passkey::available(tenant),
     };
     Ok(render(&template, &page, status, &[]))
 }

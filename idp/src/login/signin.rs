@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::authn::{Amr, Method};
 use crate::error::Error;
 use crate::metrics::LoginOutcome;
+use crate::mfa::passkey::{self, Started};
 use crate::request_info::RequestInfo;
 use crate::risk::lockout::{self, Refusal, Verdict};
 use crate::risk::{Action, Decision};
@@ -29,6 +30,8 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     resend: bool,
     registration: bool,
+    /// A passwordless passkey ceremony, when the tenant allows signing in with a passkey alone.
+    passkey: Option<Started>,
 }
 
 /// Query of the sign-in page.
@@ -52,31 +55,36 @@ pub async fn login_get(
         .unwrap_or_default()
         .to_owned();
     let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
-    Ok(show(&tenant, page, &email, None, false, StatusCode::OK))
+    show(&state, &tenant, page, &email, None, false, StatusCode::OK).await
 }
 
-fn show(
+/// The sign-in page; with a passkey ceremony of its own when passkeys may sign in alone.
+pub(super) async fn show(
+    state: &AppState,
     tenant: &crate::config::Tenant,
     page: Page,
     email: &str,
     error: Option<&str>,
     resend: bool,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, Error> {
     let page = page.clone().titled(page.t.sign_in);
     let registration = tenant.config.registration.enabled;
-    render(
-        &LoginPage {
-            page: &page,
-            email,
-            error,
-            resend,
-            registration,
-        },
-        &page,
-        status,
-        &[],
-    )
+    let passkey = if passkey::passwordless(tenant) {
+        let binding = passkey::browser_binding(page.request.as_deref(), &page.csrf);
+        Some(passkey::start_passwordless(state, tenant, &binding).await?)
+    } else {
+        None
+    };
+    let template = LoginPage {
+        page: &page,
+        email,
+        error,
+        resend,
+        registration,
+        passkey,
+    };
+    Ok(render(&template, &page, status, &[]))
 }
 
 /// `POST /login`.
@@ -98,14 +106,8 @@ pub async fn login_post(
     } = submission;
     let t = page.t;
     if forged {
-        return Ok(show(
-            &tenant,
-            page,
-            &email,
-            Some(t.form_expired),
-            false,
-            StatusCode::FORBIDDEN,
-        ));
+        let status = StatusCode::FORBIDDEN;
+        return show(&state, &tenant, page, &email, Some(t.form_expired), false, status).await;
     }
     let now = state.now();
     let limits = &tenant.config.attack_protection;
@@ -115,7 +117,7 @@ pub async fn login_post(
     {
         state.metrics.observe_login(LoginOutcome::RateLimited);
         let status = StatusCode::TOO_MANY_REQUESTS;
-        let refused = show(&tenant, page, &email, Some(t.too_many_attempts), false, status);
+        let refused = show(&state, &tenant, page, &email, Some(t.too_many_attempts), false, status).await?;
         return Ok(retry_after(refused, seconds));
     }
     let password = SecretString::new(form.get("password").unwrap_or_default());
@@ -130,7 +132,7 @@ pub async fn login_post(
             // A locked account, an unknown one and a wrong password: one answer, no oracle.
             _ => (t.invalid_credentials, false, StatusCode::UNAUTHORIZED),
         };
-        return Ok(show(&tenant, page, &email, Some(message), resend, status));
+        return show(&state, &tenant, page, &email, Some(message), resend, status).await;
     };
     state.store.count_login(&user.id).await?;
     crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;
@@ -142,7 +144,7 @@ pub async fn login_post(
 }
 
 /// The outcome of a sign-in attempt, given what the password check decided.
-fn judge(tenant: &crate::config::Tenant, user: Option<&User>, verdict: Verdict) -> LoginOutcome {
+pub(super) fn judge(tenant: &crate::config::Tenant, user: Option<&User>, verdict: Verdict) -> LoginOutcome {
     match verdict {
         Verdict::AddressBlocked => LoginOutcome::RateLimited,
         Verdict::Refused(Refusal::Locked) => LoginOutcome::Locked,

@@ -46,7 +46,7 @@ pub fn recent(state: &AppState, signed_in: &SignedIn) -> bool {
 }
 
 /// Checks the re-authentication a factor change needs; the error to show when it fails.
-async fn reauthenticate(
+pub(super) async fn reauthenticate(
     state: &AppState,
     tenant: &Arc<Tenant>,
     info: &RequestInfo,
@@ -220,7 +220,7 @@ pub async fn remove_post(
 }
 
 /// Tells the customer, in their language, that their factors changed.
-fn notify(state: &AppState, tenant: &Arc<Tenant>, signed_in: &SignedIn, kind: Kind) -> Result<(), Error> {
+pub(super) fn notify(state: &AppState, tenant: &Arc<Tenant>, signed_in: &SignedIn, kind: Kind) -> Result<(), Error> {
     let user = &signed_in.user;
     let locales: Vec<String> = user.locale.iter().cloned().collect();
     let t = tenant.languages.negotiate(&locales, None);

@@ -54,6 +54,15 @@ pub enum AuditEvent {
     TotpEnrolled,
     /// The authenticator app was removed.
     TotpRemoved,
+    /// A passkey was registered (detail: its name).
+    PasskeyAdded,
+    /// A passkey was renamed.
+    PasskeyRenamed,
+    /// A passkey was removed (detail: its name).
+    PasskeyRemoved,
+    /// A passkey answer was refused (detail: why, such as a counter regression or another
+    /// origin).
+    PasskeyRefused,
 }
 
 impl AuditEvent {
@@ -84,6 +93,10 @@ impl AuditEvent {
             Self::IdentityUnlinked => "identity_unlinked",
             Self::TotpEnrolled => "totp_enrolled",
             Self::TotpRemoved => "totp_removed",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRenamed => "passkey_renamed",
+            Self::PasskeyRemoved => "passkey_removed",
+            Self::PasskeyRefused => "passkey_refused",
         }
     }
 }

@@ -39,6 +39,7 @@ mod lockout;
 mod logout;
 mod mail;
 mod mfa;
+mod passkeys;
 mod proxies;
 mod purge;
 mod rate_limits;

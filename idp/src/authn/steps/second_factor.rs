@@ -28,8 +28,8 @@ impl Step for SecondFactor {
 async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
     let methods = context.methods();
     if let Some(signed_in) = context.signed_in
-        && !methods.contains(Method::Otp)
-        && context.state.store.has_totp(&signed_in.user.id).await?
+        && !methods.contains(Method::Mfa)
+        && enrolled(context, &signed_in.user.id).await?
     {
         return Ok(Verdict::Due(SECOND_FACTOR));
     }
@@ -39,4 +39,10 @@ async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
         Some(minimum) if minimum > achieved => Verdict::Fail(Failure::UnmetAssurance),
         _ => Verdict::Done,
     })
+}
+
+/// Whether the customer set up a second factor: an authenticator app or a passkey.
+async fn enrolled(context: &Context<'_>, user: &crate::ids::UserId) -> Result<bool, Error> {
+    let store = &context.state.store;
+    Ok(store.has_totp(user).await? || store.has_passkey(user).await?)
 }
