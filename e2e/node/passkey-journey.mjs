@@ -1,8 +1,10 @@
 // Passkeys in a real browser: headless Chromium (playwright-core, Debian's chromium) with a CDP
 // virtual authenticator (CTAP2, internal transport, resident keys, user verification) registers
-// a passkey from the IdP's account page; answers the second-factor page with a challenge of an
-// earlier page (refused), then rightly; is cloned (its signature counter set back: refused);
-// optionally signs in with it alone ("Sign in with a passkey"); and removes it. Prints one JSON
+// a passkey from the IdP's account page; with PASSWORDLESS, signs in with it alone through the
+// sign-in page's autofill (conditional mediation, which the virtual authenticator answers at
+// once); answers the second-factor page with a challenge of an earlier page (refused), then
+// rightly; is cloned (its signature counter set back: refused); with PASSWORDLESS, signs in
+// with it alone by the "Sign in with a passkey" button; and removes it. Prints one JSON
 // line per step reached, with the page it ended on.
 //
 // Environment:
@@ -38,6 +40,9 @@ async function expectPath(page, path) {
 
 async function signInWithPassword(page) {
   await page.goto(`${issuer}/login`);
+  await page.locator("#email").waitFor({ timeout: 5000 }).catch(() => {
+    throw new Error(`no sign-in form at ${page.url()}`);
+  });
   await page.fill("#email", email);
   await page.fill("#password", password);
   await page.click("form[action$='/login'] button[type=submit]");
@@ -46,6 +51,12 @@ async function signInWithPassword(page) {
 try {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // Once set, pages report no conditional mediation, so the password forms stay in view.
+  await context.addInitScript(() => {
+    if (sessionStorage.getItem("no-autofill") && window.PublicKeyCredential) {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    }
+  });
   const cdp = await context.newCDPSession(page);
   await cdp.send("WebAuthn.enable");
   const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
@@ -66,6 +77,14 @@ try {
   const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
   if (credentials.length !== 1) throw new Error(`the authenticator holds ${credentials.length} credentials`);
   step("registered", page);
+
+  if (process.env.PASSWORDLESS === "1") {
+    await context.clearCookies();
+    await page.goto(`${issuer}/login`);
+    await expectPath(page, "/account");
+    step("conditional-ui", page);
+  }
+  await page.evaluate(() => sessionStorage.setItem("no-autofill", "1"));
 
   // The password, then the passkey as the second factor: first signing the challenge of an
   // earlier page of the sign-in (a replayed or injected challenge), then rightly.

@@ -125,6 +125,15 @@ pub fn limit_key(address: IpAddr) -> IpAddr {
     }
 }
 
+/// The network `address` belongs to as adaptive MFA sees it: an IPv4 /24 or an IPv6 /64 (a
+/// household or an office rather than one address, which changes with every reconnection).
+pub fn network_prefix(address: IpAddr) -> IpAddr {
+    match canonical(address) {
+        IpAddr::V4(v4) => IpAddr::V4(std::net::Ipv4Addr::from(u32::from(v4) & 0xffff_ff00)),
+        v6 => limit_key(v6),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +196,13 @@ mod tests {
         assert_ne!(limit_key(ip("2001:db8:1:3::1")), limit_key(ip("2001:db8:1:2::1")));
         assert_eq!(limit_key(ip("203.0.113.5")), ip("203.0.113.5"));
         assert_eq!(limit_key(ip("::ffff:203.0.113.5")), ip("203.0.113.5"));
+    }
+
+    #[test]
+    fn a_network_is_an_ipv4_slash_24_or_an_ipv6_slash_64() {
+        assert_eq!(network_prefix(ip("203.0.113.5")), ip("203.0.113.0"));
+        assert_eq!(network_prefix(ip("::ffff:203.0.113.77")), ip("203.0.113.0"));
+        assert_ne!(network_prefix(ip("203.0.114.5")), network_prefix(ip("203.0.113.5")));
+        assert_eq!(network_prefix(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
     }
 }

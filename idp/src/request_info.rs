@@ -4,8 +4,8 @@ use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
 use crate::app::AppState;
 
@@ -23,6 +23,21 @@ impl RequestInfo {
     pub fn ip_text(&self) -> String {
         self.ip.to_string()
     }
+
+    /// The requester of a request already reduced to its client address and headers.
+    pub fn from_parts(ip: IpAddr, headers: &HeaderMap) -> Self {
+        Self {
+            ip,
+            user_agent: user_agent(headers),
+        }
+    }
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|agent| agent.chars().take(300).collect())
 }
 
 impl FromRequestParts<AppState> for RequestInfo {
@@ -42,11 +57,9 @@ impl FromRequestParts<AppState> for RequestInfo {
         // Only the configured proxies are believed (none by default), so a client cannot pick
         // its own address to dodge rate limits or to write someone else's into the audit log.
         let ip = state.trusted_proxies.client_address(peer, &forwarded_for);
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .map(|agent| agent.chars().take(300).collect());
-        Ok(Self { ip, user_agent })
+        Ok(Self {
+            ip,
+            user_agent: user_agent(&parts.headers),
+        })
     }
 }

@@ -200,10 +200,22 @@ impl Acr {
         }
     }
 
-    /// The classes a sign-in here can reach. A second factor is not served yet (a Tenant with
-    /// `mfaPolicies` is refused at load), so only one factor can be asked of a customer.
-    pub fn offered() -> &'static [Self] {
-        &[Self::Password]
+    /// The classes a sign-in at this tenant can reach: `mfa` once the tenant has an MFA policy
+    /// (a client under none of them still cannot reach it: its sign-in fails an essential `mfa`),
+    /// `phr` once a policy accepts passkeys.
+    pub fn offered(config: &vestibule_crds::config::TenantConfig) -> Vec<Self> {
+        let passkeys = config
+            .mfa_policies
+            .iter()
+            .any(|policy| policy.factors.contains(&vestibule_crds::v1alpha1::Factor::Webauthn));
+        Self::ALL
+            .into_iter()
+            .filter(|acr| match acr {
+                Self::Password => true,
+                Self::Mfa => !config.mfa_policies.is_empty(),
+                Self::Phr => passkeys,
+            })
+            .collect()
     }
 }
 

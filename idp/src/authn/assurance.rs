@@ -45,10 +45,10 @@ impl Assurance {
         self.essential.iter().min().copied()
     }
 
-    /// Whether the essential demand can be met by a sign-in here.
-    pub fn is_satisfiable(&self) -> bool {
+    /// Whether the essential demand can be met by a sign-in reaching one of `offered`.
+    pub fn is_satisfiable(&self, offered: &[Acr]) -> bool {
         self.minimum()
-            .is_none_or(|minimum| Acr::offered().iter().any(|offered| *offered >= minimum))
+            .is_none_or(|minimum| offered.iter().any(|offered| *offered >= minimum))
     }
 
     /// The class to report in the ID token for an authentication that `achieved` a class: the
@@ -73,14 +73,15 @@ mod tests {
             essential: vec![Acr::Mfa],
             ..Assurance::default()
         };
-        assert!(!mfa.is_satisfiable());
+        assert!(!mfa.is_satisfiable(&[Acr::Password]));
+        assert!(mfa.is_satisfiable(&Acr::ALL));
         let either = Assurance {
             essential: vec![Acr::Mfa, Acr::Password],
             ..Assurance::default()
         };
-        assert!(either.is_satisfiable());
+        assert!(either.is_satisfiable(&[Acr::Password]));
         assert_eq!(either.minimum(), Some(Acr::Password));
-        assert!(Assurance::default().is_satisfiable());
+        assert!(Assurance::default().is_satisfiable(&[Acr::Password]));
     }
 
     #[test]

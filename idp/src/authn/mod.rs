@@ -69,10 +69,13 @@ pub async fn drive(
         sign_in: &sign_in,
         signed_in: signed_in.as_ref(),
         now: state.now(),
+        headers,
+        address,
     })
     .await?;
     match standing {
         Standing::Complete => {
+            remember_sign_in(state, tenant, headers, address, &sign_in, signed_in.as_ref()).await?;
             let authentication = steps::finish::authentication(&sign_in, signed_in)?;
             // Ending first makes finishing happen once, however many requests race to it.
             if !transaction::end(state, &sign_in).await? {
@@ -97,6 +100,26 @@ pub async fn drive(
             detour(state, tenant, headers, address, sign_in, route).await
         }
     }
+}
+
+/// After a full sign-in under adaptive MFA, its device and network become known to the account
+/// (not after one that merely reused a session: that proved nothing new).
+async fn remember_sign_in(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    address: IpAddr,
+    sign_in: &SignIn,
+    signed_in: Option<&SignedIn>,
+) -> Result<(), Error> {
+    let Some(signed_in) = signed_in else { return Ok(()) };
+    let here = sign_in.progress.session.as_ref() == Some(&signed_in.session.id);
+    let adaptive = crate::mfa::policy_at_sign_in(tenant, Some(sign_in))
+        .is_some_and(|policy| policy.enforcement == crate::mfa::Enforcement::Adaptive);
+    if here && adaptive {
+        crate::mfa::device::remember_sign_in(state, tenant, headers, address, &signed_in.user.id).await?;
+    }
+    Ok(())
 }
 
 async fn fail(state: &AppState, sign_in: &SignIn, failure: Failure) -> Result<Outcome, Error> {

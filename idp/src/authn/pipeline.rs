@@ -2,6 +2,9 @@
 //! done, due (a page must be shown) or failed; the first step not done decides what happens.
 //! Adding a step is adding a module and its line in [`PIPELINE`].
 
+use std::net::IpAddr;
+
+use axum::http::HeaderMap;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +71,10 @@ pub struct Context<'a> {
     pub signed_in: Option<&'a SignedIn>,
     /// Now.
     pub now: UnixTime,
+    /// The request driving the sign-in (its device and trusted-device cookies).
+    pub headers: &'a HeaderMap,
+    /// The client address driving the sign-in.
+    pub address: IpAddr,
 }
 
 impl Context<'_> {

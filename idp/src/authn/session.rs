@@ -3,11 +3,12 @@
 
 use axum::http::{HeaderMap, HeaderValue};
 
-use super::amr::Amr;
+use super::amr::{Amr, Method};
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::error::Error;
 use crate::http::cookies;
+use crate::mfa;
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, NewSession, Session, User};
 
@@ -83,43 +84,28 @@ pub async fn end(state: &AppState, signed_in: &SignedIn, info: &RequestInfo) -> 
     Ok(())
 }
 
-/// Whether `signed_in` still owes its second factor: the customer enrolled an authenticator and
-/// the session has only the first factor. Such a session serves only the sign-in that asks for
-/// the code, never the account page.
-pub async fn second_factor_due(state: &AppState, signed_in: &SignedIn) -> Result<bool, Error> {
-    if Amr::parse(&signed_in.session.amr).contains(super::amr::Method::Mfa) {
+/// Whether `signed_in` still owes its second factor for the account page: the session lacks a
+/// second factor and the account policy asks for one (a factor it allows is set up, or it is
+/// `required`). Such a session serves only the sign-in that asks for the factor, never the
+/// account page. No trusted device or low risk waives it: this is where factors are changed.
+pub async fn second_factor_due(state: &AppState, tenant: &Tenant, signed_in: &SignedIn) -> Result<bool, Error> {
+    if Amr::parse(&signed_in.session.amr).contains(Method::Mfa) {
         return Ok(false);
     }
-    let user = &signed_in.user.id;
-    Ok(state.store.has_totp(user).await? || state.store.has_passkey(user).await?)
+    let Some(policy) = mfa::Policy::for_account(&tenant.config) else {
+        return Ok(false);
+    };
+    Ok(policy.enforcement == mfa::Enforcement::Required
+        || !mfa::offered_at_sign_in(state, &policy, &signed_in.user)
+            .await?
+            .is_empty())
 }
 
-/// Records that the customer of `signed_in` proved a one-time code: the session's methods gain
-/// `otp` (and so `mfa`), and its authentication time is now.
-pub async fn add_otp(state: &AppState, signed_in: &mut SignedIn) -> Result<(), Error> {
+/// Records that the customer of `signed_in` completed `method` (a second factor): the session's
+/// methods gain it (and so `mfa`), and its authentication time is now.
+pub async fn add_method(state: &AppState, signed_in: &mut SignedIn, method: Method) -> Result<(), Error> {
     let mut amr = Amr::parse(&signed_in.session.amr);
-    amr.insert(super::amr::Method::Otp);
-    let now = state.now();
-    state
-        .store
-        .set_session_amr(&signed_in.session.id, &amr.to_string(), now)
-        .await?;
-    signed_in.session.amr = amr.to_string();
-    signed_in.session.auth_time = now;
-    Ok(())
-}
-
-/// Records that the customer of `signed_in` completed `methods` (a passkey: `hwk` or `swk`, and
-/// `user` when verified): the session's methods gain them, and its authentication time is now.
-pub async fn add_methods(
-    state: &AppState,
-    signed_in: &mut SignedIn,
-    methods: &[super::amr::Method],
-) -> Result<(), Error> {
-    let mut amr = Amr::parse(&signed_in.session.amr);
-    for method in methods {
-        amr.insert(*method);
-    }
+    amr.insert(method);
     let now = state.now();
     state
         .store
@@ -134,7 +120,7 @@ pub async fn add_methods(
 /// changes the account needs (a password alone must not reach past the code).
 pub async fn complete(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<Option<SignedIn>, Error> {
     match current(state, tenant, headers).await? {
-        Some(signed_in) if !second_factor_due(state, &signed_in).await? => Ok(Some(signed_in)),
+        Some(signed_in) if !second_factor_due(state, tenant, &signed_in).await? => Ok(Some(signed_in)),
         _ => Ok(None),
     }
 }

@@ -102,6 +102,10 @@ pub struct CookieNames {
     pub csrf: String,
     /// Binds sign-ins in progress to the browser that started them.
     pub sign_in: String,
+    /// The device: a random token adaptive MFA knows a browser by.
+    pub device: String,
+    /// A trusted device's token: the second factor is skipped while its row lives.
+    pub trusted_device: String,
 }
 
 impl Tenant {
@@ -127,6 +131,8 @@ impl Tenant {
             session: format!("__Host-vestibule-{tag}-session"),
             csrf: format!("__Host-vestibule-{tag}-csrf"),
             sign_in: format!("__Host-vestibule-{tag}-signin"),
+            device: format!("__Host-vestibule-{tag}-device"),
+            trusted_device: format!("__Host-vestibule-{tag}-trusted"),
         };
         Ok(Self {
             config,
@@ -165,24 +171,51 @@ pub fn is_loopback_http(issuer: &Url) -> bool {
 
 /// Refuses configs that ask for features this IdP does not serve yet, rather than ignoring them.
 fn refuse_unsupported(config: &TenantConfig) -> Result<(), LoadError> {
-    let unsupported = [
-        (
-            "consentPolicies",
-            !config.consent_policies.is_empty(),
-            "consent policies",
-        ),
-        (
-            "mfaPolicies",
-            !config.mfa_policies.is_empty(),
-            "multi-factor authentication",
-        ),
-    ];
+    let unsupported = [(
+        "consentPolicies",
+        !config.consent_policies.is_empty(),
+        "consent policies",
+    )];
     match unsupported.iter().find(|(_, asked, _)| *asked) {
         Some((field, _, feature)) => Err(LoadError::Unsupported(format!(
             "{field}: this IdP version does not serve {feature} yet; remove the field"
         ))),
-        None => Ok(()),
+        None => refuse_unsupported_mfa(config),
     }
+}
+
+/// Refuses the parts of `mfaPolicies` this IdP does not serve yet, naming the policy's field.
+fn refuse_unsupported_mfa(config: &TenantConfig) -> Result<(), LoadError> {
+    use vestibule_crds::v1alpha1::{Factor, UserVerification};
+    // WebAuthn takes a domain as relying party id, never an IP address.
+    let domain_issuer = Url::parse(&config.issuer).is_ok_and(|issuer| issuer.domain().is_some());
+    for (index, policy) in config.mfa_policies.iter().enumerate() {
+        let passkeys = policy.factors.contains(&Factor::Webauthn);
+        let unsupported = [
+            (
+                "factors",
+                passkeys && !domain_issuer,
+                "passkeys (webauthn) under an issuer whose host is an IP address (WebAuthn needs a domain name)",
+            ),
+            (
+                "passkeys.userVerification",
+                passkeys && policy.passkeys.user_verification == UserVerification::Discouraged,
+                "passkeys without user verification (discouraged): passkeys always verify the user",
+            ),
+            (
+                "factors",
+                policy.factors.contains(&Factor::RecoveryCodes),
+                "recovery codes",
+            ),
+            ("factors", policy.factors.contains(&Factor::EmailOtp), "email codes"),
+        ];
+        if let Some((field, _, feature)) = unsupported.iter().find(|(_, asked, _)| *asked) {
+            return Err(LoadError::Unsupported(format!(
+                "mfaPolicies[{index}].{field}: this IdP version does not serve {feature} yet; remove it"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The tenant being served, replaced atomically on reload.
@@ -263,13 +296,42 @@ mod tests {
 
     #[test]
     fn features_not_served_yet_are_refused_by_name() {
-        let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp]}\n");
+        let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp, emailOtp]}\n");
         let keys = SigningKeySet::default();
         let error = Tenant::new(config, &keys).unwrap_err().to_string();
         assert!(
-            error.starts_with("mfaPolicies:") && error.contains("does not serve"),
+            error.starts_with("mfaPolicies[0].factors:") && error.contains("email codes"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn passkeys_need_a_domain_issuer_and_user_verification() {
+        let passkeys = "mfaPolicies:\n  - {id: default.mfa, factors: [webauthn], passkeys: {passwordless: true}}\n";
+        assert!(Tenant::new(config_with(passkeys), &rs256_keys()).is_ok());
+        let text = format!("generation: 1\nissuer: http://127.0.0.1:8080\ndisplayName: Shop\n{passkeys}");
+        let error = Tenant::new(TenantConfig::from_yaml(&text).unwrap(), &rs256_keys())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("mfaPolicies[0].factors:") && error.contains("domain name"),
+            "{error}"
+        );
+        let discouraged = config_with(
+            "mfaPolicies:\n  - {id: default.mfa, factors: [webauthn], passkeys: {userVerification: discouraged}}\n",
+        );
+        let error = Tenant::new(discouraged, &rs256_keys()).unwrap_err().to_string();
+        assert!(
+            error.starts_with("mfaPolicies[0].passkeys.userVerification:"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_totp_policy_is_served() {
+        let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp]}\n");
+        let tenant = Tenant::new(config, &rs256_keys()).unwrap();
+        assert_eq!(tenant.config.mfa_policies.len(), 1);
     }
 
     fn rs256_keys() -> SigningKeySet {

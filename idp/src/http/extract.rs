@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for Customer {
         match session::current(state, &tenant, &parts.headers).await {
             // A session owing its second factor is not signed in yet: the account page's
             // sign-in asks for the code.
-            Ok(Some(signed_in)) => match session::second_factor_due(state, &signed_in).await {
+            Ok(Some(signed_in)) => match session::second_factor_due(state, &tenant, &signed_in).await {
                 Ok(false) => Ok(Self(signed_in)),
                 Ok(true) => Err(redirect::see_other(&tenant.path("/account"), &[])),
                 Err(error) => Err(error.into_response()),

@@ -97,6 +97,9 @@ messages! {
         totp_set_up, totp_remove, totp_scan, totp_manual, totp_confirm_intro, totp_enabled,
         totp_removed, reauth_hint, reauth_sign_in_again, totp_enrolled_subject,
         totp_enrolled_email_body, totp_removed_subject, totp_removed_email_body, open_account,
+        mfa_totp_heading, mfa_totp_hint, factor_removal_refused,
+        mfa_enrol_required, sign_in_refused_title, sign_in_refused_body, trusted_devices,
+        trusted_devices_revoked, revoke_all_devices,
         passkeys, passkeys_intro, passkeys_none, passkeys_manage, passkey_name, passkey_name_hint,
         passkey_name_invalid, passkey_add, passkey_create_intro, passkey_create,
         passkey_needs_script, passkey_rename, passkey_remove, passkey_never_used, passkey_added,
@@ -163,6 +166,10 @@ messages! {
         fn link_intro(provider: &str);
         /// A button on the account page that links `provider`.
         fn link_provider(provider: &str);
+        /// The checkbox after a second factor that trusts the device for `days` days.
+        fn remember_device(days: u32);
+        /// Until when a device on the account page is trusted.
+        fn trusted_until(time: &str);
     }
 }
 

@@ -53,6 +53,10 @@ struct AccountPage<'a> {
     identities: super::social::AccountIdentities,
     /// A confirmed authenticator app.
     totp: bool,
+    /// The tenant's policies accept authenticator apps: the page offers to set one up.
+    totp_offered: bool,
+    /// Devices that skip the second factor for a while.
+    trusted_devices: Vec<super::devices::DeviceRow>,
     /// The authentication is too old to change factors without the password again.
     reauth: bool,
     mfa_error: Option<&'a str>,
@@ -88,7 +92,7 @@ pub async fn account_get(
         return super::resume::start(&state, &tenant, &headers, &info).await;
     };
     // A session that owes its second factor shows nothing: the sign-in asks for the code.
-    if session::second_factor_due(&state, &signed_in).await? {
+    if session::second_factor_due(&state, &tenant, &signed_in).await? {
         return super::resume::start(&state, &tenant, &headers, &info).await;
     }
     let page = Page::new(&tenant, &headers, &[], None);
@@ -100,6 +104,7 @@ pub async fn account_get(
         Some("last-method") => Some(page.t.last_sign_in_method),
         Some("totp-enabled") => Some(page.t.totp_enabled),
         Some("totp-removed") => Some(page.t.totp_removed),
+        Some("devices-revoked") => Some(page.t.trusted_devices_revoked),
         _ => None,
     };
     show(
@@ -154,9 +159,12 @@ async fn show(
         sessions,
         identities,
         totp: state.store.has_totp(&user.id).await?,
+        totp_offered: crate::mfa::Policy::for_account(&tenant.config)
+            .is_some_and(|policy| policy.allows(crate::mfa::Factor::Totp)),
+        trusted_devices: super::devices::rows(state, &user.id).await?,
         reauth: !super::totp::recent(state, signed_in),
         mfa_error: outcome.mfa_error,
-        passkeys: crate::mfa::passkey::available(tenant),
+        passkeys: crate::mfa::passkey::offered(tenant),
     };
     Ok(render(&template, &page, status, &[]))
 }
@@ -301,6 +309,7 @@ pub async fn password_post(
         .revoke_other_grants(&user.id, &signed_in.session.id, state.now())
         .await?;
     crate::audit::record(&state, AuditEvent::PasswordChanged, Some(&user.id), None, &info).await;
+    super::devices::revoke_all(&state, &user.id, &info, "password changed").await?;
     Ok(flow::see_other(
         &format!("{}?saved=password", tenant.path("/account")),
         &[],

@@ -3,6 +3,8 @@
 
 pub mod account;
 mod consent;
+mod devices;
+mod enrol;
 mod fields;
 pub mod flow;
 mod form;
@@ -50,6 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/account/totp/confirm", post(totp::confirm_post))
         .route("/account/totp/remove", post(totp::remove_post))
         .route("/mfa", get(second_factor::mfa_get).post(second_factor::mfa_post))
+        .route("/mfa/enrol", get(enrol::enrol_get).post(enrol::enrol_post))
+        .route("/mfa/refused", get(enrol::refused_get))
+        .route("/account/devices/revoke", post(devices::revoke_post))
         .route("/logout", post(account::logout_post))
         .route("/assets/style.css", get(style))
         .route("/account/passkeys", get(passkeys::list_get))

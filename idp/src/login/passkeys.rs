@@ -23,6 +23,7 @@ use crate::http::extract::{CsrfForm, Customer};
 use crate::http::params::Params;
 use crate::ids::{UnixTime, UserId};
 use crate::mfa::passkey::{self, NAME_MAX, Refusal};
+use crate::mfa::{self, Factor};
 use crate::request_info::RequestInfo;
 use crate::store::{AuditEvent, StoredPasskey};
 
@@ -169,6 +170,10 @@ pub async fn start_post(
     CsrfForm(form): CsrfForm<Params>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
+    // No policy accepts passkeys: one set up now would never be asked.
+    if !passkey::offered(&tenant) {
+        return Ok(flow::see_other(&tenant.path("/account"), &[]));
+    }
     let page = Page::new(&tenant, &headers, &[], None);
     if let Some(refused) = refused_change(&state, &tenant, &info, &signed_in, &form, &page).await? {
         return Ok(refused);
@@ -227,7 +232,9 @@ pub async fn finish_post(
     // The new key just proved itself, with the user verified (webauthn-rs's passkey registration
     // requires it): this session has it, so it is not asked again here.
     let methods = passkey::methods(stored.backup_eligible, true);
-    session::add_methods(&state, &mut signed_in, &methods).await?;
+    for method in methods {
+        session::add_method(&state, &mut signed_in, method).await?;
+    }
     let detail = Some(stored.name.clone());
     let user = &signed_in.user.id;
     crate::audit::record_detail(&state, AuditEvent::PasskeyAdded, Some(user), None, &info, detail).await;
@@ -278,15 +285,24 @@ pub async fn remove_post(
     }
     let user = &signed_in.user;
     let id = form.get("passkey").unwrap_or_default();
-    let name = state
-        .store
-        .passkeys(&user.id)
-        .await?
-        .into_iter()
+    let passkeys = state.store.passkeys(&user.id).await?;
+    let name = passkeys
+        .iter()
         .find(|stored| stored.id == id)
-        .map(|stored| stored.name);
+        .map(|stored| stored.name.clone());
+    // Under a `required` policy the last factor stays until another one replaces it.
+    let last = passkeys.len() == 1 && name.is_some();
+    if last && !mfa::removal_allowed(&state, &tenant, &user.id, Factor::Webauthn).await? {
+        let shown = Shown {
+            error: Some(page.t.factor_removal_refused),
+            ..Shown::default()
+        };
+        return list(&state, page, &signed_in, shown, StatusCode::CONFLICT).await;
+    }
     if state.store.delete_passkey(&user.id, id).await? {
         crate::audit::record_detail(&state, AuditEvent::PasskeyRemoved, Some(&user.id), None, &info, name).await;
+        // A device trusted while the key was the customer's stops skipping the second factor.
+        super::devices::revoke_all(&state, &user.id, &info, "factor removed").await?;
         notify(&state, &tenant, &signed_in, Kind::PasskeyRemoved)?;
     }
     Ok(saved(&tenant, "passkey-removed"))

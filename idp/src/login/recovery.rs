@@ -226,6 +226,7 @@ pub async fn reset_post(
     state.store.delete_other_sessions(&user.id, None).await?;
     state.store.revoke_grants(&user.id, None, now).await?;
     crate::audit::record(&state, AuditEvent::PasswordReset, Some(&user.id), None, &info).await;
+    super::devices::revoke_all(&state, &user.id, &info, "password reset").await?;
     let link = page.link("/login");
     Ok(message(
         page,

@@ -186,7 +186,10 @@ pub async fn register_post(
     if !verify {
         let (session, cookie) = session::start(&state, &tenant, &user, &Amr::of(Method::Pwd), &info).await?;
         flow::authenticated(&state, sign_in.as_mut(), &session).await?;
-        let cookies: Vec<_> = std::iter::once(cookie).chain(page.csrf_cookie.clone()).collect();
+        let cookies: Vec<_> = std::iter::once(cookie)
+            .chain(page.csrf_cookie.clone())
+            .chain(crate::mfa::device::cookie_if_absent(&tenant, &headers))
+            .collect();
         return Ok(flow::next(&tenant, sign_in.as_ref(), &cookies));
     }
     Ok(message(

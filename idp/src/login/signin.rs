@@ -140,6 +140,8 @@ pub async fn login_post(
     flow::authenticated(&state, sign_in.as_mut(), &session).await?;
     let mut cookies = vec![cookie];
     cookies.extend(page.csrf_cookie.clone());
+    // The device cookie is how adaptive MFA recognises this browser at the next sign-in.
+    cookies.extend(crate::mfa::device::cookie_if_absent(&tenant, &headers));
     Ok(flow::next(&tenant, sign_in.as_ref(), &cookies))
 }
 

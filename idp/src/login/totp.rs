@@ -14,6 +14,7 @@ use super::flow;
 use super::page::{Page, render};
 use super::session::{self, SignedIn};
 use crate::app::AppState;
+use crate::authn::Method;
 use crate::config::Tenant;
 use crate::email::{self, Kind};
 use crate::error::Error;
@@ -23,10 +24,11 @@ use crate::http::params::Params;
 use crate::mfa::attempts::{self, CodeVerdict};
 use crate::mfa::seal::DataKey;
 use crate::mfa::totp;
+use crate::mfa::{self, Factor, Policy};
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
 use crate::risk::lockout::{self, Verdict};
-use crate::store::AuditEvent;
+use crate::store::{AuditEvent, User};
 
 /// How recent an authentication must be to change factors without the password again.
 pub const RECENT_AUTH: i64 = 5 * 60;
@@ -37,6 +39,10 @@ struct SetupPage<'a> {
     page: &'a Page,
     qr: &'a str,
     key: &'a str,
+    /// Where the confirming code is posted.
+    action: &'a str,
+    /// Why the page is shown, when the sign-in sent the customer here.
+    note: Option<&'a str>,
     error: Option<&'a str>,
 }
 
@@ -92,6 +98,10 @@ pub async fn start_post(
     CsrfForm(form): CsrfForm<Params>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
+    // No policy accepts authenticator apps: one set up now would never be asked.
+    if !Policy::for_account(&tenant.config).is_some_and(|policy| policy.allows(Factor::Totp)) {
+        return Ok(flow::see_other(&tenant.path("/account"), &[]));
+    }
     let page = Page::new(&tenant, &headers, &[], None);
     if let Some((error, status)) = reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await? {
         return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
@@ -128,9 +138,37 @@ async fn setup(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, Error> {
-    let user = &signed_in.user;
+    let setup = Setup {
+        action: "/account/totp/confirm",
+        note: None,
+    };
+    match setup_page(state, tenant, page, &signed_in.user, &setup, error, status).await? {
+        Some(response) => Ok(response),
+        None => Ok(flow::see_other(&tenant.path("/account"), &[])),
+    }
+}
+
+/// Where an enrolment page posts its code, and why it is shown.
+pub(super) struct Setup<'a> {
+    /// The route confirming the code.
+    pub action: &'a str,
+    /// A note above the QR code.
+    pub note: Option<&'a str>,
+}
+
+/// The QR code and key of `user`'s enrolment under way, with the form confirming it as `setup`
+/// says; `None` when no enrolment is under way.
+pub(super) async fn setup_page(
+    state: &AppState,
+    tenant: &Tenant,
+    page: Page,
+    user: &User,
+    setup: &Setup<'_>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Option<Response>, Error> {
     let Some(factor) = state.store.totp(&user.id).await?.filter(|f| f.confirmed_at.is_none()) else {
-        return Ok(flow::see_other(&tenant.path("/account"), &[]));
+        return Ok(None);
     };
     let secret = data_key(state)
         .await?
@@ -144,9 +182,25 @@ async fn setup(
         page: &page,
         qr: &qr,
         key: &key,
+        action: setup.action,
+        note: setup.note,
         error,
     };
-    Ok(render(&template, &page, status, &[]))
+    Ok(Some(render(&template, &page, status, &[])))
+}
+
+/// Begins an enrolment for `user` (a new secret, sealed) unless one is under way or confirmed.
+pub(super) async fn begin(state: &AppState, user: &User) -> Result<(), Error> {
+    if state.store.totp(&user.id).await?.is_some() {
+        return Ok(());
+    }
+    let secret = totp::new_secret();
+    let sealed = data_key(state)
+        .await?
+        .seal(&secret, user.id.as_str())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    state.store.begin_totp(&user.id, &sealed, state.now()).await?;
+    Ok(())
 }
 
 /// `POST /account/totp/confirm`: a first valid code makes the authenticator count.
@@ -185,7 +239,7 @@ pub async fn confirm_post(
         }
     }
     // The code just proved the factor: this session has it, so it is not asked again here.
-    session::add_otp(&state, &mut signed_in).await?;
+    session::add_method(&state, &mut signed_in, Method::Otp).await?;
     crate::audit::record(&state, AuditEvent::TotpEnrolled, Some(&signed_in.user.id), None, &info).await;
     notify(&state, &tenant, &signed_in, Kind::TotpEnrolled)?;
     Ok(flow::see_other(
@@ -209,8 +263,15 @@ pub async fn remove_post(
     }
     let user = &signed_in.user;
     let confirmed = state.store.has_totp(&user.id).await?;
+    // Under a `required` policy the last factor stays until another one replaces it.
+    if confirmed && !mfa::removal_allowed(&state, &tenant, &user.id, Factor::Totp).await? {
+        let status = StatusCode::CONFLICT;
+        let error = page.t.factor_removal_refused;
+        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+    }
     if state.store.delete_totp(&user.id).await? && confirmed {
         crate::audit::record(&state, AuditEvent::TotpRemoved, Some(&user.id), None, &info).await;
+        super::devices::revoke_all(&state, &user.id, &info, "factor removed").await?;
         notify(&state, &tenant, &signed_in, Kind::TotpRemoved)?;
     }
     Ok(flow::see_other(

@@ -1,8 +1,81 @@
-//! Second factors: authenticator apps (TOTP, RFC 6238) that a customer enrols from the account
-//! page, their secrets sealed at rest ([`seal`]), and wrong codes counted like wrong passwords
-//! ([`attempts`]); passkeys (WebAuthn) as a second factor or alone ([`passkey`]).
+//! Second factors: the tenant's MFA [`policy`], authenticator apps (TOTP, RFC 6238) that a
+//! customer enrols from the account page, their secrets sealed at rest ([`seal`]), wrong codes
+//! counted like wrong passwords ([`attempts`]), and passkeys (WebAuthn) as a second factor or
+//! alone ([`passkey`]). Which factors a customer set up, may remove and is offered at sign-in is
+//! decided here, for every factor.
 
 pub mod attempts;
+pub mod device;
 pub mod passkey;
+pub mod policy;
 pub mod seal;
 pub mod totp;
+
+use std::collections::BTreeSet;
+
+pub use policy::{Enforcement, Factor, Policy};
+
+use crate::app::AppState;
+use crate::authn::{Purpose, SignIn};
+use crate::config::Tenant;
+use crate::error::Error;
+use crate::ids::UserId;
+use crate::store::User;
+
+/// The factors `user` set up (an authenticator app once confirmed), whatever the policy.
+pub async fn enrolled(state: &AppState, user: &UserId) -> Result<BTreeSet<Factor>, Error> {
+    let mut factors = BTreeSet::new();
+    if state.store.has_totp(user).await? {
+        factors.insert(Factor::Totp);
+    }
+    if state.store.has_passkey(user).await? {
+        factors.insert(Factor::Webauthn);
+    }
+    Ok(factors)
+}
+
+/// Whether `user` may remove `removing`: not when the account policy is `required` and no
+/// factor but recovery codes would be left (recovery codes only back up another factor).
+pub async fn removal_allowed(
+    state: &AppState,
+    tenant: &Tenant,
+    user: &UserId,
+    removing: Factor,
+) -> Result<bool, Error> {
+    let Some(policy) = Policy::for_account(&tenant.config) else {
+        return Ok(true);
+    };
+    if policy.enforcement != Enforcement::Required {
+        return Ok(true);
+    }
+    let left = enrolled(state, user)
+        .await?
+        .into_iter()
+        .filter(|factor| *factor != removing && *factor != Factor::RecoveryCodes && policy.allows(*factor))
+        .count();
+    Ok(left > 0)
+}
+
+/// The policy a sign-in is under: its client's, or the account page's.
+pub fn policy_at_sign_in(tenant: &Tenant, sign_in: Option<&SignIn>) -> Option<Policy> {
+    match sign_in.map(|sign_in| &sign_in.purpose) {
+        Some(Purpose::Authorization(parked)) => Policy::for_client(&tenant.config, &parked.client_id),
+        Some(Purpose::Account) | None => Policy::for_account(&tenant.config),
+    }
+}
+
+/// Whether the sign-in insists on the phishing-resistant class (an essential `phr`): then only a
+/// passkey may serve as its second factor.
+pub fn phishing_resistant_only(sign_in: Option<&SignIn>) -> bool {
+    sign_in.is_some_and(|sign_in| sign_in.required.essential.contains(&crate::authn::Acr::Phr))
+}
+
+/// The factors the second-factor page offers `user` under `policy`: those set up that the
+/// policy allows.
+pub async fn offered_at_sign_in(state: &AppState, policy: &Policy, user: &User) -> Result<BTreeSet<Factor>, Error> {
+    Ok(enrolled(state, &user.id)
+        .await?
+        .into_iter()
+        .filter(|factor| policy.allows(*factor))
+        .collect())
+}

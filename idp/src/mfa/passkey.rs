@@ -11,13 +11,12 @@ use webauthn_rs::prelude::{
     PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
 };
 
-use vestibule_crds::v1alpha1::Factor;
-
 use crate::app::AppState;
 use crate::authn::Method;
 use crate::config::Tenant;
 use crate::error::Error;
 use crate::ids::UserId;
+use crate::mfa::{Factor, Policy};
 use crate::store::{Ceremony, StoredPasskey, User};
 
 /// How long the customer has between the options and the authenticator's answer.
@@ -122,10 +121,15 @@ pub fn available(tenant: &Tenant) -> bool {
     tenant.issuer.domain().is_some()
 }
 
-/// Whether passkeys may sign customers in alone: a policy offering them says
+/// Whether customers may set up passkeys: some policy accepts them, under a domain issuer.
+pub fn offered(tenant: &Tenant) -> bool {
+    available(tenant) && Policy::for_account(&tenant.config).is_some_and(|policy| policy.allows(Factor::Webauthn))
+}
+
+/// Whether passkeys may sign customers in alone: a policy accepting them says
 /// `passkeys.passwordless`.
 pub fn passwordless(tenant: &Tenant) -> bool {
-    available(tenant)
+    offered(tenant)
         && tenant
             .config
             .mfa_policies

@@ -20,7 +20,7 @@ pub async fn get_discovery(State(state): State<AppState>) -> Response {
     let algorithms: Vec<&str> = config.signing_algorithms.iter().map(|alg| alg.as_str()).collect();
     let locales: Vec<&str> = config.branding.locales.iter().map(|locale| locale.tag()).collect();
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
-    let classes: Vec<&str> = Acr::offered().iter().map(|acr| acr.uri()).collect();
+    let classes: Vec<&str> = Acr::offered(config).iter().map(|acr| acr.uri()).collect();
     let document = json!({
         "issuer": config.issuer,
         "authorization_endpoint": tenant.url("/authorize"),

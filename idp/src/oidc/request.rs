@@ -156,7 +156,7 @@ pub fn validate(tenant: &Tenant, params: &Params, now: UnixTime) -> Result<Autho
         ),
         None => None,
     };
-    let essential_acr = essential_acr(params).map_err(&redirect)?;
+    let essential_acr = essential_acr(tenant, params).map_err(&redirect)?;
     let hint_subject = hint_subject(tenant, params).map_err(&redirect)?;
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
@@ -209,7 +209,7 @@ pub fn recheck(tenant: &Tenant, request: &AuthorizationRequest) -> Result<(), Re
 
 /// The essential `acr` of a `claims` request (OIDC Core 5.5.1.1), which must be one this IdP
 /// can meet; the rest of `claims` asks for nothing that must be refused, and is ignored.
-fn essential_acr(params: &Params) -> Result<Vec<Acr>, OAuthError> {
+fn essential_acr(tenant: &Tenant, params: &Params) -> Result<Vec<Acr>, OAuthError> {
     let Some(text) = params.get("claims") else {
         return Ok(Vec::new());
     };
@@ -235,7 +235,7 @@ fn essential_acr(params: &Params) -> Result<Vec<Acr>, OAuthError> {
         ..Assurance::default()
     };
     // An essential class that cannot be met fails the request before any page is shown.
-    if essential.is_empty() || !assurance.is_satisfiable() {
+    if essential.is_empty() || !assurance.is_satisfiable(&Acr::offered(&tenant.config)) {
         return Err(OAuthError::new(
             OAuthCode::UnmetAuthenticationRequirements,
             "the essential acr cannot be met here",

@@ -4,6 +4,7 @@
 
 pub mod lockout;
 mod rate_limit;
+pub mod score;
 mod shared_limit;
 
 pub use rate_limit::{Action, Decision, RateLimiter, WINDOW};

@@ -54,6 +54,14 @@ pub enum AuditEvent {
     TotpEnrolled,
     /// The authenticator app was removed.
     TotpRemoved,
+    /// Adaptive MFA scored a sign-in (detail: score, signals, decision).
+    RiskAssessed,
+    /// A sign-in was refused as too risky; the session was ended.
+    SignInRefused,
+    /// A device was trusted to skip the second factor (detail: days).
+    DeviceTrusted,
+    /// Trusted devices were revoked (detail: how many, and why).
+    TrustedDevicesRevoked,
     /// A passkey was registered (detail: its name).
     PasskeyAdded,
     /// A passkey was renamed.
@@ -93,6 +101,10 @@ impl AuditEvent {
             Self::IdentityUnlinked => "identity_unlinked",
             Self::TotpEnrolled => "totp_enrolled",
             Self::TotpRemoved => "totp_removed",
+            Self::RiskAssessed => "risk_assessed",
+            Self::SignInRefused => "sign_in_refused",
+            Self::DeviceTrusted => "device_trusted",
+            Self::TrustedDevicesRevoked => "trusted_devices_revoked",
             Self::PasskeyAdded => "passkey_added",
             Self::PasskeyRenamed => "passkey_renamed",
             Self::PasskeyRemoved => "passkey_removed",

@@ -4,6 +4,7 @@
 
 mod audit;
 mod consents;
+mod devices;
 mod email_tokens;
 mod grants;
 mod identities;
@@ -21,6 +22,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use audit::{AuditEntry, AuditEvent};
+pub use devices::TrustedDevice;
 pub use email_tokens::EmailPurpose;
 pub use grants::{CodeRedemption, Grant, NewGrant, RefreshOutcome};
 pub use identities::{LinkedIdentity, NewIdentity, Unlinked};

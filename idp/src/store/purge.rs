@@ -43,7 +43,7 @@ impl Store {
             rate_limits_before,
         } = *cutoffs;
         // Grants first: their codes and refresh tokens go with them (ON DELETE CASCADE).
-        let purges: [(&'static str, &'static str, &[UnixTime]); 9] = [
+        let purges: [(&'static str, &'static str, &[UnixTime]); 10] = [
             (
                 "grants",
                 "DELETE FROM grants WHERE expires_at < $1 OR revoked_at < $2",
@@ -76,6 +76,11 @@ impl Store {
                 "rate_limits",
                 "DELETE FROM rate_limits WHERE window_start < $1",
                 &[rate_limits_before],
+            ),
+            (
+                "trusted_devices",
+                "DELETE FROM trusted_devices WHERE expires_at < $1",
+                &[now],
             ),
         ];
         let mut purged = Purged::default();

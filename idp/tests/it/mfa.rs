@@ -5,14 +5,27 @@
 use std::path::Path;
 use std::process::Command;
 
+use vestibule_crds::config::{MfaPolicyConfig, TenantConfig};
+
 use crate::flow::{authorize_url, claims, exchange_web, pkce, sign_in_page_only};
 use crate::support::browser::{Page, query_param};
 use crate::support::idp::{PASSWORD, REDIRECT};
 use crate::support::smtp::ensure_node_modules;
 use crate::support::{Backend, Browser, TestIdp};
 
+/// An authenticator-app policy, `optional` unless `extra` says otherwise (YAML flow mapping
+/// entries of an `MfaPolicy` config).
+pub fn policy(extra: &str) -> impl FnOnce(&mut TenantConfig) {
+    let yaml = format!(
+        "{{id: test.mfa, factors: [totp]{}{extra}}}",
+        if extra.is_empty() { "" } else { ", " }
+    );
+    let policy: MfaPolicyConfig = serde_yaml::from_str(&yaml).unwrap();
+    move |config: &mut TenantConfig| config.mfa_policies.push(policy)
+}
+
 /// The code of the base32 `key` at the IdP's current time, by otplib.
-fn otp(idp: &TestIdp, key: &str) -> String {
+pub fn otp(idp: &TestIdp, key: &str) -> String {
     ensure_node_modules();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/node/totp-code.mjs");
     let now = idp.state.now().seconds().to_string();
@@ -22,13 +35,13 @@ fn otp(idp: &TestIdp, key: &str) -> String {
 }
 
 /// The key shown for manual entry on the setup page.
-fn shown_key(page: &Page) -> String {
+pub fn shown_key(page: &Page) -> String {
     let start = page.body.find(r#"<code id="totp-key">"#).expect("the key is shown") + 20;
     let end = page.body[start..].find("</code>").unwrap() + start;
     page.body[start..end].to_owned()
 }
 
-async fn signed_in(idp: &TestIdp, email: &str) -> Browser {
+pub async fn signed_in(idp: &TestIdp, email: &str) -> Browser {
     let browser = idp.browser();
     let login = browser.get("/login").await;
     let done = browser
@@ -39,7 +52,7 @@ async fn signed_in(idp: &TestIdp, email: &str) -> Browser {
 }
 
 /// Sets up an authenticator for the customer signed in in `browser`; returns its key.
-async fn enrol(idp: &TestIdp, browser: &Browser) -> String {
+pub async fn enrol(idp: &TestIdp, browser: &Browser) -> String {
     let account = browser.get("/account").await;
     assert!(account.body.contains("Set up an authenticator app"), "{}", account.body);
     let setup = browser
@@ -63,14 +76,14 @@ async fn enrol(idp: &TestIdp, browser: &Browser) -> String {
     key
 }
 
-async fn events(idp: &TestIdp, email: &str) -> Vec<(String, Option<String>)> {
+pub async fn events(idp: &TestIdp, email: &str) -> Vec<(String, Option<String>)> {
     let user = idp.state.store.user_by_email(email).await.unwrap().unwrap();
     let log = idp.state.store.audit_of_user(&user.id).await.unwrap();
     log.into_iter().map(|entry| (entry.event, entry.detail)).collect()
 }
 
 async fn an_enrolled_authenticator_is_asked_at_every_sign_in(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, policy("")).await;
     let email = "ada@example.com";
     let user = idp.user(email).await;
     let browser = signed_in(&idp, email).await;
@@ -151,7 +164,7 @@ async fn an_enrolled_authenticator_is_asked_at_every_sign_in(backend: Backend) {
 }
 
 async fn removing_the_authenticator_needs_a_recent_authentication(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, policy("")).await;
     let email = "ada@example.com";
     let user = idp.user(email).await;
     let browser = signed_in(&idp, email).await;
@@ -201,13 +214,14 @@ async fn removing_the_authenticator_needs_a_recent_authentication(backend: Backe
 }
 
 async fn setting_up_an_authenticator_after_a_while_asks_for_the_password(backend: Backend) {
-    let idp = TestIdp::start(backend).await;
+    let idp = TestIdp::start_with(backend, policy("")).await;
     let email = "ada@example.com";
     idp.user(email).await;
     let browser = signed_in(&idp, email).await;
     idp.clock.advance(10 * 60);
     let account = browser.get("/account").await;
-    let refused = browser.submit(&account, "/account/totp/start", &[]).await;
+    let csrf = account.hidden("csrf");
+    let refused = browser.post("/account/totp/start", &[("csrf", &csrf)]).await;
     assert_eq!(refused.status, 400, "no password, no enrolment");
     assert!(
         refused.body.contains("current password is incorrect"),
@@ -224,7 +238,51 @@ async fn setting_up_an_authenticator_after_a_while_asks_for_the_password(backend
     assert_eq!(again.get("/account").await.status, 200);
 }
 
+async fn without_a_policy_no_authenticator_is_offered_or_asked(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    let user = idp.user(email).await;
+    let browser = signed_in(&idp, email).await;
+    let account = browser.get("/account").await;
+    assert_eq!(account.status, 200);
+    assert!(!account.body.contains("/account/totp/start"), "{}", account.body);
+    let csrf = account.hidden("csrf");
+    let refused = browser.post("/account/totp/start", &[("csrf", &csrf)]).await;
+    assert_eq!(refused.status, 303);
+    assert!(
+        idp.state.store.totp(&user.id).await.unwrap().is_none(),
+        "nothing started"
+    );
+}
+
+async fn a_policy_for_another_client_asks_no_code_at_this_one(backend: Backend) {
+    let idp = TestIdp::start_with(backend, policy("appliesTo: {clients: [partner]}")).await;
+    let email = "ada@example.com";
+    idp.user(email).await;
+    let browser = signed_in(&idp, email).await;
+    // The account page offers what any client accepts, and asks for it once set up.
+    enrol(&idp, &browser).await;
+    let other = idp.browser();
+    let pkce = pkce();
+    let login = other
+        .follow(other.get(&authorize_url(&idp, "web", "openid", &pkce, &[])).await)
+        .await;
+    let next = sign_in_page_only(&other, login, email).await;
+    assert!(
+        !next.body.contains(r#"action="/mfa""#),
+        "web is under no policy:\n{}",
+        next.body
+    );
+    assert_eq!(
+        other.get("/account").await.status,
+        303,
+        "the account page still asks for the code"
+    );
+}
+
 on_both_backends!(
+    without_a_policy_no_authenticator_is_offered_or_asked,
+    a_policy_for_another_client_asks_no_code_at_this_one,
     setting_up_an_authenticator_after_a_while_asks_for_the_password,
     an_enrolled_authenticator_is_asked_at_every_sign_in,
     removing_the_authenticator_needs_a_recent_authentication,

@@ -163,7 +163,7 @@ async fn adding_a_passkey_after_a_while_asks_for_the_password_and_a_name(backend
     let browser = signed_in(&idp, email).await;
     assert!(
         !browser.get("/account").await.body.contains("/account/passkeys"),
-        "no passkeys under an IP address issuer"
+        "no passkeys without a policy accepting them"
     );
     on_localhost(&idp);
     let browser = signed_in(&idp, email).await;
@@ -231,12 +231,16 @@ async fn the_script_is_served_as_javascript_with_a_long_cache(backend: Backend) 
     assert!(response.text().await.unwrap().contains("navigator.credentials"));
 }
 
-/// Serves the tenant under `http://localhost:<port>`: WebAuthn takes no IP address as relying
-/// party id.
+/// The policy of these tests: authenticator apps and passkeys, passkeys alone too.
+const POLICY: &str = "{id: test.mfa, factors: [totp, webauthn], passkeys: {passwordless: true}}";
+
+/// Serves the tenant under `http://localhost:<port>` (WebAuthn takes no IP address as relying
+/// party id), with [`POLICY`].
 fn on_localhost(idp: &TestIdp) -> String {
     let base = idp.base.replace("127.0.0.1", "localhost");
     let mut config = idp.tenant().config.clone();
     config.issuer = base.clone();
+    config.mfa_policies = vec![serde_yaml::from_str(POLICY).unwrap()];
     idp.state.tenant.replace(Tenant::new(config, &idp.keys).unwrap());
     base
 }
@@ -253,6 +257,7 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
         .env("ISSUER", &base)
         .env("EMAIL", email)
         .env("PASSWORD", PASSWORD)
+        .env("PASSWORDLESS", "1")
         .env(
             "CHROMIUM",
             std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
@@ -277,10 +282,12 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
         steps,
         [
             "registered",
+            "conditional-ui",
             "other-challenge-refused",
             "second-factor",
             "clone-refused",
             "counter-ahead-accepted",
+            "passwordless",
             "removed"
         ],
         "{stdout}"
@@ -292,6 +299,8 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
         .await
         .unwrap();
     assert!(amrs.iter().any(|amr| amr == "pwd hwk mfa user"), "{amrs:?}");
+    // Signed in with the passkey alone: verified by the authenticator, it is two factors.
+    assert!(amrs.iter().any(|amr| amr == "hwk mfa user"), "{amrs:?}");
     assert!(idp.state.store.passkeys(&user.id).await.unwrap().is_empty());
     let events: Vec<String> = sqlx::query_scalar("SELECT event FROM audit_log WHERE user_id = $1")
         .bind(&user.id)

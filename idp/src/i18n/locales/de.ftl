@@ -192,7 +192,7 @@ no-password-to-change = Ihr Konto hat noch kein Passwort. Legen Sie mit dem Link
 
 ## Zweistufige Anmeldung (Authenticator-Apps)
 mfa-title = Bestätigung in zwei Schritten
-mfa-intro = Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein.
+mfa-intro = Ihre Anmeldung braucht einen zweiten Schritt: Bestätigen Sie, dass Sie es sind.
 code = Code
 verify-code = Bestätigen
 wrong-code = Dieser Code ist ungültig. Warten Sie auf einen neuen Code in Ihrer Authenticator-App und versuchen Sie es erneut. Nach wiederholten Fehlversuchen wird das Konto vorübergehend gesperrt.
@@ -215,6 +215,20 @@ totp-removed-subject = Ihre Authenticator-App wurde entfernt
 totp-removed-subject-line = { totp-removed-subject } · { $brand }
 totp-removed-email-body = Die Authenticator-App Ihres Kontos wurde entfernt: Die Anmeldung fragt nicht mehr nach einem Code. Falls Sie das nicht waren, öffnen Sie Ihr Konto und ändern Sie Ihr Passwort.
 open-account = Ihr Konto öffnen
+mfa-totp-heading = Authenticator-App
+mfa-totp-hint = Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein.
+factor-removal-refused = Ihr Konto muss einen zweiten Schritt behalten: Richten Sie zuerst einen anderen ein, bevor Sie diesen entfernen.
+mfa-enrol-required = Ihr Konto braucht einen zweiten Anmeldeschritt, bevor Sie fortfahren können: Richten Sie jetzt eine Authenticator-App ein.
+sign-in-refused-title = Anmeldung abgelehnt
+sign-in-refused-body = Diese Anmeldung wirkte ungewöhnlich und wurde zum Schutz des Kontos abgelehnt. Wenn Sie es waren, versuchen Sie es später von einem Gerät oder Netzwerk, das Sie schon benutzt haben, oder wenden Sie sich an den Support.
+trusted-devices = Vertrauenswürdige Geräte
+trusted-devices-revoked = Den Geräten wird nicht mehr vertraut: Die nächste Anmeldung von ihnen fragt wieder nach dem zweiten Schritt.
+revoke-all-devices = Keinem Gerät mehr vertrauen
+remember-device = Diesem Gerät { $days } { $days ->
+        [one] Tag
+       *[other] Tage
+    } lang vertrauen
+trusted-until = Vertrauenswürdig bis { $time }
 
 ## Passkeys
 passkeys = Passkeys

@@ -208,7 +208,7 @@ no-password-to-change = Your account has no password yet. Use the link below to 
 
 ## Two-factor sign-in (authenticator apps)
 mfa-title = Two-step verification
-mfa-intro = Enter the 6-digit code from your authenticator app.
+mfa-intro = Your sign-in needs a second step: confirm that it is you.
 code = Code
 verify-code = Verify
 # One answer for a wrong code and a code already used.
@@ -232,6 +232,20 @@ totp-removed-subject = Your authenticator app was removed
 totp-removed-subject-line = { totp-removed-subject } · { $brand }
 totp-removed-email-body = The authenticator app of your account was removed: signing in no longer asks for a code. If that was not you, open your account and change your password.
 open-account = Open your account
+mfa-totp-heading = Authenticator app
+mfa-totp-hint = Enter the 6-digit code from your authenticator app.
+factor-removal-refused = Your account must keep a second step: set up another one before you remove this one.
+mfa-enrol-required = Your account needs a second sign-in step before you can continue: set up an authenticator app now.
+sign-in-refused-title = Sign-in refused
+sign-in-refused-body = This sign-in looked unusual, so it was refused to protect the account. If it was you, try again later from a device or network you have used before, or contact support.
+trusted-devices = Trusted devices
+trusted-devices-revoked = The devices are no longer trusted: the next sign-in from them asks for the second step again.
+revoke-all-devices = Stop trusting all devices
+remember-device = Trust this device for { $days } { $days ->
+        [one] day
+       *[other] days
+    }
+trusted-until = Trusted until { $time }
 
 ## Passkeys
 passkeys = Passkeys

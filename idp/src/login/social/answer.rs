@@ -164,9 +164,9 @@ pub async fn signed_in(
     let Context {
         state,
         tenant,
+        headers,
         info,
         served,
-        ..
     } = *context;
     let t = page.t;
     // The tenant's rule holds whatever the first factor: an unproven address does not sign in.
@@ -192,7 +192,11 @@ pub async fn signed_in(
     .await;
     let (session, cookie) = session::start(state, tenant, user, &methods, info).await?;
     flow::authenticated(state, Some(&mut *sign_in), &session).await?;
-    let cookies: Vec<HeaderValue> = std::iter::once(cookie).chain(page.csrf_cookie.clone()).collect();
+    let cookies: Vec<HeaderValue> = std::iter::once(cookie)
+        .chain(page.csrf_cookie.clone())
+        // The device cookie is how adaptive MFA recognises this browser at the next sign-in.
+        .chain(crate::mfa::device::cookie_if_absent(tenant, headers))
+        .collect();
     Ok(flow::next(tenant, Some(&*sign_in), &cookies))
 }
 

@@ -1,0 +1,146 @@
+//! Pages of the second-factor step besides the code: setting up a first factor inside the
+//! sign-in when the policy is `required` and the customer has none (the sign-in finishes only
+//! once a first code proves it), and the refusal of a sign-in adaptive MFA found too risky.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::flow;
+use super::form::Submission;
+use super::page::{Page, message};
+use super::second_factor::CodeQuery;
+use super::session::{self, SignedIn};
+use super::totp::{self as account_totp, Setup};
+use crate::app::AppState;
+use crate::authn::{Method, SignIn};
+use crate::config::Tenant;
+use crate::email::Kind;
+use crate::error::Error;
+use crate::mfa::attempts::{self, CodeVerdict};
+use crate::mfa::{self, Enforcement, Factor};
+use crate::request_info::RequestInfo;
+use crate::risk::Action;
+use crate::store::AuditEvent;
+
+/// Whether the customer of `signed_in` must set up an authenticator app in this sign-in: the
+/// policy is `required`, accepts authenticator apps, and the customer has no factor it accepts.
+async fn must_enrol(
+    state: &AppState,
+    tenant: &Tenant,
+    sign_in: Option<&SignIn>,
+    signed_in: &SignedIn,
+) -> Result<bool, Error> {
+    let Some(policy) = mfa::policy_at_sign_in(tenant, sign_in) else {
+        return Ok(false);
+    };
+    Ok(policy.enforcement == Enforcement::Required
+        && policy.allows(Factor::Totp)
+        && mfa::offered_at_sign_in(state, &policy, &signed_in.user)
+            .await?
+            .is_empty())
+}
+
+fn setup(page: &Page) -> Setup<'static> {
+    Setup {
+        action: "/mfa/enrol",
+        note: Some(page.t.mfa_enrol_required),
+    }
+}
+
+/// `GET /mfa/enrol`: a new authenticator's QR code and key (the same one until confirmed).
+pub async fn enrol_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<CodeQuery>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let sign_in = flow::sign_in(&state, &tenant, &headers, query.request.as_deref()).await?;
+    // Only a session that passed the first factor in this browser may set up a second.
+    let Some(signed_in) = session::current(&state, &tenant, &headers).await? else {
+        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+    };
+    if !must_enrol(&state, &tenant, sign_in.as_ref(), &signed_in).await? {
+        return Ok(flow::next(&tenant, sign_in.as_ref(), &[]));
+    }
+    account_totp::begin(&state, &signed_in.user).await?;
+    let locales = sign_in.as_ref().map(|s| s.ui_locales().to_vec()).unwrap_or_default();
+    let page = Page::new(&tenant, &headers, &locales, sign_in.as_ref().map(|s| s.id.clone()));
+    let setup = setup(&page);
+    Ok(
+        account_totp::setup_page(&state, &tenant, page, &signed_in.user, &setup, None, StatusCode::OK)
+            .await?
+            .unwrap_or_else(|| flow::next(&tenant, sign_in.as_ref(), &[])),
+    )
+}
+
+/// `POST /mfa/enrol`: the first code confirms the authenticator and completes the second
+/// factor of this sign-in.
+pub async fn enrol_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let submission = Submission::read(&state, &headers, &body).await?;
+    if submission.forged() {
+        return Ok(submission.refuse());
+    }
+    let code = submission.field("code").to_owned();
+    let Submission {
+        tenant,
+        mut sign_in,
+        page,
+        ..
+    } = submission;
+    let Some(mut signed_in) = session::current(&state, &tenant, &headers).await? else {
+        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+    };
+    if !must_enrol(&state, &tenant, sign_in.as_ref(), &signed_in).await? {
+        return Ok(flow::next(&tenant, sign_in.as_ref(), &[]));
+    }
+    let t = page.t;
+    let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
+    // Codes are rate-limited like passwords: six digits fall to guessing far sooner.
+    let error = if !state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
+        Some((t.too_many_attempts, StatusCode::TOO_MANY_REQUESTS))
+    } else {
+        match attempts::check_code(&state, &tenant, &info, &signed_in.user, &code).await? {
+            CodeVerdict::Accepted => None,
+            CodeVerdict::Refused => Some((t.wrong_code, StatusCode::BAD_REQUEST)),
+            CodeVerdict::Blocked => Some((t.too_many_failures, StatusCode::TOO_MANY_REQUESTS)),
+        }
+    };
+    if let Some((error, status)) = error {
+        let setup = setup(&page);
+        return Ok(
+            account_totp::setup_page(&state, &tenant, page, &signed_in.user, &setup, Some(error), status)
+                .await?
+                .unwrap_or_else(|| flow::next(&tenant, sign_in.as_ref(), &[])),
+        );
+    }
+    session::add_method(&state, &mut signed_in, Method::Otp).await?;
+    crate::audit::record(&state, AuditEvent::TotpEnrolled, Some(&signed_in.user.id), None, &info).await;
+    account_totp::notify(&state, &tenant, &signed_in, Kind::TotpEnrolled)?;
+    flow::authenticated(&state, sign_in.as_mut(), &signed_in.session).await?;
+    Ok(flow::next(&tenant, sign_in.as_ref(), page.csrf_cookie.as_slice()))
+}
+
+/// `GET /mfa/refused`: the sign-in was refused as too risky (its session already ended).
+pub async fn refused_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<CodeQuery>,
+) -> Result<Response, Error> {
+    let tenant = state.tenant.get();
+    let locales = flow::ui_locales(&state, &tenant, &headers, query.request.as_deref()).await?;
+    let page = Page::new(&tenant, &headers, &locales, None);
+    let t = page.t;
+    Ok(message(
+        page,
+        t.sign_in_refused_title,
+        t.sign_in_refused_body,
+        None,
+        StatusCode::FORBIDDEN,
+    ))
+}
