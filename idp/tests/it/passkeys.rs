@@ -11,7 +11,9 @@ use vestibule_idp::config::Tenant;
 use vestibule_idp::ids::{UnixTime, UserId};
 use vestibule_idp::store::{Ceremony, StoredPasskey};
 
-use crate::support::idp::PASSWORD;
+use crate::flow::{authorize_url, pkce, sign_in_page_only};
+use crate::support::browser::query_param;
+use crate::support::idp::{PASSWORD, REDIRECT};
 use crate::support::smtp::ensure_node_modules;
 use crate::support::{Backend, Browser, TestIdp};
 
@@ -336,7 +338,57 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
     );
 }
 
+async fn an_essential_phishing_resistant_class_is_not_reached_with_a_code(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    idp.user(email).await;
+    on_localhost(&idp);
+    let browser = crate::mfa::signed_in(&idp, email).await;
+    crate::mfa::enrol(&idp, &browser).await;
+    let essential = |value: &str| format!(r#"{{"id_token":{{"acr":{{"essential":true,"values":["{value}"]}}}}}}"#);
+
+    // An essential mfa: the code is asked.
+    let other = idp.browser();
+    let mfa = essential("urn:vestibule:acr:mfa");
+    let login = other
+        .follow(
+            other
+                .get(&authorize_url(&idp, "web", "openid", &pkce(), &[("claims", &mfa)]))
+                .await,
+        )
+        .await;
+    let asked = sign_in_page_only(&other, login, email).await;
+    assert!(asked.body.contains(r#"action="/mfa""#), "{}", asked.body);
+
+    // An essential phr: only a passkey reaches it, and the customer has none.
+    let other = idp.browser();
+    let phr = essential("urn:vestibule:acr:phr");
+    let login = other
+        .follow(
+            other
+                .get(&authorize_url(&idp, "web", "openid", &pkce(), &[("claims", &phr)]))
+                .await,
+        )
+        .await;
+    let done = other
+        .submit(&login, "/login", &[("email", email), ("password", PASSWORD)])
+        .await;
+    let mut location = done.location();
+    for _ in 0..5 {
+        if location.starts_with(REDIRECT) {
+            break;
+        }
+        location = other.get(&location).await.location();
+    }
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("unmet_authentication_requirements"),
+        "{location}"
+    );
+}
+
 on_both_backends!(
+    an_essential_phishing_resistant_class_is_not_reached_with_a_code,
     the_store_keeps_several_passkeys_and_one_account_per_credential,
     a_use_moves_the_counter_only_from_the_value_it_saw,
     a_ceremony_is_taken_once,
