@@ -197,6 +197,8 @@ fn refuse_unsupported_mfa(config: &TenantConfig) -> Result<(), LoadError> {
                 passkeys && !domain_issuer,
                 "passkeys (webauthn) under an issuer whose host is an IP address (WebAuthn needs a domain name)",
             ),
+            // `preferred` is served as `required`: webauthn-rs's passkeys always verify the user,
+            // which is stricter; only `discouraged` cannot be served.
             (
                 "passkeys.userVerification",
                 passkeys && policy.passkeys.user_verification == UserVerification::Discouraged,

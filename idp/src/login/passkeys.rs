@@ -187,7 +187,8 @@ pub async fn start_post(
         return list(&state, page, &signed_in, shown, StatusCode::BAD_REQUEST).await;
     };
     let binding = passkey::session_binding(signed_in.session.id.as_str());
-    let discoverable = passkey::passwordless(&tenant);
+    // Resident keys when any client may sign in with a passkey alone (the account policy).
+    let discoverable = passkey::passwordless(&tenant, None);
     let started = passkey::start_registration(&state, &tenant, &signed_in.user, &binding, &name, discoverable).await?;
     let page = page.clone().titled(page.t.passkey_add);
     let template = CreatePage {

@@ -9,7 +9,7 @@ use axum::response::Response;
 use super::flow;
 use super::form::Submission;
 use super::session;
-use super::signin::show;
+use super::signin::{Form, show};
 use crate::app::AppState;
 use crate::authn::Amr;
 use crate::error::Error;
@@ -40,14 +40,13 @@ pub async fn passkey_post(
     } = submission;
     let t = page.t;
     // A tenant that turned passwordless sign-in off accepts no passkey alone, even a started one.
-    if !passkey::passwordless(&tenant) {
+    if !passkey::passwordless(&tenant, sign_in.as_ref()) {
         return show(
             &state,
             &tenant,
+            sign_in.as_ref(),
             page,
-            "",
-            Some(t.passkey_refused),
-            false,
+            Form::failed("", t.passkey_refused),
             StatusCode::FORBIDDEN,
         )
         .await;
@@ -56,7 +55,15 @@ pub async fn passkey_post(
     if !state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
         state.metrics.observe_login(LoginOutcome::RateLimited);
         let status = StatusCode::TOO_MANY_REQUESTS;
-        return show(&state, &tenant, page, "", Some(t.too_many_attempts), false, status).await;
+        return show(
+            &state,
+            &tenant,
+            sign_in.as_ref(),
+            page,
+            Form::failed("", t.too_many_attempts),
+            status,
+        )
+        .await;
     }
     let binding = passkey::browser_binding(page.request.as_deref(), &page.csrf);
     let proven = match passkey::finish_assertion(&state, &tenant, None, &binding, &handle, &credential).await? {
@@ -65,17 +72,24 @@ pub async fn passkey_post(
             super::passkeys::audit_refusal(&state, &info, None, &refusal).await;
             state.metrics.observe_login(LoginOutcome::Failure);
             let status = StatusCode::UNAUTHORIZED;
-            return show(&state, &tenant, page, "", Some(t.passkey_refused), false, status).await;
+            return show(
+                &state,
+                &tenant,
+                sign_in.as_ref(),
+                page,
+                Form::failed("", t.passkey_refused),
+                status,
+            )
+            .await;
         }
     };
     let Some(user) = state.store.user_by_id(&proven.user_id).await? else {
         return show(
             &state,
             &tenant,
+            sign_in.as_ref(),
             page,
-            "",
-            Some(t.passkey_refused),
-            false,
+            Form::failed("", t.passkey_refused),
             StatusCode::UNAUTHORIZED,
         )
         .await;
@@ -92,7 +106,15 @@ pub async fn passkey_post(
             LoginOutcome::Unverified => (t.email_not_verified, StatusCode::FORBIDDEN),
             _ => (t.too_many_failures, StatusCode::TOO_MANY_REQUESTS),
         };
-        return show(&state, &tenant, page, &user.email, Some(message), false, status).await;
+        return show(
+            &state,
+            &tenant,
+            sign_in.as_ref(),
+            page,
+            Form::failed(&user.email, message),
+            status,
+        )
+        .await;
     }
     state.store.count_login(&user.id).await?;
     let detail = Some("passkey".to_owned());

@@ -13,7 +13,7 @@ use super::form::Submission;
 use super::page::{Page, render, retry_after};
 use super::session;
 use crate::app::AppState;
-use crate::authn::{Amr, Method};
+use crate::authn::{Amr, Method, SignIn};
 use crate::error::Error;
 use crate::metrics::LoginOutcome;
 use crate::mfa::passkey::{self, Started};
@@ -32,6 +32,27 @@ struct LoginPage<'a> {
     registration: bool,
     /// A passwordless passkey ceremony, when the tenant allows signing in with a passkey alone.
     passkey: Option<Started>,
+}
+
+/// What the sign-in form shows besides its fields' labels.
+pub(super) struct Form<'a> {
+    /// The address typed (or hinted).
+    pub email: &'a str,
+    /// Why the last attempt failed.
+    pub error: Option<&'a str>,
+    /// Offer to send the verification email again.
+    pub resend: bool,
+}
+
+impl<'a> Form<'a> {
+    /// The form with `email` kept and why it failed.
+    pub fn failed(email: &'a str, error: &'a str) -> Self {
+        Self {
+            email,
+            error: Some(error),
+            resend: false,
+        }
+    }
 }
 
 /// Query of the sign-in page.
@@ -54,23 +75,35 @@ pub async fn login_get(
         .and_then(|s| s.login_hint())
         .unwrap_or_default()
         .to_owned();
-    let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
-    show(&state, &tenant, page, &email, None, false, StatusCode::OK).await
+    let page = Page::new(&tenant, &headers, &locales, sign_in.as_ref().map(|s| s.id.clone()));
+    show(
+        &state,
+        &tenant,
+        sign_in.as_ref(),
+        page,
+        Form {
+            email: &email,
+            error: None,
+            resend: false,
+        },
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The sign-in page; with a passkey ceremony of its own when passkeys may sign in alone.
 pub(super) async fn show(
     state: &AppState,
     tenant: &crate::config::Tenant,
+    sign_in: Option<&SignIn>,
     page: Page,
-    email: &str,
-    error: Option<&str>,
-    resend: bool,
+    form: Form<'_>,
     status: StatusCode,
 ) -> Result<Response, Error> {
+    let Form { email, error, resend } = form;
     let page = page.clone().titled(page.t.sign_in);
     let registration = tenant.config.registration.enabled;
-    let passkey = if passkey::passwordless(tenant) {
+    let passkey = if passkey::passwordless(tenant, sign_in) {
         let binding = passkey::browser_binding(page.request.as_deref(), &page.csrf);
         Some(passkey::start_passwordless(state, tenant, &binding).await?)
     } else {
@@ -107,7 +140,15 @@ pub async fn login_post(
     let t = page.t;
     if forged {
         let status = StatusCode::FORBIDDEN;
-        return show(&state, &tenant, page, &email, Some(t.form_expired), false, status).await;
+        return show(
+            &state,
+            &tenant,
+            sign_in.as_ref(),
+            page,
+            Form::failed(&email, t.form_expired),
+            status,
+        )
+        .await;
     }
     let now = state.now();
     let limits = &tenant.config.attack_protection;
@@ -117,7 +158,15 @@ pub async fn login_post(
     {
         state.metrics.observe_login(LoginOutcome::RateLimited);
         let status = StatusCode::TOO_MANY_REQUESTS;
-        let refused = show(&state, &tenant, page, &email, Some(t.too_many_attempts), false, status).await?;
+        let refused = show(
+            &state,
+            &tenant,
+            sign_in.as_ref(),
+            page,
+            Form::failed(&email, t.too_many_attempts),
+            status,
+        )
+        .await?;
         return Ok(retry_after(refused, seconds));
     }
     let password = SecretString::new(form.get("password").unwrap_or_default());
@@ -132,7 +181,19 @@ pub async fn login_post(
             // A locked account, an unknown one and a wrong password: one answer, no oracle.
             _ => (t.invalid_credentials, false, StatusCode::UNAUTHORIZED),
         };
-        return show(&state, &tenant, page, &email, Some(message), resend, status).await;
+        return show(
+            &state,
+            &tenant,
+            sign_in.as_ref(),
+            page,
+            Form {
+                email: &email,
+                error: Some(message),
+                resend,
+            },
+            status,
+        )
+        .await;
     };
     state.store.count_login(&user.id).await?;
     crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;

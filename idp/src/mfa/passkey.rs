@@ -12,7 +12,7 @@ use webauthn_rs::prelude::{
 };
 
 use crate::app::AppState;
-use crate::authn::Method;
+use crate::authn::{Method, SignIn};
 use crate::config::Tenant;
 use crate::error::Error;
 use crate::ids::UserId;
@@ -126,15 +126,12 @@ pub fn offered(tenant: &Tenant) -> bool {
     available(tenant) && Policy::for_account(&tenant.config).is_some_and(|policy| policy.allows(Factor::Webauthn))
 }
 
-/// Whether passkeys may sign customers in alone: a policy accepting them says
-/// `passkeys.passwordless`.
-pub fn passwordless(tenant: &Tenant) -> bool {
-    offered(tenant)
-        && tenant
-            .config
-            .mfa_policies
-            .iter()
-            .any(|policy| policy.passkeys.passwordless && policy.factors.contains(&Factor::Webauthn))
+/// Whether passkeys may sign customers in alone at `sign_in`: the policy it is under (its
+/// client's, or the account page's) accepts passkeys and says `passkeys.passwordless`.
+pub fn passwordless(tenant: &Tenant, sign_in: Option<&SignIn>) -> bool {
+    available(tenant)
+        && super::policy_at_sign_in(tenant, sign_in)
+            .is_some_and(|policy| policy.passkeys.passwordless && policy.allows(Factor::Webauthn))
 }
 
 /// The relying party: id = the issuer's host, origin = the issuer's origin (WebAuthn 5.1.3).
