@@ -459,6 +459,22 @@ mod tests {
     }
 
     #[test]
+    fn webauthn_verdicts_map_to_audited_reasons() {
+        assert_eq!(refusal(&WebauthnError::InvalidRPOrigin), Refusal::OtherOrigin);
+        assert_eq!(refusal(&WebauthnError::InvalidRPIDHash), Refusal::OtherOrigin);
+        assert_eq!(refusal(&WebauthnError::MismatchedChallenge), Refusal::OtherChallenge);
+        assert_eq!(
+            refusal(&WebauthnError::CredentialPossibleCompromise),
+            Refusal::CounterRegression
+        );
+        assert!(matches!(refusal(&WebauthnError::UserNotVerified), Refusal::Invalid(_)));
+        assert_eq!(
+            Refusal::OtherOrigin.reason(),
+            "assertion for another origin or relying party"
+        );
+    }
+
+    #[test]
     fn synced_keys_are_software_keys_and_verification_adds_user() {
         assert_eq!(methods(false, true), vec![Method::Hwk, Method::User]);
         assert_eq!(methods(true, false), vec![Method::Swk]);

@@ -43,7 +43,7 @@ impl Store {
             rate_limits_before,
         } = *cutoffs;
         // Grants first: their codes and refresh tokens go with them (ON DELETE CASCADE).
-        let purges: [(&'static str, &'static str, &[UnixTime]); 10] = [
+        let purges: [(&'static str, &'static str, &[UnixTime]); 11] = [
             (
                 "grants",
                 "DELETE FROM grants WHERE expires_at < $1 OR revoked_at < $2",
@@ -80,6 +80,11 @@ impl Store {
             (
                 "trusted_devices",
                 "DELETE FROM trusted_devices WHERE expires_at < $1",
+                &[now],
+            ),
+            (
+                "passkey_ceremonies",
+                "DELETE FROM passkey_ceremonies WHERE expires_at < $1",
                 &[now],
             ),
         ];
