@@ -197,6 +197,14 @@ fn refuse_unsupported_mfa(config: &TenantConfig) -> Result<(), LoadError> {
                 passkeys && !domain_issuer,
                 "passkeys (webauthn) under an issuer whose host is an IP address (WebAuthn needs a domain name)",
             ),
+            (
+                "factors",
+                passkeys
+                    && policy.enforcement == vestibule_crds::v1alpha1::Enforcement::Required
+                    && !policy.factors.contains(&Factor::Totp),
+                "a required policy with passkeys but no totp (a customer with nothing set up enrols \
+                 an authenticator app within the sign-in; enrolling a passkey there is not served)",
+            ),
             // `preferred` is served as `required`: webauthn-rs's passkeys always verify the user,
             // which is stricter; only `discouraged` cannot be served.
             (
