@@ -338,6 +338,84 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
     );
 }
 
+/// The names of `user`'s passkeys.
+async fn names(idp: &TestIdp, user: &UserId) -> Vec<String> {
+    let passkeys = idp.state.store.passkeys(user).await.unwrap();
+    passkeys.into_iter().map(|p| p.name).collect()
+}
+
+async fn renaming_takes_a_name_a_recent_authentication_and_only_the_customers_own(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    let ada = idp.user(email).await.id;
+    let bob = idp.user("bob@example.com").await.id;
+    on_localhost(&idp);
+    let browser = signed_in(&idp, email).await;
+    let store = &idp.state.store;
+    store.add_passkey(&passkey("p1", &ada, "cred-1", 10)).await.unwrap();
+    store.add_passkey(&passkey("p2", &bob, "cred-2", 10)).await.unwrap();
+    // This session proved the passkey (as the second-factor page would have recorded it).
+    sqlx::query("UPDATE sessions SET amr = 'pwd hwk mfa user' WHERE user_id = $1")
+        .bind(&ada)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let list = browser.get("/account/passkeys").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(
+        list.body.contains("key p1") && !list.body.contains("key p2"),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("Never used"));
+    let renamed = browser
+        .submit(
+            &list,
+            "/account/passkeys/rename",
+            &[("passkey", "p1"), ("name", " Laptop ")],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    assert!(renamed.location().ends_with("saved=passkey-renamed"));
+    assert_eq!(names(&idp, &ada).await, ["Laptop"]);
+    browser
+        .submit(
+            &list,
+            "/account/passkeys/rename",
+            &[("passkey", "p2"), ("name", "Mine")],
+        )
+        .await;
+    assert_eq!(
+        names(&idp, &bob).await,
+        ["key p2"],
+        "another customer's passkey is untouched"
+    );
+    let nameless = browser
+        .submit(&list, "/account/passkeys/rename", &[("passkey", "p1"), ("name", "")])
+        .await;
+    assert_eq!(nameless.status, 400);
+    idp.clock.advance(10 * 60);
+    let list = browser.get("/account/passkeys").await;
+    let unconfirmed = browser
+        .submit(
+            &list,
+            "/account/passkeys/rename",
+            &[("passkey", "p1"), ("name", "Desk")],
+        )
+        .await;
+    assert_eq!(unconfirmed.status, 400, "a while later, the password is asked again");
+    assert_eq!(names(&idp, &ada).await, ["Laptop"]);
+    let confirmed = browser
+        .submit(
+            &list,
+            "/account/passkeys/rename",
+            &[("passkey", "p1"), ("name", "Desk"), ("current_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    assert_eq!(names(&idp, &ada).await, ["Desk"]);
+}
+
 async fn an_essential_phishing_resistant_class_is_not_reached_with_a_code(backend: Backend) {
     let idp = TestIdp::start(backend).await;
     let email = "ada@example.com";
@@ -388,6 +466,7 @@ async fn an_essential_phishing_resistant_class_is_not_reached_with_a_code(backen
 }
 
 on_both_backends!(
+    renaming_takes_a_name_a_recent_authentication_and_only_the_customers_own,
     an_essential_phishing_resistant_class_is_not_reached_with_a_code,
     the_store_keeps_several_passkeys_and_one_account_per_credential,
     a_use_moves_the_counter_only_from_the_value_it_saw,
