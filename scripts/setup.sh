@@ -32,6 +32,8 @@ command -v pg_ctlcluster >/dev/null || apt_install postgresql
 # The benchmarks sign in without a browser: `make bench` does not need Chromium.
 ((BENCH)) || command -v chromium >/dev/null || apt_install chromium fonts-liberation
 command -v openssl >/dev/null || apt_install openssl
+# webauthn-rs (passkeys) links OpenSSL: its headers, found through pkg-config.
+apt_install libssl-dev pkg-config
 
 # PostgreSQL: start the local cluster when it is not accepting connections.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

@@ -143,23 +143,28 @@ pub struct ClientSpec {
 
     /// Authentication context classes this Client asks for, in order of preference, for
     /// requests without `acr_values` (OIDC Dynamic Client Registration 2
-    /// `default_acr_values`): `urn:vestibule:acr:password`, `urn:vestibule:acr:mfa`. Default:
-    /// none.
+    /// `default_acr_values`): `urn:vestibule:acr:password`, `urn:vestibule:acr:mfa`,
+    /// `urn:vestibule:acr:phr` (phishing-resistant: a passkey). Default: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 2))]
+    #[schemars(length(max = 3))]
     #[x_kube(validation = Rule::new(ACR_VALUES_RULE).message(ACR_VALUES_MESSAGE))]
     pub default_acr_values: Vec<String>,
 }
 
 /// The authentication context classes (`acr`) the IdP knows, weakest first.
-pub const ACR_VALUES: [&str; 2] = ["urn:vestibule:acr:password", "urn:vestibule:acr:mfa"];
+pub const ACR_VALUES: [&str; 3] = [
+    "urn:vestibule:acr:password",
+    "urn:vestibule:acr:mfa",
+    "urn:vestibule:acr:phr",
+];
 /// The longest `defaultMaxAge`: a year, in seconds.
 pub const MAX_DEFAULT_MAX_AGE: i64 = 365 * 24 * 3600;
 
 const DEFAULT_MAX_AGE_RULE: &str = "self >= 0 && self <= 31536000";
 const DEFAULT_MAX_AGE_MESSAGE: &str = "must be between 0 and 31536000 seconds (a year)";
-const ACR_VALUES_RULE: &str = "self.all(v, v in ['urn:vestibule:acr:password', 'urn:vestibule:acr:mfa']) && self.all(v, self.exists_one(w, w == v))";
-const ACR_VALUES_MESSAGE: &str = "must list urn:vestibule:acr:password or urn:vestibule:acr:mfa, each at most once";
+const ACR_VALUES_RULE: &str = "self.all(v, v in ['urn:vestibule:acr:password', 'urn:vestibule:acr:mfa', 'urn:vestibule:acr:phr']) && self.all(v, self.exists_one(w, w == v))";
+const ACR_VALUES_MESSAGE: &str =
+    "must list urn:vestibule:acr:password, urn:vestibule:acr:mfa or urn:vestibule:acr:phr, each at most once";
 
 /// The most URIs a Client lists in each of `redirectUris`, `postLogoutRedirectUris` and
 /// `allowedCorsOrigins`.

@@ -22,6 +22,9 @@ pub enum Method {
     Fed,
     /// Multiple factors (`mfa`); derived, never completed on its own.
     Mfa,
+    /// User presence and verification by the authenticator, such as its PIN or biometrics
+    /// (`user`): a second kind of factor next to the key.
+    User,
 }
 
 impl Method {
@@ -34,19 +37,34 @@ impl Method {
             Self::Swk => "swk",
             Self::Fed => "fed",
             Self::Mfa => "mfa",
+            Self::User => "user",
         }
     }
 
     /// The method named `name`.
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::Pwd, Self::Otp, Self::Hwk, Self::Swk, Self::Fed, Self::Mfa]
-            .into_iter()
-            .find(|method| method.as_str() == name)
+        [
+            Self::Pwd,
+            Self::Otp,
+            Self::Hwk,
+            Self::Swk,
+            Self::Fed,
+            Self::Mfa,
+            Self::User,
+        ]
+        .into_iter()
+        .find(|method| method.as_str() == name)
     }
 
-    /// Whether the method establishes who the customer is (a first factor).
+    /// Whether the method establishes who the customer is (a first factor): a passkey does on
+    /// its own (passwordless sign-in).
     pub fn is_first_factor(self) -> bool {
-        matches!(self, Self::Pwd | Self::Fed | Self::Hwk)
+        matches!(self, Self::Pwd | Self::Fed | Self::Hwk | Self::Swk)
+    }
+
+    /// Whether the method is a passkey (origin-bound: phishing-resistant).
+    pub fn is_passkey(self) -> bool {
+        matches!(self, Self::Hwk | Self::Swk)
     }
 
     /// Whether the method proves possession of something (a second factor after a first).
@@ -149,17 +167,20 @@ pub enum Acr {
     Password,
     /// Several factors of different kinds.
     Mfa,
+    /// Several factors of which one is a passkey: phishing-resistant (bound to our origin).
+    Phr,
 }
 
 impl Acr {
     /// Every class this IdP knows.
-    pub const ALL: [Self; 2] = [Self::Password, Self::Mfa];
+    pub const ALL: [Self; 3] = [Self::Password, Self::Mfa, Self::Phr];
 
     /// The class's URI, the value of `acr` and `acr_values`.
     pub fn uri(self) -> &'static str {
         match self {
             Self::Password => "urn:vestibule:acr:password",
             Self::Mfa => "urn:vestibule:acr:mfa",
+            Self::Phr => "urn:vestibule:acr:phr",
         }
     }
 
@@ -170,7 +191,9 @@ impl Acr {
 
     /// The class `amr` reaches.
     pub fn achieved(amr: &Amr) -> Self {
-        if amr.contains(Method::Mfa) {
+        if amr.contains(Method::Mfa) && amr.methods().any(Method::is_passkey) {
+            Self::Phr
+        } else if amr.contains(Method::Mfa) {
             Self::Mfa
         } else {
             Self::Password
@@ -178,11 +201,20 @@ impl Acr {
     }
 
     /// The classes a sign-in at this tenant can reach: `mfa` once the tenant has an MFA policy
-    /// (a client under none of them still cannot reach it: its sign-in fails an essential `mfa`).
+    /// (a client under none of them still cannot reach it: its sign-in fails an essential `mfa`),
+    /// `phr` once a policy accepts passkeys.
     pub fn offered(config: &vestibule_crds::config::TenantConfig) -> Vec<Self> {
+        let passkeys = config
+            .mfa_policies
+            .iter()
+            .any(|policy| policy.factors.contains(&vestibule_crds::v1alpha1::Factor::Webauthn));
         Self::ALL
             .into_iter()
-            .filter(|acr| *acr != Self::Mfa || !config.mfa_policies.is_empty())
+            .filter(|acr| match acr {
+                Self::Password => true,
+                Self::Mfa => !config.mfa_policies.is_empty(),
+                Self::Phr => passkeys,
+            })
             .collect()
     }
 }
@@ -236,7 +268,29 @@ mod tests {
     }
 
     #[test]
+    fn a_verified_passkey_alone_is_mfa_and_phishing_resistant() {
+        let mut amr = Amr::of(Method::Hwk);
+        assert_eq!(
+            Acr::achieved(&amr),
+            Acr::Password,
+            "a key without verification is one factor"
+        );
+        assert!(amr.has_first_factor());
+        amr.insert(Method::User);
+        assert_eq!(amr.to_string(), "hwk mfa user");
+        assert_eq!(Acr::achieved(&amr), Acr::Phr);
+        let mut second = Amr::of(Method::Pwd);
+        second.insert(Method::Swk);
+        assert_eq!(Acr::achieved(&second), Acr::Phr, "password and a synced passkey");
+        let mut codes = Amr::of(Method::Pwd);
+        codes.insert(Method::Otp);
+        assert_eq!(Acr::achieved(&codes), Acr::Mfa, "a code can be phished");
+        assert_eq!(Amr::parse("swk user").to_string(), "swk mfa user");
+    }
+
+    #[test]
     fn classes_are_ordered_and_parsed_by_uri() {
+        assert!(Acr::Phr > Acr::Mfa);
         assert!(Acr::Mfa > Acr::Password);
         assert_eq!(Acr::parse("urn:vestibule:acr:mfa"), Some(Acr::Mfa));
         assert_eq!(Acr::parse("urn:other"), None);

@@ -209,18 +209,31 @@ fn refuse_unsupported(config: &TenantConfig) -> Result<(), LoadError> {
 
 /// Refuses the parts of `mfaPolicies` this IdP does not serve yet, naming the policy's field.
 fn refuse_unsupported_mfa(config: &TenantConfig) -> Result<(), LoadError> {
-    use vestibule_crds::v1alpha1::Factor;
+    use vestibule_crds::v1alpha1::{Factor, UserVerification};
+    // WebAuthn takes a domain as relying party id, never an IP address.
+    let domain_issuer = Url::parse(&config.issuer).is_ok_and(|issuer| issuer.domain().is_some());
     for (index, policy) in config.mfa_policies.iter().enumerate() {
+        let passkeys = policy.factors.contains(&Factor::Webauthn);
         let unsupported = [
             (
                 "factors",
-                policy.factors.contains(&Factor::Webauthn),
-                "passkeys (webauthn)",
+                passkeys && !domain_issuer,
+                "passkeys (webauthn) under an issuer whose host is an IP address (WebAuthn needs a domain name)",
             ),
             (
-                "passkeys.passwordless",
-                policy.passkeys.passwordless,
-                "passwordless passkeys",
+                "factors",
+                passkeys
+                    && policy.enforcement == vestibule_crds::v1alpha1::Enforcement::Required
+                    && !policy.factors.contains(&Factor::Totp),
+                "a required policy with passkeys but no totp (a customer with nothing set up enrols \
+                 an authenticator app within the sign-in; enrolling a passkey there is not served)",
+            ),
+            // `preferred` is served as `required`: webauthn-rs's passkeys always verify the user,
+            // which is stricter; only `discouraged` cannot be served.
+            (
+                "passkeys.userVerification",
+                passkeys && policy.passkeys.user_verification == UserVerification::Discouraged,
+                "passkeys without user verification (discouraged): passkeys always verify the user",
             ),
         ];
         if let Some((field, _, feature)) = unsupported.iter().find(|(_, asked, _)| *asked) {
@@ -310,11 +323,11 @@ mod tests {
 
     #[test]
     fn features_not_served_yet_are_refused_by_name() {
-        let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp, webauthn]}\n");
+        let config = config_with("consentPolicies:\n  - {id: default.terms, version: '1'}\n");
         let keys = SigningKeySet::default();
         let error = Tenant::new(config, &keys).unwrap_err().to_string();
         assert!(
-            error.starts_with("mfaPolicies[0].factors:") && error.contains("passkeys"),
+            error.starts_with("consentPolicies:") && error.contains("does not serve"),
             "{error}"
         );
     }
@@ -324,6 +337,28 @@ mod tests {
         let config = config_with("mfaPolicies:\n  - {id: default.mfa, factors: [totp, recoveryCodes, emailOtp]}\n");
         let tenant = Tenant::new(config, &rs256_keys()).unwrap();
         assert_eq!(tenant.config.mfa_policies[0].factors.len(), 3);
+    }
+
+    #[test]
+    fn passkeys_need_a_domain_issuer_and_user_verification() {
+        let passkeys = "mfaPolicies:\n  - {id: default.mfa, factors: [webauthn], passkeys: {passwordless: true}}\n";
+        assert!(Tenant::new(config_with(passkeys), &rs256_keys()).is_ok());
+        let text = format!("generation: 1\nissuer: http://127.0.0.1:8080\ndisplayName: Shop\n{passkeys}");
+        let error = Tenant::new(TenantConfig::from_yaml(&text).unwrap(), &rs256_keys())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("mfaPolicies[0].factors:") && error.contains("domain name"),
+            "{error}"
+        );
+        let discouraged = config_with(
+            "mfaPolicies:\n  - {id: default.mfa, factors: [webauthn], passkeys: {userVerification: discouraged}}\n",
+        );
+        let error = Tenant::new(discouraged, &rs256_keys()).unwrap_err().to_string();
+        assert!(
+            error.starts_with("mfaPolicies[0].passkeys.userVerification:"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub enum Kind {
     /// The password signed in with appeared in a data breach: the next sign-in asks for a new
     /// one, or the link resets it now.
     PasswordBreached,
+    /// A passkey was added; the link opens the account page.
+    PasskeyAdded,
+    /// A passkey was removed; the link opens the account page.
+    PasskeyRemoved,
 }
 
 /// Why sending failed.
@@ -183,6 +187,20 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             body: t.password_breached_email_body.into(),
             button: t.reset_button,
             expires: Some(t.link_expires),
+        },
+        Kind::PasskeyAdded => Words {
+            subject: t.passkey_added_subject_line(brand),
+            heading: t.passkey_added_subject,
+            body: t.passkey_added_email_body.into(),
+            button: t.open_account,
+            expires: None,
+        },
+        Kind::PasskeyRemoved => Words {
+            subject: t.passkey_removed_subject_line(brand),
+            heading: t.passkey_removed_subject,
+            body: t.passkey_removed_email_body.into(),
+            button: t.open_account,
+            expires: None,
         },
     }
 }

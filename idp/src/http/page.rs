@@ -58,6 +58,11 @@ pub struct Page {
 }
 
 impl Page {
+    /// The passkey script's URL: versioned by its content, so it can be cached for long.
+    pub fn webauthn_script(&self) -> String {
+        format!("{}/assets/webauthn.js?v={}", self.base, script_version())
+    }
+
     /// A page in the language of `ui_locales` or the browser.
     pub fn new(tenant: &Tenant, headers: &HeaderMap, ui_locales: &[String], request: Option<String>) -> Self {
         let branding = &tenant.config.branding;
@@ -194,6 +199,28 @@ pub fn stylesheet(tenant: &Tenant) -> Response {
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         css,
+    )
+        .into_response()
+}
+
+/// The passkey script (WebAuthn needs a browser API): served from our origin, as the CSP's
+/// `script-src 'self'` requires, never inline.
+const WEBAUTHN_SCRIPT: &str = include_str!("../../static/webauthn.js");
+
+/// The first 16 hex digits of the script's SHA-256.
+fn script_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| crate::random::hash(WEBAUTHN_SCRIPT)[..16].to_owned())
+}
+
+/// The passkey script, cached for a year: its URL changes with its content.
+pub fn webauthn_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        WEBAUTHN_SCRIPT,
     )
         .into_response()
 }

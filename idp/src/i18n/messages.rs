@@ -110,6 +110,12 @@ messages! {
         email_code_expires, email_otp_confirm_intro,
         password_breached, password_breach_check_unavailable, password_breached_subject,
         password_breached_email_body, new_password_title, new_password_intro,
+        passkeys, passkeys_intro, passkeys_none, passkeys_manage, passkey_name, passkey_name_hint,
+        passkey_name_invalid, passkey_add, passkey_create_intro, passkey_create,
+        passkey_needs_script, passkey_rename, passkey_remove, passkey_never_used, passkey_added,
+        passkey_renamed, passkey_removed, passkey_refused, passkey_lapsed, passkey_taken,
+        passkey_use_intro, passkey_use, passkey_sign_in, passkey_added_subject,
+        passkey_added_email_body, passkey_removed_subject, passkey_removed_email_body,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -146,6 +152,14 @@ messages! {
         fn totp_removed_subject_line(brand: &str);
         /// The subject of the email telling that the password appeared in a data breach.
         fn password_breached_subject_line(brand: &str);
+        /// The subject of the email telling that a passkey was added.
+        fn passkey_added_subject_line(brand: &str);
+        /// The subject of the email telling that a passkey was removed.
+        fn passkey_removed_subject_line(brand: &str);
+        /// When a passkey on the account page was added.
+        fn passkey_created(time: &str);
+        /// When a passkey on the account page was last used.
+        fn passkey_last_used(time: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
         /// A button that signs in through an upstream provider.

@@ -65,6 +65,8 @@ struct AccountPage<'a> {
     recovery_codes: Option<RecoveryCodes>,
     /// Codes by email, when offered (or on): whether they are on.
     email_otp: Option<bool>,
+    /// Passkeys work under this issuer (its host is a domain).
+    passkeys: bool,
 }
 
 /// The recovery codes as the account page shows them.
@@ -184,6 +186,7 @@ async fn show(
         mfa_error: outcome.mfa_error,
         recovery_codes: recovery_codes(state, tenant, t, user).await?,
         email_otp: email_otp(state, tenant, user).await?,
+        passkeys: crate::mfa::passkey::offered(tenant),
     };
     Ok(render(&template, &page, status, &[]))
 }

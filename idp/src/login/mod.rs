@@ -10,6 +10,8 @@ mod fields;
 pub mod flow;
 mod form;
 mod new_password;
+mod passkeys;
+mod passwordless;
 mod profile;
 mod recovery;
 mod recovery_codes;
@@ -73,6 +75,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/logout", post(account::logout_post))
         .route("/assets/style.css", get(style))
+        .route("/account/passkeys", get(passkeys::list_get))
+        .route("/account/passkeys/start", post(passkeys::start_post))
+        .route("/account/passkeys/finish", post(passkeys::finish_post))
+        .route("/account/passkeys/rename", post(passkeys::rename_post))
+        .route("/account/passkeys/remove", post(passkeys::remove_post))
+        .route("/mfa/passkey", post(second_factor::passkey_post))
+        .route("/login/passkey", post(passwordless::passkey_post))
+        .route("/assets/webauthn.js", get(webauthn_script))
         .merge(social::router())
 }
 
@@ -82,4 +92,8 @@ async fn home(State(state): State<AppState>) -> Response {
 
 async fn style(State(state): State<AppState>) -> Response {
     page::stylesheet(&state.tenant.get())
+}
+
+async fn webauthn_script() -> Response {
+    page::webauthn_script()
 }

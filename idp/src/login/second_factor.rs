@@ -1,6 +1,7 @@
 //! The second-factor page: one section per factor offered at this sign-in
-//! ([`mfa::offered_at_sign_in`]); here the six-digit code of the customer's authenticator app.
-//! Wrong and replayed codes get one answer and count toward the lockout.
+//! ([`mfa::offered_at_sign_in`]); here the six-digit code of the customer's authenticator app and
+//! their passkeys. Wrong and replayed codes get one answer and count toward the lockout; refused
+//! passkey answers are audited with why.
 
 use std::collections::BTreeSet;
 
@@ -19,6 +20,7 @@ use crate::authn::{Method, SignIn};
 use crate::config::Tenant;
 use crate::error::Error;
 use crate::mfa::attempts::{self, CodeVerdict};
+use crate::mfa::passkey::{self, Started};
 use crate::mfa::{self, Factor};
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
@@ -56,6 +58,8 @@ pub(super) struct Offer {
     pub remember_days: Option<u32>,
     /// How long, in seconds, a trusted device skips the second factor.
     remember_seconds: Option<i64>,
+    /// The passkey section's ceremony, when passkeys are offered (a fresh one per page).
+    pub passkey: Option<Started>,
 }
 
 /// Query of the second-factor page.
@@ -102,11 +106,23 @@ pub(super) async fn offered(
     let remember_seconds = policy
         .remember_device
         .filter(|_| sign_in.is_some_and(|s| s.parked().is_some()));
+    let mut factors = mfa::offered_at_sign_in(state, &policy, &signed_in.user).await?;
+    // An essential phishing-resistant class is reached only with a passkey.
+    if mfa::phishing_resistant_only(sign_in) {
+        factors.retain(|factor| *factor == Factor::Webauthn);
+    }
+    let passkey = if factors.contains(&Factor::Webauthn) {
+        let binding = passkey::session_binding(signed_in.session.id.as_str());
+        passkey::start_second_factor(state, tenant, &signed_in.user.id, &binding).await?
+    } else {
+        None
+    };
     Ok(Offer {
-        factors: mfa::offered_at_sign_in(state, &policy, &signed_in.user).await?,
+        factors,
         remember_days: remember_seconds
             .map(|seconds| u32::try_from(seconds.saturating_add(86_399) / 86_400).unwrap_or(u32::MAX)),
         remember_seconds,
+        passkey,
     })
 }
 
@@ -214,6 +230,56 @@ pub async fn mfa_post(
         }
     }
     session::add_method(&state, &mut signed_in, Method::Otp).await?;
+    let trust = offer.trust(remember);
+    finish(&state, &tenant, sign_in, &signed_in, trust, &info, &page).await
+}
+
+/// `POST /mfa/passkey`: the assertion of one of the customer's passkeys.
+pub async fn passkey_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    info: RequestInfo,
+    body: String,
+) -> Result<Response, Error> {
+    let submission = Submission::read(&state, &headers, &body).await?;
+    if submission.forged() {
+        return Ok(submission.refuse());
+    }
+    let handle = submission.field("ceremony").to_owned();
+    let credential = submission.field("credential").to_owned();
+    let remember = submission.field("remember") == "on";
+    let Submission {
+        tenant, sign_in, page, ..
+    } = submission;
+    let t = page.t;
+    // Only a session that passed the first factor in this browser may answer.
+    let Some(mut signed_in) = session::current(&state, &tenant, &headers).await? else {
+        return Ok(flow::see_other(&tenant.path("/login"), &[]));
+    };
+    let user = signed_in.user.id.clone();
+    let binding = passkey::session_binding(signed_in.session.id.as_str());
+    // Judged before a new page (and ceremony) is drawn: drawing one replaces this session's.
+    let verdict = passkey::finish_assertion(&state, &tenant, Some(&user), &binding, &handle, &credential).await?;
+    let offer = offered(&state, &tenant, sign_in.as_ref(), &signed_in).await?;
+    // A passkey the policy of this sign-in does not accept proves nothing here.
+    if !offer.factors.contains(&Factor::Webauthn) {
+        return Ok(flow::next(&tenant, sign_in.as_ref(), &[]));
+    }
+    let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
+    if !state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(show(page, &offer, Some(t.too_many_attempts), status));
+    }
+    let proven = match verdict {
+        Ok(proven) => proven,
+        Err(refusal) => {
+            super::passkeys::audit_refusal(&state, &info, Some(&user), &refusal).await;
+            return Ok(show(page, &offer, Some(t.passkey_refused), StatusCode::UNAUTHORIZED));
+        }
+    };
+    for method in proven.methods {
+        session::add_method(&state, &mut signed_in, method).await?;
+    }
     let trust = offer.trust(remember);
     finish(&state, &tenant, sign_in, &signed_in, trust, &info, &page).await
 }

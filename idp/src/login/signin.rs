@@ -13,9 +13,10 @@ use super::form::Submission;
 use super::page::{Page, render, retry_after};
 use super::session;
 use crate::app::AppState;
-use crate::authn::{Amr, Method};
+use crate::authn::{Amr, Method, SignIn};
 use crate::error::Error;
 use crate::metrics::LoginOutcome;
+use crate::mfa::passkey::{self, Started};
 use crate::request_info::RequestInfo;
 use crate::risk::lockout::{self, Refusal, Verdict};
 use crate::risk::{Action, Decision, Subject};
@@ -29,6 +30,29 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     resend: bool,
     registration: bool,
+    /// A passwordless passkey ceremony, when the tenant allows signing in with a passkey alone.
+    passkey: Option<Started>,
+}
+
+/// What the sign-in form shows besides its fields' labels.
+pub(super) struct Form<'a> {
+    /// The address typed (or hinted).
+    pub email: &'a str,
+    /// Why the last attempt failed.
+    pub error: Option<&'a str>,
+    /// Offer to send the verification email again.
+    pub resend: bool,
+}
+
+impl<'a> Form<'a> {
+    /// The form with `email` kept and why it failed.
+    pub fn failed(email: &'a str, error: &'a str) -> Self {
+        Self {
+            email,
+            error: Some(error),
+            resend: false,
+        }
+    }
 }
 
 /// Query of the sign-in page.
@@ -51,32 +75,49 @@ pub async fn login_get(
         .and_then(|s| s.login_hint())
         .unwrap_or_default()
         .to_owned();
-    let page = Page::new(&tenant, &headers, &locales, sign_in.map(|s| s.id));
-    Ok(show(&tenant, page, &email, None, false, StatusCode::OK))
+    let page = Page::new(&tenant, &headers, &locales, sign_in.as_ref().map(|s| s.id.clone()));
+    show(
+        &state,
+        &tenant,
+        sign_in.as_ref(),
+        page,
+        Form {
+            email: &email,
+            error: None,
+            resend: false,
+        },
+        StatusCode::OK,
+    )
+    .await
 }
 
-fn show(
+/// The sign-in page; with a passkey ceremony of its own when passkeys may sign in alone.
+pub(super) async fn show(
+    state: &AppState,
     tenant: &crate::config::Tenant,
+    sign_in: Option<&SignIn>,
     page: Page,
-    email: &str,
-    error: Option<&str>,
-    resend: bool,
+    form: Form<'_>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, Error> {
+    let Form { email, error, resend } = form;
     let page = page.clone().titled(page.t.sign_in);
     let registration = tenant.config.registration.enabled;
-    render(
-        &LoginPage {
-            page: &page,
-            email,
-            error,
-            resend,
-            registration,
-        },
-        &page,
-        status,
-        &[],
-    )
+    let passkey = if passkey::passwordless(tenant, sign_in) {
+        let binding = passkey::browser_binding(page.request.as_deref(), &page.csrf);
+        Some(passkey::start_passwordless(state, tenant, &binding).await?)
+    } else {
+        None
+    };
+    let template = LoginPage {
+        page: &page,
+        email,
+        error,
+        resend,
+        registration,
+        passkey,
+    };
+    Ok(render(&template, &page, status, &[]))
 }
 
 /// `POST /login`.
@@ -98,19 +139,29 @@ pub async fn login_post(
     } = submission;
     let t = page.t;
     if forged {
-        return Ok(show(
+        let status = StatusCode::FORBIDDEN;
+        return show(
+            &state,
             &tenant,
+            sign_in.as_ref(),
             page,
-            &email,
-            Some(t.form_expired),
-            false,
-            StatusCode::FORBIDDEN,
-        ));
+            Form::failed(&email, t.form_expired),
+            status,
+        )
+        .await;
     }
     if let Some(seconds) = limited(&state, &tenant, &info, &email).await? {
         state.metrics.observe_login(LoginOutcome::RateLimited);
         let status = StatusCode::TOO_MANY_REQUESTS;
-        let refused = show(&tenant, page, &email, Some(t.too_many_attempts), false, status);
+        let refused = show(
+            &state,
+            &tenant,
+            sign_in.as_ref(),
+            page,
+            Form::failed(&email, t.too_many_attempts),
+            status,
+        )
+        .await?;
         return Ok(retry_after(refused, seconds));
     }
     let password = SecretString::new(form.get("password").unwrap_or_default());
@@ -125,7 +176,19 @@ pub async fn login_post(
             // A locked account, an unknown one and a wrong password: one answer, no oracle.
             _ => (t.invalid_credentials, false, StatusCode::UNAUTHORIZED),
         };
-        return Ok(show(&tenant, page, &email, Some(message), resend, status));
+        return show(
+            &state,
+            &tenant,
+            sign_in.as_ref(),
+            page,
+            Form {
+                email: &email,
+                error: Some(message),
+                resend,
+            },
+            status,
+        )
+        .await;
     };
     state.store.count_login(&user.id).await?;
     crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;
@@ -167,7 +230,7 @@ async fn limited(
 }
 
 /// The outcome of a sign-in attempt, given what the password check decided.
-fn judge(tenant: &crate::config::Tenant, user: Option<&User>, verdict: Verdict) -> LoginOutcome {
+pub(super) fn judge(tenant: &crate::config::Tenant, user: Option<&User>, verdict: Verdict) -> LoginOutcome {
     match verdict {
         Verdict::AddressBlocked => LoginOutcome::RateLimited,
         Verdict::Refused(Refusal::Locked) => LoginOutcome::Locked,

@@ -1,12 +1,14 @@
 //! Second factors: the tenant's MFA [`policy`], authenticator apps (TOTP, RFC 6238) that a
-//! customer enrols from the account page, their secrets sealed at rest ([`seal`]), and wrong codes
-//! counted like wrong passwords ([`attempts`]); recovery codes ([`recovery_codes`]) and codes by
-//! email ([`email_code`]). Which factors a customer set up, may remove and is
-//! offered at sign-in is decided here, for every factor.
+//! customer enrols from the account page, their secrets sealed at rest ([`seal`]), wrong codes
+//! counted like wrong passwords ([`attempts`]), recovery codes ([`recovery_codes`]), codes by
+//! email ([`email_code`]), and passkeys (WebAuthn) as a second factor or alone ([`passkey`]).
+//! Which factors a customer set up, may remove and is offered at sign-in is decided here, for
+//! every factor.
 
 pub mod attempts;
 pub mod device;
 pub mod email_code;
+pub mod passkey;
 pub mod policy;
 pub mod recovery_codes;
 pub mod seal;
@@ -35,6 +37,9 @@ pub async fn enrolled(state: &AppState, user: &UserId) -> Result<BTreeSet<Factor
     }
     if state.store.email_otp_enabled(user).await? {
         factors.insert(Factor::EmailOtp);
+    }
+    if state.store.has_passkey(user).await? {
+        factors.insert(Factor::Webauthn);
     }
     Ok(factors)
 }
@@ -67,6 +72,12 @@ pub fn policy_at_sign_in(tenant: &Tenant, sign_in: Option<&SignIn>) -> Option<Po
         Some(Purpose::Authorization(parked)) => Policy::for_client(&tenant.config, &parked.client_id),
         Some(Purpose::Account) | None => Policy::for_account(&tenant.config),
     }
+}
+
+/// Whether the sign-in insists on the phishing-resistant class (an essential `phr`): then only a
+/// passkey may serve as its second factor.
+pub fn phishing_resistant_only(sign_in: Option<&SignIn>) -> bool {
+    sign_in.is_some_and(|sign_in| sign_in.required.essential.contains(&crate::authn::Acr::Phr))
 }
 
 /// The factors the second-factor page offers `user` under `policy`: those set up that the

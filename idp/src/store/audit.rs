@@ -74,6 +74,15 @@ pub enum AuditEvent {
     EmailCodeSent,
     /// The password an account signed in with was found in a data breach (detail: source).
     PasswordBreached,
+    /// A passkey was registered (detail: its name).
+    PasskeyAdded,
+    /// A passkey was renamed.
+    PasskeyRenamed,
+    /// A passkey was removed (detail: its name).
+    PasskeyRemoved,
+    /// A passkey answer was refused (detail: why, such as a counter regression or another
+    /// origin).
+    PasskeyRefused,
 }
 
 impl AuditEvent {
@@ -114,6 +123,10 @@ impl AuditEvent {
             Self::EmailOtpDisabled => "email_otp_disabled",
             Self::EmailCodeSent => "email_code_sent",
             Self::PasswordBreached => "password_breached",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRenamed => "passkey_renamed",
+            Self::PasskeyRemoved => "passkey_removed",
+            Self::PasskeyRefused => "passkey_refused",
         }
     }
 }

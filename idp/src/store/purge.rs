@@ -90,6 +90,11 @@ impl Store {
                 "DELETE FROM trusted_devices WHERE expires_at < $1",
                 &[now],
             ),
+            (
+                "passkey_ceremonies",
+                "DELETE FROM passkey_ceremonies WHERE expires_at < $1",
+                &[now],
+            ),
         ];
         let mut purged = Purged::default();
         for &(table, statement, cutoffs) in purges {

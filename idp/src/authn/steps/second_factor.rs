@@ -70,22 +70,30 @@ async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
 }
 
 async fn demand(context: &Context<'_>, signed_in: &SignedIn) -> Result<Demand, Error> {
-    if context.methods().contains(Method::Mfa) {
+    let phishing_resistant = mfa::phishing_resistant_only(Some(context.sign_in));
+    let methods = context.methods();
+    // Two factors are enough, unless a passkey is insisted on and none was used.
+    if methods.contains(Method::Mfa) && (!phishing_resistant || Acr::achieved(&methods) == Acr::Phr) {
         return Ok(Demand::Nothing);
     }
     let Some(policy) = mfa::policy_at_sign_in(context.tenant, Some(context.sign_in)) else {
         return Ok(Demand::Nothing);
     };
-    let offered = mfa::offered_at_sign_in(context.state, &policy, &signed_in.user).await?;
+    let mut offered = mfa::offered_at_sign_in(context.state, &policy, &signed_in.user).await?;
+    if phishing_resistant {
+        offered.retain(|factor| *factor == mfa::Factor::Webauthn);
+    }
     let wanted = if context.sign_in.purpose == Purpose::Account {
         // The account page's sign-in asks exactly what the account page demands (see
         // `session::second_factor_due`), or they would send the customer back and forth.
         policy.enforcement == Enforcement::Required || !offered.is_empty()
     } else {
         let required = &context.sign_in.required;
-        let step_up = required.essential.contains(&Acr::Mfa) || required.preferred.contains(&Acr::Mfa);
-        // An explicit step-up (an essential `mfa`, or `prompt=login` with `mfa`) outranks trust.
-        let insists = required.essential.contains(&Acr::Mfa) || (required.fresh && step_up);
+        let step_up =
+            required.essential.contains(&Acr::Mfa) || required.preferred.contains(&Acr::Mfa) || phishing_resistant;
+        // An explicit step-up (an essential `mfa` or `phr`, or `prompt=login` with `mfa`)
+        // outranks trust.
+        let insists = required.essential.contains(&Acr::Mfa) || phishing_resistant || (required.fresh && step_up);
         if !insists && policy.remember_device.is_some() && trusted(context, signed_in).await? {
             return Ok(Demand::Nothing);
         }
