@@ -45,6 +45,10 @@ pub enum Kind {
     /// The password signed in with appeared in a data breach: the next sign-in asks for a new
     /// one, or the link resets it now.
     PasswordBreached,
+    /// A sign-in from a device or network the account never signed in from; the link disowns it.
+    NewSignIn,
+    /// The password was changed from the account page; the link resets it.
+    PasswordChanged,
 }
 
 /// Why sending failed.
@@ -181,6 +185,20 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             subject: t.password_breached_subject_line(brand),
             heading: t.password_breached_subject,
             body: t.password_breached_email_body.into(),
+            button: t.reset_button,
+            expires: Some(t.link_expires),
+        },
+        Kind::NewSignIn => Words {
+            subject: t.new_sign_in_subject_line(brand),
+            heading: t.new_sign_in_subject,
+            body: t.new_sign_in_email_body.into(),
+            button: t.not_me_button,
+            expires: None,
+        },
+        Kind::PasswordChanged => Words {
+            subject: t.password_changed_subject_line(brand),
+            heading: t.password_changed_subject,
+            body: t.password_changed_email_body.into(),
             button: t.reset_button,
             expires: Some(t.link_expires),
         },

@@ -110,6 +110,8 @@ messages! {
         email_code_expires, email_otp_confirm_intro,
         password_breached, password_breach_check_unavailable, password_breached_subject,
         password_breached_email_body, new_password_title, new_password_intro,
+        new_sign_in_subject, new_sign_in_email_body, not_me_button, not_me_title, not_me_body,
+        password_changed_subject, password_changed_email_body,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -146,6 +148,10 @@ messages! {
         fn totp_removed_subject_line(brand: &str);
         /// The subject of the email telling that the password appeared in a data breach.
         fn password_breached_subject_line(brand: &str);
+        /// The subject of the email telling of a sign-in from a new device or network.
+        fn new_sign_in_subject_line(brand: &str);
+        /// The subject of the email telling that the password was changed.
+        fn password_changed_subject_line(brand: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
         /// A button that signs in through an upstream provider.

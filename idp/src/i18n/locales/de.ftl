@@ -282,3 +282,14 @@ password-breached-subject-line = { password-breached-subject } · { $brand }
 password-breached-email-body = Das Passwort, mit dem Sie sich gerade angemeldet haben, steht in einer Liste von Passwörtern, die bei einem Datenleck eines anderen Dienstes veröffentlicht wurden. Angreifer probieren solche Passwörter zuerst aus, deshalb müssen Sie ein neues wählen: Ihre nächste Anmeldung fragt danach, oder nutzen Sie jetzt den Link unten. Wenn Sie dieses Passwort auch anderswo verwenden, ändern Sie es dort ebenfalls.
 new-password-title = Neues Passwort wählen
 new-password-intro = Das Passwort, mit dem Sie sich angemeldet haben, steht in einer Liste von Passwörtern, die bei einem Datenleck eines anderen Dienstes veröffentlicht wurden. Angreifer probieren solche Passwörter zuerst aus, deshalb wählen Sie bitte ein neues, um fortzufahren. Wenn Sie das alte Passwort auch anderswo verwenden, ändern Sie es dort ebenfalls.
+
+# Sicherheitsbenachrichtigungen.
+new-sign-in-subject = Neue Anmeldung bei Ihrem Konto
+new-sign-in-subject-line = { new-sign-in-subject } · { $brand }
+new-sign-in-email-body = Bei Ihrem Konto hat sich gerade jemand von einem Gerät oder Netzwerk angemeldet, das bisher nicht verwendet wurde. Wenn Sie das waren, ist nichts zu tun. Wenn nicht, drücken Sie die Schaltfläche: Alle Sitzungen Ihres Kontos enden sofort, und Sie wählen ein neues Passwort.
+not-me-button = Das war ich nicht
+not-me-title = Konto schützen
+not-me-body = Wenn Sie sich nicht angemeldet haben, kennt womöglich jemand Ihr Passwort. Fahren Sie fort, um sich überall abzumelden (alle Sitzungen und Anwendungen Ihres Kontos enden sofort) und ein neues Passwort zu wählen.
+password-changed-subject = Ihr Passwort wurde geändert
+password-changed-subject-line = { password-changed-subject } · { $brand }
+password-changed-email-body = Das Passwort Ihres Kontos wurde gerade geändert. Wenn Sie das waren, ist nichts zu tun. Wenn nicht, setzen Sie es jetzt mit der Schaltfläche unten zurück.

@@ -299,3 +299,14 @@ password-breached-subject-line = { password-breached-subject } · { $brand }
 password-breached-email-body = The password you just signed in with appears in a list of passwords leaked in a data breach at another service. Attackers try such passwords first, so you must choose a new one: your next sign-in asks for it, or use the link below now. If you use this password elsewhere, change it there too.
 new-password-title = Choose a new password
 new-password-intro = The password you signed in with appears in a list of passwords leaked in a data breach at another service. Attackers try such passwords first, so choose a new one to continue. If you use the old one elsewhere, change it there too.
+
+# Security notifications.
+new-sign-in-subject = New sign-in to your account
+new-sign-in-subject-line = { new-sign-in-subject } · { $brand }
+new-sign-in-email-body = Your account was just signed in to from a device or network it was not used from before. If that was you, there is nothing to do. If it was not you, press the button: every session of your account ends at once and you choose a new password.
+not-me-button = This was not me
+not-me-title = Secure your account
+not-me-body = If you did not sign in, someone may know your password. Continue to sign out everywhere (every session and application of your account ends at once) and choose a new password.
+password-changed-subject = Your password was changed
+password-changed-subject-line = { password-changed-subject } · { $brand }
+password-changed-email-body = The password of your account was just changed. If that was you, there is nothing to do. If it was not you, reset it now with the button below.
