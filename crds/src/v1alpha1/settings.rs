@@ -482,6 +482,33 @@ pub struct AttackProtection {
     /// Refuse passwords known from data breaches.
     #[serde(default)]
     pub breached_passwords: super::BreachedPasswords,
+    /// Emails that tell customers about their account's security.
+    #[serde(default)]
+    pub notifications: Notifications,
+}
+
+/// Emails to customers about their account's security.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Notifications {
+    /// A sign-in from a device or network the account never signed in from (not the first
+    /// sign-in ever), with a "this was not me" link that ends every session and starts a password
+    /// reset. Default true.
+    #[serde(default = "yes")]
+    pub new_sign_in: bool,
+    /// A password changed from the account page, to the account's address, with a link to
+    /// reset it. Default true.
+    #[serde(default = "yes")]
+    pub password_changed: bool,
+}
+
+impl Default for Notifications {
+    fn default() -> Self {
+        Self {
+            new_sign_in: true,
+            password_changed: true,
+        }
+    }
 }
 
 /// Temporary account lockout.

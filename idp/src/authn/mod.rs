@@ -9,6 +9,7 @@
 
 pub mod amr;
 pub mod assurance;
+pub mod notice;
 pub mod pipeline;
 pub mod recovery;
 pub mod session;
@@ -102,8 +103,9 @@ pub async fn drive(
     }
 }
 
-/// After a full sign-in under adaptive MFA, its device and network become known to the account
-/// (not after one that merely reused a session: that proved nothing new).
+/// After a full sign-in (not one that merely reused a session: that proved nothing new), its
+/// device and network become known to the account, for adaptive MFA and for telling the customer
+/// about a sign-in from a device or network the account never used.
 async fn remember_sign_in(
     state: &AppState,
     tenant: &Tenant,
@@ -116,8 +118,15 @@ async fn remember_sign_in(
     let here = sign_in.progress.session.as_ref() == Some(&signed_in.session.id);
     let adaptive = crate::mfa::policy_at_sign_in(tenant, Some(sign_in))
         .is_some_and(|policy| policy.enforcement == crate::mfa::Enforcement::Adaptive);
-    if here && adaptive {
-        crate::mfa::device::remember_sign_in(state, tenant, headers, address, &signed_in.user.id).await?;
+    let notify = tenant.config.attack_protection.notifications.new_sign_in;
+    if !here || !(adaptive || notify) {
+        return Ok(());
+    }
+    let user = &signed_in.user;
+    let unfamiliar = notify && crate::mfa::device::unfamiliar(state, tenant, headers, address, &user.id).await?;
+    crate::mfa::device::remember_sign_in(state, tenant, headers, address, &user.id).await?;
+    if unfamiliar {
+        notice::new_sign_in(state, headers, user).await?;
     }
     Ok(())
 }

@@ -49,6 +49,10 @@ pub enum Kind {
     PasskeyAdded,
     /// A passkey was removed; the link opens the account page.
     PasskeyRemoved,
+    /// A sign-in from a device or network the account never signed in from; the link disowns it.
+    NewSignIn,
+    /// The password was changed from the account page; the link resets it.
+    PasswordChanged,
 }
 
 /// Why sending failed.
@@ -201,6 +205,20 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             body: t.passkey_removed_email_body.into(),
             button: t.open_account,
             expires: None,
+        },
+        Kind::NewSignIn => Words {
+            subject: t.new_sign_in_subject_line(brand),
+            heading: t.new_sign_in_subject,
+            body: t.new_sign_in_email_body.into(),
+            button: t.not_me_button,
+            expires: None,
+        },
+        Kind::PasswordChanged => Words {
+            subject: t.password_changed_subject_line(brand),
+            heading: t.password_changed_subject,
+            body: t.password_changed_email_body.into(),
+            button: t.reset_button,
+            expires: Some(t.link_expires),
         },
     }
 }

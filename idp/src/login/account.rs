@@ -348,6 +348,8 @@ pub async fn password_post(
         .await?;
     crate::audit::record(&state, AuditEvent::PasswordChanged, Some(&user.id), None, &info).await;
     super::devices::revoke_all(&state, &user.id, &info, "password changed").await?;
+    // Told at the address, so a change by whoever took the session is noticed and undone.
+    crate::authn::notice::password_changed(&state, &headers, user).await?;
     Ok(flow::see_other(
         &format!("{}?saved=password", tenant.path("/account")),
         &[],

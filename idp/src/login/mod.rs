@@ -10,6 +10,7 @@ mod fields;
 pub mod flow;
 mod form;
 mod new_password;
+mod not_me;
 mod passkeys;
 mod passwordless;
 mod profile;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/verify/resend", post(verify::resend_post))
         .route("/forgot", get(recovery::forgot_get).post(recovery::forgot_post))
         .route("/reset", get(recovery::reset_get).post(recovery::reset_post))
+        .route("/not-me", get(not_me::not_me_get).post(not_me::not_me_post))
         .route("/consent", get(consent::consent_get).post(consent::consent_post))
         .route("/profile", get(profile::profile_get).post(profile::profile_post))
         .route("/account", get(account::account_get))

@@ -66,6 +66,22 @@ pub async fn signals(
     })
 }
 
+/// Whether this sign-in of `user` comes from a device or network the account never signed in
+/// from, while it did sign in before (a first sign-in is nothing to tell about).
+pub async fn unfamiliar(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    address: IpAddr,
+    user: &UserId,
+) -> Result<bool, Error> {
+    if !state.store.has_known_devices(user).await? {
+        return Ok(false);
+    }
+    let signals = signals(state, tenant, headers, address, user).await?;
+    Ok(signals.new_device || signals.new_network)
+}
+
 /// Records that `user` fully signed in from this device and network.
 pub async fn remember_sign_in(
     state: &AppState,

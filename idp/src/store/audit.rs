@@ -58,6 +58,8 @@ pub enum AuditEvent {
     RiskAssessed,
     /// A sign-in was refused as too risky; the session was ended.
     SignInRefused,
+    /// The customer disowned a sign-in they were told about: every session and grant ended.
+    SignInDisowned,
     /// A device was trusted to skip the second factor (detail: days).
     DeviceTrusted,
     /// Trusted devices were revoked (detail: how many, and why).
@@ -115,6 +117,7 @@ impl AuditEvent {
             Self::TotpRemoved => "totp_removed",
             Self::RiskAssessed => "risk_assessed",
             Self::SignInRefused => "sign_in_refused",
+            Self::SignInDisowned => "sign_in_disowned",
             Self::DeviceTrusted => "device_trusted",
             Self::TrustedDevicesRevoked => "trusted_devices_revoked",
             Self::RecoveryCodesGenerated => "recovery_codes_generated",

@@ -73,6 +73,16 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `user_id` ever fully signed in from a device this IdP remembers.
+    pub async fn has_known_devices(&self, user_id: &UserId) -> StoreResult<bool> {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM known_devices WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(self.pool())
+            .await
+            .map(|count| count > 0)
+            .map_err(query_error("has_known_devices"))
+    }
+
     /// Failed sign-in attempts (passwords and codes) on `user_id`'s account since `since`.
     pub async fn failures_since(&self, user_id: &UserId, since: UnixTime) -> StoreResult<i64> {
         sqlx::query_scalar::<_, i64>(

@@ -1,4 +1,5 @@
-//! Single-use, expiring tokens sent by email: address verification and password reset.
+//! Single-use, expiring tokens sent by email: address verification, password reset, and
+//! disowning a sign-in ("this was not me").
 
 use super::{Store, StoreResult, query_error};
 use crate::ids::{UnixTime, UserId};
@@ -10,6 +11,8 @@ pub enum EmailPurpose {
     Verify,
     /// The customer may choose a new password.
     Reset,
+    /// The customer disowns a sign-in they were told about: every session ends.
+    NotMe,
 }
 
 impl EmailPurpose {
@@ -17,6 +20,7 @@ impl EmailPurpose {
         match self {
             Self::Verify => "verify",
             Self::Reset => "reset",
+            Self::NotMe => "not_me",
         }
     }
 }

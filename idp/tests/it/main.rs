@@ -44,6 +44,7 @@ mod mfa;
 mod mfa_email_codes;
 mod mfa_enforcement;
 mod mfa_recovery_codes;
+mod notifications;
 mod passkeys;
 mod proxies;
 mod purge;

@@ -315,3 +315,13 @@ passkey-removed-subject-line = { passkey-removed-subject } · { $brand }
 passkey-removed-email-body = Ein Passkey wurde aus Ihrem Konto entfernt: Er kann nicht mehr zur Anmeldung verwendet werden. Falls Sie das nicht waren, öffnen Sie Ihr Konto und ändern Sie Ihr Passwort.
 passkey-created = Hinzugefügt { $time }
 passkey-last-used = Zuletzt verwendet { $time }
+# Sicherheitsbenachrichtigungen.
+new-sign-in-subject = Neue Anmeldung bei Ihrem Konto
+new-sign-in-subject-line = { new-sign-in-subject } · { $brand }
+new-sign-in-email-body = Bei Ihrem Konto hat sich gerade jemand von einem Gerät oder Netzwerk angemeldet, das bisher nicht verwendet wurde. Wenn Sie das waren, ist nichts zu tun. Wenn nicht, drücken Sie die Schaltfläche: Alle Sitzungen Ihres Kontos enden sofort, und Sie wählen ein neues Passwort.
+not-me-button = Das war ich nicht
+not-me-title = Konto schützen
+not-me-body = Wenn Sie sich nicht angemeldet haben, kennt womöglich jemand Ihr Passwort. Fahren Sie fort, um sich überall abzumelden (alle Sitzungen und Anwendungen Ihres Kontos enden sofort) und ein neues Passwort zu wählen.
+password-changed-subject = Ihr Passwort wurde geändert
+password-changed-subject-line = { password-changed-subject } · { $brand }
+password-changed-email-body = Das Passwort Ihres Kontos wurde gerade geändert. Wenn Sie das waren, ist nichts zu tun. Wenn nicht, setzen Sie es jetzt mit der Schaltfläche unten zurück.

@@ -332,3 +332,13 @@ passkey-removed-subject-line = { passkey-removed-subject } · { $brand }
 passkey-removed-email-body = A passkey was removed from your account: it can no longer be used to sign in. If that was not you, open your account and change your password.
 passkey-created = Added { $time }
 passkey-last-used = Last used { $time }
+# Security notifications.
+new-sign-in-subject = New sign-in to your account
+new-sign-in-subject-line = { new-sign-in-subject } · { $brand }
+new-sign-in-email-body = Your account was just signed in to from a device or network it was not used from before. If that was you, there is nothing to do. If it was not you, press the button: every session of your account ends at once and you choose a new password.
+not-me-button = This was not me
+not-me-title = Secure your account
+not-me-body = If you did not sign in, someone may know your password. Continue to sign out everywhere (every session and application of your account ends at once) and choose a new password.
+password-changed-subject = Your password was changed
+password-changed-subject-line = { password-changed-subject } · { $brand }
+password-changed-email-body = The password of your account was just changed. If that was you, there is nothing to do. If it was not you, reset it now with the button below.
