@@ -15,6 +15,7 @@ async fn sign_ins_beyond_the_hashing_queue_get_503_with_retry_after(backend: Bac
         backend,
         |config| {
             config.attack_protection.rate_limits.logins_per_minute = 0;
+            config.attack_protection.rate_limits.logins_per_account_per_minute = 0;
             // Without lockout, whose per-address throttle would stop these 24 wrong passwords
             // from one address before they reach the hasher: this test is about the queue.
             config.attack_protection.lockout.enabled = false;
