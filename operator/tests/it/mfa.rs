@@ -103,3 +103,30 @@ async fn an_mfa_policy_is_served_and_warns_about_clients_the_tenant_does_not_ser
     follower.abort();
     operator.stop().await;
 }
+
+#[tokio::test]
+async fn passkeys_the_idp_cannot_serve_are_refused_naming_the_field() {
+    let (client, ns) = namespace().await;
+    let operator = start(config(&[&ns])).await;
+    let tenant = "apiVersion: vestibule.dev/v1alpha1\nkind: Tenant\nmetadata: {name: local}\nspec:\n  issuer: http://127.0.0.1:8080\n";
+    create::<Tenant>(&client, &ns, tenant).await;
+    let under_an_address = "apiVersion: vestibule.dev/v1alpha1\nkind: MfaPolicy\nmetadata: {name: keys}\nspec:\n  tenantRef: {name: local}\n  factors: [webauthn]\n";
+    create::<MfaPolicy>(&client, &ns, under_an_address).await;
+    let message = condition(&client, &ns, "keys", "Ready", "False", "InvalidSpec").await;
+    assert!(
+        message.contains("spec.factors") && message.contains("domain name"),
+        "{message}"
+    );
+
+    create::<Tenant>(&client, &ns, &tenant_yaml("demo")).await;
+    let unverified = "apiVersion: vestibule.dev/v1alpha1\nkind: MfaPolicy\nmetadata: {name: loose}\nspec:\n  tenantRef: {name: demo}\n  factors: [webauthn, totp]\n  passkeys: {userVerification: discouraged}\n";
+    create::<MfaPolicy>(&client, &ns, unverified).await;
+    let message = condition(&client, &ns, "loose", "Ready", "False", "InvalidSpec").await;
+    assert!(message.contains("spec.passkeys.userVerification"), "{message}");
+    let config = config_where(&client, &ns, "the config of demo", |_| true).await;
+    assert!(
+        config.mfa_policies.is_empty(),
+        "nothing the IdP would refuse reaches its config"
+    );
+    operator.stop().await;
+}

@@ -7,7 +7,10 @@ use kube::ResourceExt;
 use kube::core::DeserializeGuard;
 use vestibule_crds::ValidationErrors;
 use vestibule_crds::config::{ConsentPolicyConfig, MfaPolicyConfig, TenantConfig};
-use vestibule_crds::v1alpha1::{CommonStatus, ConsentPolicy, MfaPolicy, Tenant, TenantRef};
+use vestibule_crds::v1alpha1::{
+    CommonStatus, ConsentPolicy, Enforcement, Factor, MfaPolicy, MfaPolicySpec, Tenant, TenantRef, UserVerification,
+};
+use vestibule_crds::validation::Checker;
 
 use super::{Attachment, Inputs, Recorded};
 use crate::conditions::{Decided, Reason};
@@ -68,8 +71,11 @@ impl Attachment for MfaPolicy {
     fn tenant_ref(&self) -> &TenantRef {
         &self.spec.tenant_ref
     }
-    fn validate(&self, _namespace: &str, _tenant: &Tenant, _recorded: &Recorded) -> Result<(), ValidationErrors> {
-        self.spec.validate()
+    fn validate(&self, _namespace: &str, tenant: &Tenant, _recorded: &Recorded) -> Result<(), ValidationErrors> {
+        let mut checker = Checker::default();
+        checker.merge(self.spec.validate());
+        checker.merge(servable_passkeys(&self.spec, tenant));
+        checker.finish()
     }
     fn render(&self, namespace: &str, _inputs: &Inputs<'_>) -> Result<Self::Entry, Decided> {
         let spec = &self.spec;
@@ -131,3 +137,29 @@ pub fn clients_resolved(clients: &[String], served: Option<&TenantConfig>) -> De
 
 /// The condition type of [`clients_resolved`].
 pub const CLIENTS_RESOLVED: &str = "ClientsResolved";
+
+/// What the IdP refuses of passkeys, refused here first so that a policy it cannot serve is
+/// `InvalidSpec` naming its field instead of a config the Tenant's pods will not load.
+fn servable_passkeys(spec: &MfaPolicySpec, tenant: &Tenant) -> Result<(), ValidationErrors> {
+    let mut checker = Checker::default();
+    if !spec.factors.contains(&Factor::Webauthn) {
+        return checker.finish();
+    }
+    let domain = url::Url::parse(&tenant.spec.issuer).is_ok_and(|issuer| issuer.domain().is_some());
+    checker.require(
+        domain,
+        "spec.factors",
+        "webauthn needs the Tenant's issuer to have a domain name, not an IP address (a WebAuthn relying party id is a domain)",
+    );
+    checker.require(
+        spec.passkeys.user_verification != UserVerification::Discouraged,
+        "spec.passkeys.userVerification",
+        "discouraged is not served: passkeys always verify the user",
+    );
+    checker.require(
+        spec.enforcement != Enforcement::Required || spec.factors.contains(&Factor::Totp),
+        "spec.factors",
+        "a required policy with webauthn needs totp too: a customer with nothing set up enrols an authenticator app within the sign-in",
+    );
+    checker.finish()
+}
