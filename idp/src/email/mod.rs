@@ -53,6 +53,8 @@ pub enum Kind {
     NewSignIn,
     /// The password was changed from the account page; the link resets it.
     PasswordChanged,
+    /// Codes by email were turned off; the link opens the account page.
+    EmailOtpDisabled,
 }
 
 /// Why sending failed.
@@ -219,6 +221,13 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             body: t.password_changed_email_body.into(),
             button: t.reset_button,
             expires: Some(t.link_expires),
+        },
+        Kind::EmailOtpDisabled => Words {
+            subject: t.email_otp_disabled_subject_line(brand),
+            heading: t.email_otp_disabled_subject,
+            body: t.email_otp_disabled_email_body.into(),
+            button: t.open_account,
+            expires: None,
         },
     }
 }

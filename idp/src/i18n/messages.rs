@@ -117,7 +117,8 @@ messages! {
         passkey_use_intro, passkey_use, passkey_sign_in, passkey_added_subject,
         passkey_added_email_body, passkey_removed_subject, passkey_removed_email_body,
         new_sign_in_subject, new_sign_in_email_body, not_me_button, not_me_title, not_me_body,
-        password_changed_subject, password_changed_email_body,
+        password_changed_subject, password_changed_email_body, email_otp_disabled_subject,
+        email_otp_disabled_email_body,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -166,6 +167,8 @@ messages! {
         fn new_sign_in_subject_line(brand: &str);
         /// The subject of the email telling that the password was changed.
         fn password_changed_subject_line(brand: &str);
+        /// The subject of the email telling that codes by email were turned off.
+        fn email_otp_disabled_subject_line(brand: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
         /// A button that signs in through an upstream provider.

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::error::Error;
 // Forms pass the CSRF check before a handler runs: a forged one gets 403 and changes nothing.
 use crate::authn::Method;
+use crate::email::Kind;
 use crate::http::extract::{CsrfForm, Customer};
 use crate::http::params::Params;
 use crate::mfa::attempts::CodeVerdict;
@@ -145,6 +146,9 @@ pub async fn disable_post(
         crate::audit::record(&state, AuditEvent::EmailOtpDisabled, Some(&user.id), None, &info).await;
         // A device trusted on the strength of the factor is trusted no more.
         super::devices::revoke_all(&state, &user.id, &info, "factor removed").await?;
+        // Told at the address, so a removal by whoever took the session is noticed. (Turning
+        // codes on is told by the code it sends there.)
+        super::totp::notify(&state, &tenant, &signed_in, Kind::EmailOtpDisabled)?;
     }
     Ok(flow::see_other(
         &format!("{}?saved=email-otp-disabled", tenant.path("/account")),

@@ -240,6 +240,12 @@ async fn turning_email_codes_off_needs_the_password_and_ends_the_question(backen
     assert!(off.location().ends_with("saved=email-otp-disabled"));
     let log = events(&idp, email).await;
     assert!(log.iter().any(|(event, _)| event == "email_otp_disabled"), "{log:?}");
+    let told = idp.smtp.wait_for(email, 3).await;
+    assert!(
+        told.subject.starts_with("Codes by email were turned off"),
+        "{}",
+        told.subject
+    );
     let again = idp.browser();
     let login = again.get("/login").await;
     let landed = again.follow(sign_in_page_only(&again, login, email).await).await;

@@ -325,3 +325,6 @@ not-me-body = Wenn Sie sich nicht angemeldet haben, kennt womöglich jemand Ihr 
 password-changed-subject = Ihr Passwort wurde geändert
 password-changed-subject-line = { password-changed-subject } · { $brand }
 password-changed-email-body = Das Passwort Ihres Kontos wurde gerade geändert. Wenn Sie das waren, ist nichts zu tun. Wenn nicht, setzen Sie es jetzt mit der Schaltfläche unten zurück.
+email-otp-disabled-subject = Codes per E-Mail wurden ausgeschaltet
+email-otp-disabled-subject-line = { email-otp-disabled-subject } · { $brand }
+email-otp-disabled-email-body = Anmeldecodes werden nicht mehr als zweiter Schritt an diese Adresse gesendet. Wenn Sie das nicht waren, öffnen Sie Ihr Konto, ändern Sie Ihr Passwort und schalten Sie sie wieder ein.

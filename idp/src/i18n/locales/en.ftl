@@ -342,3 +342,6 @@ not-me-body = If you did not sign in, someone may know your password. Continue t
 password-changed-subject = Your password was changed
 password-changed-subject-line = { password-changed-subject } · { $brand }
 password-changed-email-body = The password of your account was just changed. If that was you, there is nothing to do. If it was not you, reset it now with the button below.
+email-otp-disabled-subject = Codes by email were turned off
+email-otp-disabled-subject-line = { email-otp-disabled-subject } · { $brand }
+email-otp-disabled-email-body = Sign-in codes are no longer sent to this address as a second step. If that was not you, open your account, change your password and turn them on again.
