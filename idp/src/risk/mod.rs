@@ -3,6 +3,7 @@
 //! addresses after failed sign-ins.
 
 pub mod lockout;
+pub mod proof_of_work;
 mod rate_limit;
 pub mod score;
 mod shared_limit;

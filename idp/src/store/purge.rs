@@ -95,6 +95,11 @@ impl Store {
                 "DELETE FROM passkey_ceremonies WHERE expires_at < $1",
                 &[now],
             ),
+            (
+                "sign_in_challenges",
+                "DELETE FROM sign_in_challenges WHERE expires_at < $1",
+                &[now],
+            ),
         ];
         let mut purged = Purged::default();
         for &(table, statement, cutoffs) in purges {

@@ -1,0 +1,65 @@
+//! Proof-of-work challenges of the sign-in form: stored hashed, bound to an address and a sign-in
+//! transaction, and redeemed (deleted) by one statement, so each is used at most once.
+
+use super::{Store, StoreResult, query_error};
+use crate::ids::UnixTime;
+
+/// A challenge to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewChallenge<'a> {
+    /// The SHA-256 of the challenge (hex).
+    pub challenge_hash: &'a str,
+    /// The address it was issued to (an IPv4 address or an IPv6 /64).
+    pub limit_key: &'a str,
+    /// The sign-in transaction whose form shows it.
+    pub transaction_id: &'a str,
+    /// The leading zero bits an answer's hash must have.
+    pub difficulty: u32,
+    /// When it stops being accepted.
+    pub expires_at: UnixTime,
+}
+
+impl Store {
+    /// Stores a challenge just issued.
+    pub async fn insert_challenge(&self, challenge: NewChallenge<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sign_in_challenges (challenge_hash, limit_key, transaction_id, difficulty, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(challenge.challenge_hash)
+        .bind(challenge.limit_key)
+        .bind(challenge.transaction_id)
+        .bind(i64::from(challenge.difficulty))
+        .bind(challenge.expires_at)
+        .execute(self.pool())
+        .await
+        .map(|_| ())
+        .map_err(query_error("insert_challenge"))
+    }
+
+    /// Redeems the challenge hashed `challenge_hash` if it was issued to `limit_key` for
+    /// `transaction_id` and is live at `now`: deletes it and returns its difficulty, in one
+    /// statement, so two answers at once cannot both redeem it. `None` when it is unknown, used,
+    /// expired or another address's or transaction's.
+    pub async fn redeem_challenge(
+        &self,
+        challenge_hash: &str,
+        limit_key: &str,
+        transaction_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<Option<u32>> {
+        let difficulty: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM sign_in_challenges \
+             WHERE challenge_hash = $1 AND limit_key = $2 AND transaction_id = $3 AND expires_at > $4 \
+             RETURNING difficulty",
+        )
+        .bind(challenge_hash)
+        .bind(limit_key)
+        .bind(transaction_id)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(query_error("redeem_challenge"))?;
+        Ok(difficulty.and_then(|bits| u32::try_from(bits).ok()))
+    }
+}
