@@ -10,3 +10,15 @@ CREATE TABLE sign_in_challenges (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX sign_in_challenges_expires_at ON sign_in_challenges(expires_at);
+
+-- Failed sign-ins per address and account tried (the SHA-256 of the normalized email address,
+-- known or not): the signals of challenged mode. A row's failures count until its last one is
+-- older than the tenant's window; the purge drops rows a day old.
+CREATE TABLE address_sign_in_failures (
+    limit_key TEXT NOT NULL,
+    account_hash TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    last_failed_at INTEGER NOT NULL,
+    PRIMARY KEY (limit_key, account_hash)
+);
+CREATE INDEX address_sign_in_failures_last_failed_at ON address_sign_in_failures(last_failed_at);

@@ -7,6 +7,7 @@ pub mod proof_of_work;
 mod rate_limit;
 pub mod score;
 mod shared_limit;
+pub mod stuffing;
 
 pub use rate_limit::{Action, Decision, RateLimiter, Subject, WINDOW};
 pub use shared_limit::SharedLimiter;

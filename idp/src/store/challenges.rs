@@ -63,3 +63,60 @@ impl Store {
         Ok(difficulty.and_then(|bits| u32::try_from(bits).ok()))
     }
 }
+
+/// What an address did within the window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddressSignals {
+    /// Failed sign-ins.
+    pub failures: i64,
+    /// Distinct accounts (known or not) that failed.
+    pub accounts: i64,
+}
+
+impl Store {
+    /// Counts a failed sign-in of `account_hash` from `limit_key` at `now`, in one atomic
+    /// statement; the account's failures from before `window_start` are forgotten. Returns the
+    /// account's failures from this address, this one included.
+    pub async fn count_address_failure(
+        &self,
+        limit_key: &str,
+        account_hash: &str,
+        now: UnixTime,
+        window_start: UnixTime,
+    ) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO address_sign_in_failures (limit_key, account_hash, failures, last_failed_at) \
+             VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (limit_key, account_hash) DO UPDATE SET \
+               failures = CASE WHEN address_sign_in_failures.last_failed_at <= $4 THEN 1 \
+                          ELSE address_sign_in_failures.failures + 1 END, \
+               last_failed_at = excluded.last_failed_at \
+             RETURNING failures",
+        )
+        .bind(limit_key)
+        .bind(account_hash)
+        .bind(now)
+        .bind(window_start)
+        .fetch_one(self.pool())
+        .await
+        .map_err(query_error("count_address_failure"))
+    }
+
+    /// The failures and distinct accounts of `limit_key` whose last failure is after
+    /// `window_start`, in one statement.
+    pub async fn address_signals(&self, limit_key: &str, window_start: UnixTime) -> StoreResult<AddressSignals> {
+        let (failures, accounts): (Option<i64>, i64) = sqlx::query_as(
+            "SELECT CAST(SUM(failures) AS BIGINT), COUNT(*) FROM address_sign_in_failures \
+             WHERE limit_key = $1 AND last_failed_at > $2",
+        )
+        .bind(limit_key)
+        .bind(window_start)
+        .fetch_one(self.pool())
+        .await
+        .map_err(query_error("address_signals"))?;
+        Ok(AddressSignals {
+            failures: failures.unwrap_or(0),
+            accounts,
+        })
+    }
+}

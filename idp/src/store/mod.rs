@@ -26,7 +26,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use audit::{AuditEntry, AuditEvent};
-pub use challenges::NewChallenge;
+pub use challenges::{AddressSignals, NewChallenge};
 pub use devices::TrustedDevice;
 pub use email_codes::{NewEmailCode, ReservedTry};
 pub use email_tokens::EmailPurpose;

@@ -1,12 +1,130 @@
-//! Proof-of-work challenges of the sign-in form: an answer is accepted once, from the address and
-//! for the sign-in transaction the challenge was issued to, before it expires; any other answer is
-//! refused.
+//! Challenged mode and the proof-of-work challenges of the sign-in form: an address failing too
+//! often (or trying too many accounts) must solve a challenge before its passwords are checked,
+//! until its window passes; an answer is accepted once, from the address and for the sign-in
+//! transaction the challenge was issued to, before it expires; any other answer is refused.
 
 use std::net::IpAddr;
 
 use vestibule_idp::risk::proof_of_work::{self, LIFETIME, Refused};
 
+use crate::support::browser::{Browser, Page};
+use crate::support::idp::PASSWORD;
 use crate::support::{Backend, TestIdp};
+
+const WRONG: &str = "wrong password!";
+const WINDOW_SECONDS: i64 = 15 * 60;
+
+/// The test tenant challenging an address after 3 failures or 2 accounts within 15 minutes, with
+/// an easy puzzle; the lockout and the per-account limit are out of the way (not under test).
+async fn idp_challenging_after_three(backend: Backend) -> TestIdp {
+    TestIdp::start_with(backend, |config| {
+        let challenge = &mut config.attack_protection.challenge;
+        challenge.failures_per_address = 3;
+        challenge.accounts_per_address = 2;
+        challenge.difficulty = 8;
+        config.attack_protection.lockout.max_failures = 100;
+        config.attack_protection.rate_limits.logins_per_account_per_minute = 0;
+    })
+    .await
+}
+
+async fn sign_in(browser: &Browser, email: &str, password: &str, extra: &[(&str, &str)]) -> Page {
+    let login = browser.get("/login").await;
+    let mut fields = vec![("email", email), ("password", password)];
+    fields.extend_from_slice(extra);
+    browser.submit(&login, "/login", &fields).await
+}
+
+fn challenged(page: &Page) -> bool {
+    page.body.contains("data-challenge=")
+}
+
+async fn audited(idp: &TestIdp, event: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT COALESCE(detail, '') FROM audit_log WHERE event = $1")
+        .bind(event)
+        .fetch_all(idp.state.store.pool())
+        .await
+        .unwrap()
+}
+
+async fn an_address_failing_too_often_is_challenged_until_its_window_passes(backend: Backend) {
+    let idp = idp_challenging_after_three(backend).await;
+    idp.user("ada@example.com").await;
+    let attacker = idp.browser_from(5);
+    for attempt in 1..=3 {
+        let failed = sign_in(&attacker, "ada@example.com", WRONG, &[]).await;
+        assert_eq!(failed.status, 401, "attempt {attempt}");
+        assert_eq!(
+            challenged(&failed),
+            attempt == 3,
+            "challenged from the third failure on"
+        );
+    }
+    assert_eq!(
+        audited(&idp, "address_challenged").await,
+        ["address 127.0.0.5: 3 failures, 1 accounts within 15m"]
+    );
+
+    let unanswered = sign_in(&attacker, "ada@example.com", PASSWORD, &[]).await;
+    assert_eq!(
+        unanswered.status, 403,
+        "even the right password waits for the challenge"
+    );
+    assert!(unanswered.body.contains("short security check"), "{}", unanswered.body);
+    assert!(
+        !unanswered
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().contains("-session="))
+    );
+    assert_eq!(audited(&idp, "challenge_failed").await, ["challenge malformed"]);
+    assert!(
+        !challenged(&idp.browser_from(6).get("/login").await),
+        "other addresses are not challenged"
+    );
+
+    let login = attacker.get("/login").await;
+    let counter = solve(&login.hidden("challenge"), 8);
+    let fields = [
+        ("email", "ada@example.com"),
+        ("password", PASSWORD),
+        ("challenge_counter", counter.as_str()),
+    ];
+    let solved = attacker.submit(&login, "/login", &fields).await;
+    assert!(solved.status.is_redirection(), "{} {}", solved.status, solved.body);
+    let replayed = attacker.submit(&login, "/login", &fields).await;
+    assert_eq!(replayed.status, 403, "the same answer twice");
+    assert_eq!(audited(&idp, "challenge_failed").await.len(), 2);
+
+    idp.clock.advance(WINDOW_SECONDS + 1);
+    let after = attacker.get("/login").await;
+    assert!(!challenged(&after), "challenged mode ends by itself");
+    let signed_in = sign_in(&idp.browser_from(5), "ada@example.com", PASSWORD, &[]).await;
+    assert!(signed_in.status.is_redirection(), "{}", signed_in.status);
+    let metrics = idp.state.metrics.render();
+    assert!(
+        metrics.contains("vestibule_idp_addresses_challenged_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"vestibule_idp_sign_in_challenges_total{outcome="passed"} 1"#),
+        "{metrics}"
+    );
+}
+
+async fn an_address_trying_many_accounts_is_challenged(backend: Backend) {
+    let idp = idp_challenging_after_three(backend).await;
+    let sprayer = idp.browser_from(7);
+    let first = sign_in(&sprayer, "ada@example.com", WRONG, &[]).await;
+    assert!(!challenged(&first));
+    let second = sign_in(&sprayer, "bob@example.com", WRONG, &[]).await;
+    assert!(challenged(&second), "two accounts, known or not, from one address");
+    assert_eq!(
+        audited(&idp, "address_challenged").await,
+        ["address 127.0.0.7: 2 failures, 2 accounts within 15m"]
+    );
+}
 
 fn solve(challenge: &str, difficulty: u32) -> String {
     (0_u64..)
@@ -84,6 +202,8 @@ async fn a_wrong_or_late_answer_is_refused_and_uses_the_challenge_up(backend: Ba
 }
 
 on_both_backends!(
+    an_address_failing_too_often_is_challenged_until_its_window_passes,
+    an_address_trying_many_accounts_is_challenged,
     a_challenge_answer_is_accepted_once_and_only_where_it_was_issued,
     a_wrong_or_late_answer_is_refused_and_uses_the_challenge_up
 );

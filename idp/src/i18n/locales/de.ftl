@@ -325,3 +325,6 @@ not-me-body = Wenn Sie sich nicht angemeldet haben, kennt womöglich jemand Ihr 
 password-changed-subject = Ihr Passwort wurde geändert
 password-changed-subject-line = { password-changed-subject } · { $brand }
 password-changed-email-body = Das Passwort Ihres Kontos wurde gerade geändert. Wenn Sie das waren, ist nichts zu tun. Wenn nicht, setzen Sie es jetzt mit der Schaltfläche unten zurück.
+challenge-failed = Ihr Browser muss eine kurze Sicherheitsprüfung abschließen, bevor Sie sich aus diesem Netzwerk anmelden können. Warten Sie einen Moment und melden Sie sich erneut an.
+challenge-needs-script = Aus diesem Netzwerk sind zu viele Anmeldungen fehlgeschlagen, deshalb muss Ihr Browser eine kurze Sicherheitsprüfung abschließen, die JavaScript braucht. Schalten Sie es ein und melden Sie sich erneut an.
+challenge-working = Ihr Browser schließt eine kurze Sicherheitsprüfung ab …

@@ -342,3 +342,6 @@ not-me-body = If you did not sign in, someone may know your password. Continue t
 password-changed-subject = Your password was changed
 password-changed-subject-line = { password-changed-subject } · { $brand }
 password-changed-email-body = The password of your account was just changed. If that was you, there is nothing to do. If it was not you, reset it now with the button below.
+challenge-failed = Your browser has to finish a short security check before you can sign in from this network. Wait a moment and sign in again.
+challenge-needs-script = Too many sign-ins failed from this network, so your browser has to finish a short security check, which needs JavaScript. Turn it on and sign in again.
+challenge-working = Your browser is finishing a short security check…
