@@ -4,11 +4,16 @@
 //! transaction the challenge was issued to, before it expires; any other answer is refused.
 
 use std::net::IpAddr;
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::Value;
 
 use vestibule_idp::risk::proof_of_work::{self, LIFETIME, Refused};
 
 use crate::support::browser::{Browser, Page};
 use crate::support::idp::PASSWORD;
+use crate::support::smtp::ensure_node_modules;
 use crate::support::{Backend, TestIdp};
 
 const WRONG: &str = "wrong password!";
@@ -133,6 +138,76 @@ fn solve(challenge: &str, difficulty: u32) -> String {
         .unwrap()
 }
 
+/// Runs `e2e/node/challenge-journey.mjs` against `idp` for ada: what it saw.
+async fn chromium_journey(idp: &TestIdp) -> Value {
+    let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/node");
+    let output = tokio::process::Command::new("node")
+        .arg(node.join("challenge-journey.mjs"))
+        .env("ISSUER", &idp.base)
+        .env("EMAIL", "ada@example.com")
+        .env("PASSWORD", PASSWORD)
+        .env(
+            "CHROMIUM",
+            std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        )
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the journey failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+}
+
+async fn chromium_solves_the_challenge_of_a_challenged_address(backend: Backend) {
+    ensure_node_modules();
+    // The default difficulty: what a customer's browser really has to solve.
+    let idp = TestIdp::start_with(backend, |config| {
+        config.attack_protection.challenge.failures_per_address = 2;
+        config.attack_protection.lockout.max_failures = 100;
+        config.attack_protection.rate_limits.logins_per_account_per_minute = 0;
+    })
+    .await;
+    idp.user("ada@example.com").await;
+    // Chromium connects from 127.0.0.1, which fails twice first.
+    let attacker = idp.browser_from(1);
+    for _ in 0..2 {
+        assert_eq!(sign_in(&attacker, "ada@example.com", WRONG, &[]).await.status, 401);
+    }
+
+    let journey = chromium_journey(&idp).await;
+    assert_eq!(journey["challenged"], true, "{journey}");
+    assert!(journey["landedOn"].as_str().unwrap().ends_with("/account"), "{journey}");
+    assert_eq!(journey["scriptErrors"], serde_json::json!([]), "{journey}");
+    assert!(
+        journey["noScriptNotice"].as_str().unwrap().contains("needs JavaScript"),
+        "{journey}"
+    );
+    assert_eq!(journey["noScriptStatus"], 403, "{journey}");
+    assert!(
+        journey["noScriptError"]
+            .as_str()
+            .unwrap()
+            .contains("short security check"),
+        "{journey}"
+    );
+    assert_eq!(
+        audited(&idp, "login_succeeded").await.len(),
+        1,
+        "only the solved sign-in"
+    );
+    assert_eq!(
+        audited(&idp, "challenge_failed").await,
+        ["challenge malformed"],
+        "only the browser without JavaScript, which sent no answer"
+    );
+}
+
 async fn a_challenge_answer_is_accepted_once_and_only_where_it_was_issued(backend: Backend) {
     let idp = TestIdp::start(backend).await;
     let store = &idp.state.store;
@@ -202,6 +277,7 @@ async fn a_wrong_or_late_answer_is_refused_and_uses_the_challenge_up(backend: Ba
 }
 
 on_both_backends!(
+    chromium_solves_the_challenge_of_a_challenged_address,
     an_address_failing_too_often_is_challenged_until_its_window_passes,
     an_address_trying_many_accounts_is_challenged,
     a_challenge_answer_is_accepted_once_and_only_where_it_was_issued,
