@@ -138,6 +138,37 @@ fn solve(challenge: &str, difficulty: u32) -> String {
         .unwrap()
 }
 
+async fn a_browser_the_account_trusts_is_not_challenged(backend: Backend) {
+    let idp = idp_challenging_after_three(backend).await;
+    let ada = idp.user("ada@example.com").await;
+    let bob = idp.user("bob@example.com").await;
+    let attacker = idp.browser_from(8);
+    for _ in 0..3 {
+        sign_in(&attacker, "ada@example.com", WRONG, &[]).await;
+    }
+    let tenant = idp.tenant();
+    let trust = |user| vestibule_idp::mfa::device::trust(&idp.state, &tenant, user, 3600, None);
+
+    let bobs_browser = idp.browser_from(8);
+    bobs_browser.set_cookie(trust(&bob.id).await.unwrap().to_str().unwrap());
+    let refused = sign_in(&bobs_browser, "ada@example.com", PASSWORD, &[]).await;
+    assert_eq!(refused.status, 403, "trusted by another account: challenged");
+
+    let adas_browser = idp.browser_from(8);
+    adas_browser.set_cookie(trust(&ada.id).await.unwrap().to_str().unwrap());
+    let page = adas_browser.get("/login").await;
+    assert!(challenged(&page), "the page cannot know whose browser it is");
+    let signed_in = adas_browser
+        .submit(&page, "/login", &[("email", "ada@example.com"), ("password", PASSWORD)])
+        .await;
+    assert!(
+        signed_in.status.is_redirection(),
+        "{} {}",
+        signed_in.status,
+        signed_in.body
+    );
+}
+
 /// Runs `e2e/node/challenge-journey.mjs` against `idp` for ada: what it saw.
 async fn chromium_journey(idp: &TestIdp) -> Value {
     let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/node");
@@ -280,6 +311,7 @@ on_both_backends!(
     chromium_solves_the_challenge_of_a_challenged_address,
     an_address_failing_too_often_is_challenged_until_its_window_passes,
     an_address_trying_many_accounts_is_challenged,
+    a_browser_the_account_trusts_is_not_challenged,
     a_challenge_answer_is_accepted_once_and_only_where_it_was_issued,
     a_wrong_or_late_answer_is_refused_and_uses_the_challenge_up
 );
