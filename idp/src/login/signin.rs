@@ -1,5 +1,5 @@
-//! The sign-in page: email and password, with lockout, rate limits and one answer for every
-//! failure.
+//! The sign-in page: email and password, with lockout, rate limits, the proof-of-work challenge
+//! of challenged addresses and one answer for every failure.
 
 use std::net::IpAddr;
 
