@@ -16,6 +16,9 @@ use crate::store::{NewChallenge, Store, StoreResult};
 pub const LIFETIME: i64 = 600;
 /// The most digits a counter may have: 10^16 tries are far beyond any difficulty we set.
 const MAX_COUNTER_DIGITS: usize = 16;
+/// Live challenges kept per address: one per tab or retry a customer may have open; an address
+/// reloading the page more often loses its oldest, so the table stays bounded.
+pub const KEPT_PER_ADDRESS: i64 = 20;
 /// The length of a challenge: 256 random bits, base64url.
 const CHALLENGE_LENGTH: usize = 43;
 
@@ -71,7 +74,7 @@ pub async fn issue(
         difficulty,
         expires_at,
     };
-    store.insert_challenge(new).await?;
+    store.insert_challenge(new, KEPT_PER_ADDRESS).await?;
     Ok(Issued {
         challenge,
         difficulty,

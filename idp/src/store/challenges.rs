@@ -20,8 +20,10 @@ pub struct NewChallenge<'a> {
 }
 
 impl Store {
-    /// Stores a challenge just issued.
-    pub async fn insert_challenge(&self, challenge: NewChallenge<'_>) -> StoreResult<()> {
+    /// Stores a challenge just issued, and forgets the address's oldest beyond the newest
+    /// `kept_per_address`: reloading the page cannot grow the table without bound.
+    pub async fn insert_challenge(&self, challenge: NewChallenge<'_>, kept_per_address: i64) -> StoreResult<()> {
+        let mut tx = self.begin_write().await.map_err(query_error("insert_challenge"))?;
         sqlx::query(
             "INSERT INTO sign_in_challenges (challenge_hash, limit_key, transaction_id, difficulty, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -31,10 +33,20 @@ impl Store {
         .bind(challenge.transaction_id)
         .bind(i64::from(challenge.difficulty))
         .bind(challenge.expires_at)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
-        .map(|_| ())
-        .map_err(query_error("insert_challenge"))
+        .map_err(query_error("insert_challenge"))?;
+        sqlx::query(
+            "DELETE FROM sign_in_challenges WHERE limit_key = $1 AND challenge_hash NOT IN \
+             (SELECT challenge_hash FROM sign_in_challenges WHERE limit_key = $1 \
+              ORDER BY expires_at DESC, challenge_hash LIMIT $2)",
+        )
+        .bind(challenge.limit_key)
+        .bind(kept_per_address)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("insert_challenge"))?;
+        tx.commit().await.map_err(query_error("insert_challenge"))
     }
 
     /// Redeems the challenge hashed `challenge_hash` if it was issued to `limit_key` for

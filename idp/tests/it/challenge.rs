@@ -9,7 +9,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use vestibule_idp::risk::proof_of_work::{self, LIFETIME, Refused};
+use vestibule_idp::risk::proof_of_work::{self, KEPT_PER_ADDRESS, LIFETIME, Refused};
 
 use crate::support::browser::{Browser, Page};
 use crate::support::idp::PASSWORD;
@@ -307,7 +307,39 @@ async fn a_wrong_or_late_answer_is_refused_and_uses_the_challenge_up(backend: Ba
     assert_eq!(expired.await.unwrap(), Err(Refused::Unknown), "expired");
 }
 
+async fn an_address_keeps_only_its_newest_challenges(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let store = &idp.state.store;
+    let here: IpAddr = "127.0.0.9".parse().unwrap();
+    let now = idp.state.now();
+    let mut issued = Vec::new();
+    for second in 0..=KEPT_PER_ADDRESS {
+        let challenge = proof_of_work::issue(store, here, "tx", 4, now.plus_seconds(second))
+            .await
+            .unwrap();
+        issued.push(challenge.challenge);
+    }
+    proof_of_work::issue(store, "127.0.0.10".parse().unwrap(), "tx", 4, now)
+        .await
+        .unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_challenges")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        KEPT_PER_ADDRESS + 1,
+        "the newest of this address, and the other's"
+    );
+    for (challenge, expected) in [(&issued[0], Err(Refused::Unknown)), (&issued[1], Ok(()))] {
+        let counter = solve(challenge, 4);
+        let answer = proof_of_work::redeem(store, here, "tx", (challenge, &counter), now);
+        assert_eq!(answer.await.unwrap(), expected);
+    }
+}
+
 on_both_backends!(
+    an_address_keeps_only_its_newest_challenges,
     chromium_solves_the_challenge_of_a_challenged_address,
     an_address_failing_too_often_is_challenged_until_its_window_passes,
     an_address_trying_many_accounts_is_challenged,
