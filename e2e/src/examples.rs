@@ -67,7 +67,8 @@ pub fn load(file: &str) -> Result<Vec<Value>, ExampleError> {
 /// The local overlay: issuer ports by Tenant name, and the SMTP capture's port.
 #[derive(Debug, Clone)]
 pub struct Overlay {
-    /// `http://127.0.0.1:<port>` for each Tenant name.
+    /// `http://localhost:<port>` for each Tenant name (a host name, not an address: WebAuthn takes
+    /// only a domain as relying party id, so passkeys work on the local issuers too).
     pub issuer_ports: BTreeMap<String, u16>,
     /// Where tenants send email.
     pub smtp_port: u16,
@@ -78,7 +79,7 @@ impl Overlay {
     pub fn issuer(&self, name: &str) -> Option<String> {
         self.issuer_ports
             .get(name)
-            .map(|port| format!("http://127.0.0.1:{port}"))
+            .map(|port| format!("http://localhost:{port}"))
     }
 
     /// Applies the overlay to one document (only Tenants change).
@@ -157,7 +158,7 @@ mod tests {
         let mut tenant = load("tenant-minimal.yaml").unwrap().remove(0);
         let before = tenant.clone();
         overlay.patch(&mut tenant);
-        assert_eq!(tenant["spec"]["issuer"], "http://127.0.0.1:18080");
+        assert_eq!(tenant["spec"]["issuer"], "http://localhost:18080");
         assert_eq!(tenant["spec"]["email"]["smtp"]["port"], 2525);
         assert_eq!(tenant["spec"]["displayName"], before["spec"]["displayName"]);
         let range = &tenant["spec"]["attackProtection"]["breachedPasswords"]["rangeApi"];

@@ -68,7 +68,7 @@ async fn applying_the_examples_brings_every_object_to_its_status() {
         .wait_condition::<ConsentPolicy>("privacy", "Ready", "False", Some("NotYetServed"))
         .await;
     setup
-        .wait_condition::<MfaPolicy>("mfa", "Ready", "False", Some("NotYetServed"))
+        .wait_condition::<MfaPolicy>("mfa", "Ready", "True", Some("Available"))
         .await;
 
     // The issuer answers through the gateway, with what the examples declare.

@@ -8,4 +8,5 @@ mod support;
 mod examples;
 mod journey;
 mod lifecycle;
+mod mfa;
 mod social;
