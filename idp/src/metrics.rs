@@ -1,5 +1,5 @@
 //! Prometheus metrics: requests by route and status, latency by route, sign-ins by outcome,
-//! breached-password findings and failed checks.
+//! breached-password findings and failed checks, sign-in challenges.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -34,6 +34,8 @@ pub struct Metrics {
     reloads: Family<OutcomeLabels, Counter>,
     breached_failures: Family<ReasonLabels, Counter>,
     breached_found: Family<SourceLabels, Counter>,
+    challenges: Family<OutcomeLabels, Counter>,
+    addresses_challenged: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -79,6 +81,18 @@ impl Default for Metrics {
             "Passwords found breached, by the source that knew them",
             breached_found.clone(),
         );
+        let challenges = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "sign_in_challenges",
+            "Proof-of-work sign-in challenges by outcome (issued, passed, failed)",
+            challenges.clone(),
+        );
+        let addresses_challenged = Counter::default();
+        registry.register(
+            "addresses_challenged",
+            "Client addresses that entered challenged mode",
+            addresses_challenged.clone(),
+        );
         Self {
             registry,
             requests,
@@ -87,6 +101,8 @@ impl Default for Metrics {
             reloads,
             breached_failures,
             breached_found,
+            challenges,
+            addresses_challenged,
         }
     }
 }
@@ -154,6 +170,16 @@ impl Metrics {
     /// Counts a password found breached by `source` (`local_corpus`, `range_api`).
     pub fn observe_breached_password(&self, source: &'static str) {
         self.breached_found.get_or_create(&SourceLabels { source }).inc();
+    }
+
+    /// Counts a sign-in challenge `issued`, `passed` or `failed`.
+    pub fn observe_challenge(&self, outcome: &'static str) {
+        self.challenges.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// Counts an address entering challenged mode.
+    pub fn observe_address_challenged(&self) {
+        self.addresses_challenged.inc();
     }
 
     /// The OpenMetrics text exposition.

@@ -1,6 +1,7 @@
 //! The `vestibule.dev/v1alpha1` API: one module per kind, plus what they share.
 
 mod breached;
+mod challenge;
 mod client;
 mod common;
 mod consent_policy;
@@ -11,6 +12,7 @@ mod storage;
 mod tenant;
 
 pub use breached::*;
+pub use challenge::*;
 pub use client::*;
 pub use common::*;
 pub use consent_policy::*;

@@ -485,6 +485,10 @@ pub struct AttackProtection {
     /// Emails that tell customers about their account's security.
     #[serde(default)]
     pub notifications: Notifications,
+    /// A proof-of-work challenge before any password is checked, for addresses that fail to
+    /// sign in too often or try too many accounts (credential stuffing, password spraying).
+    #[serde(default)]
+    pub challenge: super::Challenge,
 }
 
 /// Emails to customers about their account's security.
@@ -608,6 +612,7 @@ impl AttackProtection {
         );
         self.breached_passwords
             .check(&mut checker, &format!("{path}.breachedPasswords"));
+        self.challenge.check(&mut checker, &format!("{path}.challenge"));
         checker.finish()
     }
 }

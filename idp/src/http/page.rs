@@ -63,6 +63,11 @@ impl Page {
         format!("{}/assets/webauthn.js?v={}", self.base, script_version())
     }
 
+    /// The proof-of-work script's URL, versioned by its content like the passkey script's.
+    pub fn challenge_script(&self) -> String {
+        format!("{}/assets/challenge.js?v={}", self.base, challenge_script_version())
+    }
+
     /// A page in the language of `ui_locales` or the browser.
     pub fn new(tenant: &Tenant, headers: &HeaderMap, ui_locales: &[String], request: Option<String>) -> Self {
         let branding = &tenant.config.branding;
@@ -221,6 +226,28 @@ pub fn webauthn_script() -> Response {
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         WEBAUTHN_SCRIPT,
+    )
+        .into_response()
+}
+
+/// The proof-of-work script of challenged sign-ins (SHA-256 in WebCrypto), served from our
+/// origin under the CSP's `script-src 'self'`, never inline.
+const CHALLENGE_SCRIPT: &str = include_str!("../../static/challenge.js");
+
+/// The first 16 hex digits of the challenge script's SHA-256.
+fn challenge_script_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| crate::random::hash(CHALLENGE_SCRIPT)[..16].to_owned())
+}
+
+/// The proof-of-work script, cached for a year: its URL changes with its content.
+pub fn challenge_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        CHALLENGE_SCRIPT,
     )
         .into_response()
 }

@@ -2,6 +2,7 @@
 //! profiling and the account page.
 
 pub mod account;
+mod challenge;
 mod consent;
 mod devices;
 mod email_codes;
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .route("/mfa/passkey", post(second_factor::passkey_post))
         .route("/login/passkey", post(passwordless::passkey_post))
         .route("/assets/webauthn.js", get(webauthn_script))
+        .route("/assets/challenge.js", get(challenge_script))
         .merge(social::router())
 }
 
@@ -98,4 +100,8 @@ async fn style(State(state): State<AppState>) -> Response {
 
 async fn webauthn_script() -> Response {
     page::webauthn_script()
+}
+
+async fn challenge_script() -> Response {
+    page::challenge_script()
 }

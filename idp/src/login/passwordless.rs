@@ -46,7 +46,7 @@ pub async fn passkey_post(
             &tenant,
             sign_in.as_ref(),
             page,
-            Form::failed("", t.passkey_refused),
+            Form::failed("", t.passkey_refused).to(info.ip),
             StatusCode::FORBIDDEN,
         )
         .await;
@@ -60,7 +60,7 @@ pub async fn passkey_post(
             &tenant,
             sign_in.as_ref(),
             page,
-            Form::failed("", t.too_many_attempts),
+            Form::failed("", t.too_many_attempts).to(info.ip),
             status,
         )
         .await;
@@ -77,7 +77,7 @@ pub async fn passkey_post(
                 &tenant,
                 sign_in.as_ref(),
                 page,
-                Form::failed("", t.passkey_refused),
+                Form::failed("", t.passkey_refused).to(info.ip),
                 status,
             )
             .await;
@@ -89,7 +89,7 @@ pub async fn passkey_post(
             &tenant,
             sign_in.as_ref(),
             page,
-            Form::failed("", t.passkey_refused),
+            Form::failed("", t.passkey_refused).to(info.ip),
             StatusCode::UNAUTHORIZED,
         )
         .await;
@@ -111,7 +111,7 @@ pub async fn passkey_post(
             &tenant,
             sign_in.as_ref(),
             page,
-            Form::failed(&user.email, message),
+            Form::failed(&user.email, message).to(info.ip),
             status,
         )
         .await;

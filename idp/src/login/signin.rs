@@ -1,5 +1,7 @@
-//! The sign-in page: email and password, with lockout, rate limits and one answer for every
-//! failure.
+//! The sign-in page: email and password, with lockout, rate limits, the proof-of-work challenge
+//! of challenged addresses and one answer for every failure.
+
+use std::net::IpAddr;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -8,6 +10,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use vestibule_crds::SecretString;
 
+use super::challenge::{self, Answer};
 use super::flow;
 use super::form::Submission;
 use super::page::{Page, render, retry_after};
@@ -19,6 +22,7 @@ use crate::metrics::LoginOutcome;
 use crate::mfa::passkey::{self, Started};
 use crate::request_info::RequestInfo;
 use crate::risk::lockout::{self, Refusal, Verdict};
+use crate::risk::proof_of_work::Issued;
 use crate::risk::{Action, Decision, Subject};
 use crate::store::{AuditEvent, User};
 
@@ -32,6 +36,8 @@ struct LoginPage<'a> {
     registration: bool,
     /// A passwordless passkey ceremony, when the tenant allows signing in with a passkey alone.
     passkey: Option<Started>,
+    /// The proof of work the form must carry, when the client address is challenged.
+    challenge: Option<Issued>,
 }
 
 /// What the sign-in form shows besides its fields' labels.
@@ -42,6 +48,8 @@ pub(super) struct Form<'a> {
     pub error: Option<&'a str>,
     /// Offer to send the verification email again.
     pub resend: bool,
+    /// The client address, to challenge it when it is in challenged mode.
+    pub address: Option<IpAddr>,
 }
 
 impl<'a> Form<'a> {
@@ -51,6 +59,15 @@ impl<'a> Form<'a> {
             email,
             error: Some(error),
             resend: false,
+            address: None,
+        }
+    }
+
+    /// The form shown to `address`, with a challenge when that address is challenged.
+    pub fn to(self, address: IpAddr) -> Self {
+        Self {
+            address: Some(address),
+            ..self
         }
     }
 }
@@ -65,6 +82,7 @@ pub struct LoginQuery {
 pub async fn login_get(
     State(state): State<AppState>,
     headers: HeaderMap,
+    info: RequestInfo,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
@@ -85,6 +103,7 @@ pub async fn login_get(
             email: &email,
             error: None,
             resend: false,
+            address: Some(info.ip),
         },
         StatusCode::OK,
     )
@@ -100,7 +119,12 @@ pub(super) async fn show(
     form: Form<'_>,
     status: StatusCode,
 ) -> Result<Response, Error> {
-    let Form { email, error, resend } = form;
+    let Form {
+        email,
+        error,
+        resend,
+        address,
+    } = form;
     let page = page.clone().titled(page.t.sign_in);
     let registration = tenant.config.registration.enabled;
     let passkey = if passkey::passwordless(tenant, sign_in) {
@@ -109,6 +133,10 @@ pub(super) async fn show(
     } else {
         None
     };
+    let challenge = match address {
+        Some(address) => challenge::for_form(state, tenant, &page, address).await?,
+        None => None,
+    };
     let template = LoginPage {
         page: &page,
         email,
@@ -116,6 +144,7 @@ pub(super) async fn show(
         resend,
         registration,
         passkey,
+        challenge,
     };
     Ok(render(&template, &page, status, &[]))
 }
@@ -145,7 +174,7 @@ pub async fn login_post(
             &tenant,
             sign_in.as_ref(),
             page,
-            Form::failed(&email, t.form_expired),
+            Form::failed(&email, t.form_expired).to(info.ip),
             status,
         )
         .await;
@@ -158,7 +187,7 @@ pub async fn login_post(
             &tenant,
             sign_in.as_ref(),
             page,
-            Form::failed(&email, t.too_many_attempts),
+            Form::failed(&email, t.too_many_attempts).to(info.ip),
             status,
         )
         .await?;
@@ -166,9 +195,22 @@ pub async fn login_post(
     }
     let password = SecretString::new(form.get("password").unwrap_or_default());
     let user = state.store.user_by_email(&email).await?;
+    let answer = Answer {
+        challenge: form.get("challenge").unwrap_or_default(),
+        counter: form.get("challenge_counter").unwrap_or_default(),
+    };
+    // Before any password is hashed: a challenged address pays for its attempts first.
+    if !challenge::passed(&state, &tenant, (&page, &headers, &info), user.as_ref(), answer).await? {
+        let refused = Form::failed(&email, t.challenge_failed).to(info.ip);
+        return show(&state, &tenant, sign_in.as_ref(), page, refused, StatusCode::FORBIDDEN).await;
+    }
     let verdict = lockout::check_password(&state, &tenant, &info, user.as_ref(), &email, &password).await?;
     let outcome = judge(&tenant, user.as_ref(), verdict);
     state.metrics.observe_login(outcome);
+    if !matches!(outcome, LoginOutcome::Success | LoginOutcome::Unverified) {
+        let policy = &tenant.config.attack_protection.challenge;
+        crate::risk::stuffing::record_failure(&state, policy, &info, &email).await?;
+    }
     let Some(user) = user.filter(|_| outcome == LoginOutcome::Success) else {
         let (message, resend, status) = match outcome {
             LoginOutcome::RateLimited => (t.too_many_failures, false, StatusCode::TOO_MANY_REQUESTS),
@@ -185,6 +227,7 @@ pub async fn login_post(
                 email: &email,
                 error: Some(message),
                 resend,
+                address: Some(info.ip),
             },
             status,
         )

@@ -3,9 +3,11 @@
 //! addresses after failed sign-ins.
 
 pub mod lockout;
+pub mod proof_of_work;
 mod rate_limit;
 pub mod score;
 mod shared_limit;
+pub mod stuffing;
 
 pub use rate_limit::{Action, Decision, RateLimiter, Subject, WINDOW};
 pub use shared_limit::SharedLimiter;

@@ -85,6 +85,10 @@ pub enum AuditEvent {
     /// A passkey answer was refused (detail: why, such as a counter regression or another
     /// origin).
     PasskeyRefused,
+    /// A client address entered challenged mode (detail: its failures and accounts tried).
+    AddressChallenged,
+    /// A sign-in challenge answer was refused (detail: why).
+    ChallengeFailed,
 }
 
 impl AuditEvent {
@@ -130,6 +134,8 @@ impl AuditEvent {
             Self::PasskeyRenamed => "passkey_renamed",
             Self::PasskeyRemoved => "passkey_removed",
             Self::PasskeyRefused => "passkey_refused",
+            Self::AddressChallenged => "address_challenged",
+            Self::ChallengeFailed => "challenge_failed",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod audit;
 mod breached;
+mod challenges;
 mod consents;
 mod devices;
 mod email_codes;
@@ -25,6 +26,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use audit::{AuditEntry, AuditEvent};
+pub use challenges::{AddressSignals, NewChallenge};
 pub use devices::TrustedDevice;
 pub use email_codes::{NewEmailCode, ReservedTry};
 pub use email_tokens::EmailPurpose;

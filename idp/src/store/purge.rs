@@ -95,6 +95,11 @@ impl Store {
                 "DELETE FROM passkey_ceremonies WHERE expires_at < $1",
                 &[now],
             ),
+            (
+                "sign_in_challenges",
+                "DELETE FROM sign_in_challenges WHERE expires_at < $1",
+                &[now],
+            ),
         ];
         let mut purged = Purged::default();
         for &(table, statement, cutoffs) in purges {
@@ -108,6 +113,13 @@ impl Store {
         // An address's block backoff is remembered for a day after its last failure.
         let throttled = self.purge_sign_in_throttle(now, now.minus_seconds(86_400)).await?;
         purged.0.push(("sign_in_throttle", throttled));
+        // Challenged mode's windows last a day at most.
+        let failures = sqlx::query("DELETE FROM address_sign_in_failures WHERE last_failed_at < $1")
+            .bind(now.minus_seconds(86_400))
+            .execute(self.pool())
+            .await
+            .map_err(query_error("purge"))?;
+        purged.0.push(("address_sign_in_failures", failures.rows_affected()));
         Ok(purged)
     }
 }

@@ -328,3 +328,6 @@ password-changed-email-body = Das Passwort Ihres Kontos wurde gerade geändert. 
 email-otp-disabled-subject = Codes per E-Mail wurden ausgeschaltet
 email-otp-disabled-subject-line = { email-otp-disabled-subject } · { $brand }
 email-otp-disabled-email-body = Anmeldecodes werden nicht mehr als zweiter Schritt an diese Adresse gesendet. Wenn Sie das nicht waren, öffnen Sie Ihr Konto, ändern Sie Ihr Passwort und schalten Sie sie wieder ein.
+challenge-failed = Ihr Browser muss eine kurze Sicherheitsprüfung abschließen, bevor Sie sich aus diesem Netzwerk anmelden können. Warten Sie einen Moment und melden Sie sich erneut an.
+challenge-needs-script = Aus diesem Netzwerk sind zu viele Anmeldungen fehlgeschlagen, deshalb muss Ihr Browser eine kurze Sicherheitsprüfung abschließen, die JavaScript braucht. Schalten Sie es ein und melden Sie sich erneut an.
+challenge-working = Ihr Browser schließt eine kurze Sicherheitsprüfung ab …

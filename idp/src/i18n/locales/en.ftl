@@ -345,3 +345,6 @@ password-changed-email-body = The password of your account was just changed. If 
 email-otp-disabled-subject = Codes by email were turned off
 email-otp-disabled-subject-line = { email-otp-disabled-subject } · { $brand }
 email-otp-disabled-email-body = Sign-in codes are no longer sent to this address as a second step. If that was not you, open your account, change your password and turn them on again.
+challenge-failed = Your browser has to finish a short security check before you can sign in from this network. Wait a moment and sign in again.
+challenge-needs-script = Too many sign-ins failed from this network, so your browser has to finish a short security check, which needs JavaScript. Turn it on and sign in again.
+challenge-working = Your browser is finishing a short security check…

@@ -156,6 +156,12 @@ impl Browser {
         }
     }
 
+    /// Keeps the cookie of a `Set-Cookie` value the test obtained itself (such as a trusted
+    /// device's).
+    pub fn set_cookie(&self, header: &str) {
+        self.store_cookie(header);
+    }
+
     fn store_cookie(&self, header: &str) {
         let mut parts = header.split(';');
         let Some((name, value)) = parts.next().and_then(|pair| pair.split_once('=')) else {
