@@ -12,6 +12,9 @@ use crate::store::{Cutoffs, Purged, Store, StoreResult};
 const REVOKED_GRANT_KEPT: i64 = 24 * 3600;
 /// How long a second factor set up but never confirmed is kept: time to scan a QR code.
 const UNCONFIRMED_FACTOR_KEPT: i64 = 3600;
+/// How long an account remembers a device or network it stopped signing in from: the device
+/// cookie's lifetime, after which the device is unknown anyway.
+const FORGOTTEN_AFTER: i64 = 400 * 24 * 3600;
 
 /// What the purge keeps, from flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +34,7 @@ impl Retention {
             audit_before: now.minus_seconds(seconds(self.audit)),
             rate_limits_before: now.minus_seconds(crate::risk::WINDOW),
             unconfirmed_before: now.minus_seconds(UNCONFIRMED_FACTOR_KEPT),
+            forgotten_before: now.minus_seconds(FORGOTTEN_AFTER),
         }
     }
 }
@@ -78,5 +82,6 @@ mod tests {
         assert_eq!(cutoffs.audit_before.seconds(), 1_000_000_000 - 90 * 86400);
         assert_eq!(cutoffs.rate_limits_before.seconds(), 1_000_000_000 - 60);
         assert_eq!(cutoffs.unconfirmed_before.seconds(), 1_000_000_000 - 3600);
+        assert_eq!(cutoffs.forgotten_before.seconds(), 1_000_000_000 - 400 * 86400);
     }
 }

@@ -20,6 +20,9 @@ pub struct Cutoffs {
     pub rate_limits_before: UnixTime,
     /// Second factors set up before this and never confirmed by a first code go.
     pub unconfirmed_before: UnixTime,
+    /// Devices and networks an account has not signed in from since before this are forgotten
+    /// (a device's cookie has expired by then): they are new again to adaptive MFA.
+    pub forgotten_before: UnixTime,
 }
 
 /// Rows purged, by table.
@@ -33,6 +36,11 @@ impl Purged {
     }
 }
 
+/// Email-code send windows last an hour: one that started before this has ended.
+fn email_sends_before(now: UnixTime) -> UnixTime {
+    now.minus_seconds(3600)
+}
+
 impl Store {
     /// Deletes every row past its cutoff; idempotent. One statement per table, so a purge never
     /// holds one lock across all of them; each is served by an index on its cutoff column.
@@ -44,6 +52,7 @@ impl Store {
             audit_before,
             rate_limits_before,
             unconfirmed_before,
+            forgotten_before,
         } = *cutoffs;
         // Grants first: their codes and refresh tokens go with them (ON DELETE CASCADE).
         let purges: &[(&'static str, &'static str, &[UnixTime])] = &[
@@ -99,6 +108,22 @@ impl Store {
                 "sign_in_challenges",
                 "DELETE FROM sign_in_challenges WHERE expires_at < $1",
                 &[now],
+            ),
+            (
+                "known_devices",
+                "DELETE FROM known_devices WHERE last_seen_at < $1",
+                &[forgotten_before],
+            ),
+            (
+                "known_networks",
+                "DELETE FROM known_networks WHERE last_seen_at < $1",
+                &[forgotten_before],
+            ),
+            ("email_codes", "DELETE FROM email_codes WHERE expires_at < $1", &[now]),
+            (
+                "email_code_sends",
+                "DELETE FROM email_code_sends WHERE window_start < $1",
+                &[email_sends_before(now)],
             ),
         ];
         let mut purged = Purged::default();

@@ -202,6 +202,24 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         .begin_totp(&cy.id, "sealed-c", now.minus_seconds(600))
         .await
         .unwrap();
+    // Devices and networks: one not seen for over 400 days is forgotten, a recent one stays.
+    store
+        .remember_sign_in_from(&ada.id, "device-old", "network-old", now.minus_seconds(401 * DAY))
+        .await
+        .unwrap();
+    store
+        .remember_sign_in_from(&ada.id, "device-new", "network-new", now.minus_seconds(DAY))
+        .await
+        .unwrap();
+    // Email-code send windows: one that ended goes, the current one stays.
+    for (user, start) in [(&bob.id, now.minus_seconds(7200)), (&cy.id, now.minus_seconds(600))] {
+        sqlx::query("INSERT INTO email_code_sends (user_id, window_start, sent) VALUES ($1, $2, 1)")
+            .bind(user)
+            .bind(start)
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
 
     // Trusted devices: one whose trust ended, one still trusted.
     store
@@ -254,6 +272,18 @@ async fn expired_rows_are_purged_and_live_ones_stay(backend: Backend) {
         column(store, "SELECT secret_sealed FROM totp_factors ORDER BY secret_sealed").await,
         ["sealed-a", "sealed-c"],
         "an abandoned set-up goes, a confirmed one and one in progress stay"
+    );
+    assert_eq!(
+        column(store, "SELECT device_hash FROM known_devices").await,
+        ["device-new"]
+    );
+    assert_eq!(
+        column(store, "SELECT network_hash FROM known_networks").await,
+        ["network-new"]
+    );
+    assert_eq!(
+        column(store, "SELECT user_id FROM email_code_sends").await,
+        [cy.id.as_str().to_owned()]
     );
 
     let again = purge::once(store, &idp.state.tenant, idp.clock.as_ref(), retention)
