@@ -110,6 +110,18 @@ pub async fn login_get(
     .await
 }
 
+/// Whether the page shown to `address` may start a passkey ceremony: each is a stored row, so an
+/// address starts at most `loginsPerMinute` a minute and reloading the page cannot fill the
+/// table (past that, the page offers the password form only until the minute ends).
+async fn may_start_ceremony(state: &AppState, tenant: &crate::config::Tenant, address: Option<IpAddr>) -> bool {
+    let Some(address) = address else { return false };
+    let per_minute = tenant.config.attack_protection.rate_limits.logins_per_minute;
+    state
+        .limiter
+        .allow(Action::Ceremony, address, per_minute, state.now())
+        .await
+}
+
 /// The sign-in page; with a passkey ceremony of its own when passkeys may sign in alone.
 pub(super) async fn show(
     state: &AppState,
@@ -127,7 +139,7 @@ pub(super) async fn show(
     } = form;
     let page = page.clone().titled(page.t.sign_in);
     let registration = tenant.config.registration.enabled;
-    let passkey = if passkey::passwordless(tenant, sign_in) {
+    let passkey = if passkey::passwordless(tenant, sign_in) && may_start_ceremony(state, tenant, address).await {
         let binding = passkey::browser_binding(page.request.as_deref(), &page.csrf);
         Some(passkey::start_passwordless(state, tenant, &binding).await?)
     } else {

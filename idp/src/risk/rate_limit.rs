@@ -22,6 +22,8 @@ pub enum Action {
     Login,
     /// An action that sends an email (registration, reset request, resend).
     Email,
+    /// A sign-in page that starts a stored passkey ceremony.
+    Ceremony,
 }
 
 impl Action {
@@ -30,6 +32,7 @@ impl Action {
         match self {
             Self::Login => "login",
             Self::Email => "email",
+            Self::Ceremony => "ceremony",
         }
     }
 }

@@ -247,6 +247,40 @@ fn on_localhost(idp: &TestIdp) -> String {
     base
 }
 
+async fn reloading_the_sign_in_page_cannot_fill_the_ceremony_table(backend: Backend) {
+    let idp = TestIdp::start_with(backend, |config| {
+        config.attack_protection.rate_limits.logins_per_minute = 3;
+    })
+    .await;
+    on_localhost(&idp);
+    // The pages of this test fall in one rate-limit window.
+    let into = idp.state.now().seconds().rem_euclid(vestibule_idp::risk::WINDOW);
+    idp.clock.advance(vestibule_idp::risk::WINDOW - into);
+    // Each page from a browser without cookies: a new ceremony row (one browser replaces its own).
+    for _ in 0..3 {
+        let page = idp.browser().get("/login").await;
+        assert!(page.body.contains(r#"action="/login/passkey""#), "{}", page.body);
+    }
+    let fourth = idp.browser().get("/login").await;
+    assert_eq!(fourth.status, 200, "the page still answers");
+    assert!(
+        !fourth.body.contains(r#"action="/login/passkey""#),
+        "no fourth ceremony this minute"
+    );
+    assert!(fourth.body.contains(r#"action="/login""#), "the password form stays");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkey_ceremonies")
+        .fetch_one(idp.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+    idp.clock.advance(vestibule_idp::risk::WINDOW);
+    let later = idp.browser().get("/login").await;
+    assert!(
+        later.body.contains(r#"action="/login/passkey""#),
+        "the next minute starts afresh"
+    );
+}
+
 async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
     ensure_node_modules();
     let idp = TestIdp::start(backend).await;
@@ -474,4 +508,5 @@ on_both_backends!(
     adding_a_passkey_after_a_while_asks_for_the_password_and_a_name,
     the_script_is_served_as_javascript_with_a_long_cache,
     chromium_registers_uses_and_removes_a_passkey,
+    reloading_the_sign_in_page_cannot_fill_the_ceremony_table,
 );
