@@ -36,6 +36,7 @@ pub struct Metrics {
     breached_found: Family<SourceLabels, Counter>,
     challenges: Family<OutcomeLabels, Counter>,
     addresses_challenged: Counter,
+    tenant_challenged: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -93,6 +94,12 @@ impl Default for Metrics {
             "Client addresses that entered challenged mode",
             addresses_challenged.clone(),
         );
+        let tenant_challenged = Counter::default();
+        registry.register(
+            "tenant_challenged",
+            "Times the whole tenant entered challenged mode (a stuffing wave over many addresses)",
+            tenant_challenged.clone(),
+        );
         Self {
             registry,
             requests,
@@ -103,6 +110,7 @@ impl Default for Metrics {
             breached_found,
             challenges,
             addresses_challenged,
+            tenant_challenged,
         }
     }
 }
@@ -180,6 +188,11 @@ impl Metrics {
     /// Counts an address entering challenged mode.
     pub fn observe_address_challenged(&self) {
         self.addresses_challenged.inc();
+    }
+
+    /// Counts the tenant entering challenged mode.
+    pub fn observe_tenant_challenged(&self) {
+        self.tenant_challenged.inc();
     }
 
     /// The OpenMetrics text exposition.

@@ -1,6 +1,7 @@
 //! Challenged mode against credential stuffing and password spraying: an address whose failed
-//! sign-ins (or distinct accounts tried) pass the thresholds must solve a proof-of-work challenge
-//! before any password it sends is hashed.
+//! sign-ins (or distinct accounts tried) pass the thresholds, or every untrusted browser while the
+//! tenant's failure ratio is far above its usual one, must solve a proof-of-work challenge before
+//! any password it sends is hashed.
 
 use kube::KubeSchema;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,20 @@ pub struct Challenge {
     #[schemars(range(min = 8, max = 24))]
     #[x_kube(validation = Rule::new("self >= 8 && self <= 24").message("must be between 8 and 24"))]
     pub difficulty: u32,
+    /// Failed sign-ins across the tenant within the last five minutes from which the whole tenant
+    /// may be challenged (when `tenantRatioFactor` also holds), 10 to 1,000,000. Default 100.
+    #[serde(default = "default_tenant_failures")]
+    #[schemars(range(min = 10, max = 1_000_000))]
+    #[x_kube(validation = Rule::new("self >= 10 && self <= 1000000").message("must be between 10 and 1000000"))]
+    pub tenant_failures: u32,
+    /// How many times its usual failure ratio (failures per sign-in over the hour before, at
+    /// least 10 %) the tenant's failure ratio of the last five minutes must be for every sign-in
+    /// from an untrusted browser to be challenged: a wave of stuffing from many addresses, each
+    /// below the per-address thresholds. 2 to 100. Default 3.
+    #[serde(default = "default_tenant_ratio_factor")]
+    #[schemars(range(min = 2, max = 100))]
+    #[x_kube(validation = Rule::new("self >= 2 && self <= 100").message("must be between 2 and 100"))]
+    pub tenant_ratio_factor: u32,
 }
 
 impl Default for Challenge {
@@ -55,6 +70,8 @@ impl Default for Challenge {
             accounts_per_address: default_accounts_per_address(),
             window: default_window(),
             difficulty: default_difficulty(),
+            tenant_failures: default_tenant_failures(),
+            tenant_ratio_factor: default_tenant_ratio_factor(),
         }
     }
 }
@@ -82,6 +99,16 @@ impl Challenge {
             format!("{path}.difficulty"),
             "must be between 8 and 24",
         );
+        checker.require(
+            (10..=1_000_000).contains(&self.tenant_failures),
+            format!("{path}.tenantFailures"),
+            "must be between 10 and 1000000",
+        );
+        checker.require(
+            (2..=100).contains(&self.tenant_ratio_factor),
+            format!("{path}.tenantRatioFactor"),
+            "must be between 2 and 100",
+        );
     }
 }
 
@@ -99,6 +126,14 @@ fn default_window() -> Duration {
 
 fn default_difficulty() -> u32 {
     16
+}
+
+fn default_tenant_failures() -> u32 {
+    100
+}
+
+fn default_tenant_ratio_factor() -> u32 {
+    3
 }
 
 #[cfg(test)]
@@ -121,12 +156,13 @@ mod tests {
             failures_per_address: 0,
             window: Duration::from_secs(30),
             difficulty: 30,
+            tenant_ratio_factor: 1,
             ..Challenge::default()
         };
         let mut checker = Checker::default();
         challenge.check(&mut checker, "spec.attackProtection.challenge");
         let message = checker.finish().unwrap_err().to_string();
-        for field in ["failuresPerAddress", "window", "difficulty"] {
+        for field in ["failuresPerAddress", "window", "difficulty", "tenantRatioFactor"] {
             assert!(
                 message.contains(&format!("spec.attackProtection.challenge.{field}")),
                 "{message}"

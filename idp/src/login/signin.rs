@@ -219,8 +219,10 @@ pub async fn login_post(
     let verdict = lockout::check_password(&state, &tenant, &info, user.as_ref(), &email, &password).await?;
     let outcome = judge(&tenant, user.as_ref(), verdict);
     state.metrics.observe_login(outcome);
-    if !matches!(outcome, LoginOutcome::Success | LoginOutcome::Unverified) {
-        let policy = &tenant.config.attack_protection.challenge;
+    let policy = &tenant.config.attack_protection.challenge;
+    if matches!(outcome, LoginOutcome::Success | LoginOutcome::Unverified) {
+        crate::risk::stuffing::record_success(&state, policy).await?;
+    } else {
         crate::risk::stuffing::record_failure(&state, policy, &info, &email).await?;
     }
     let Some(user) = user.filter(|_| outcome == LoginOutcome::Success) else {

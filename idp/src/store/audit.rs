@@ -87,6 +87,9 @@ pub enum AuditEvent {
     PasskeyRefused,
     /// A client address entered challenged mode (detail: its failures and accounts tried).
     AddressChallenged,
+    /// The whole tenant entered challenged mode: a stuffing wave over many addresses (detail:
+    /// the recent and usual outcomes).
+    TenantChallenged,
     /// A sign-in challenge answer was refused (detail: why).
     ChallengeFailed,
 }
@@ -135,6 +138,7 @@ impl AuditEvent {
             Self::PasskeyRemoved => "passkey_removed",
             Self::PasskeyRefused => "passkey_refused",
             Self::AddressChallenged => "address_challenged",
+            Self::TenantChallenged => "tenant_challenged",
             Self::ChallengeFailed => "challenge_failed",
         }
     }

@@ -145,6 +145,9 @@ impl Store {
             .await
             .map_err(query_error("purge"))?;
         purged.0.push(("address_sign_in_failures", failures.rows_affected()));
+        // The tenant's outcomes serve a baseline of an hour before the last five minutes.
+        let outcomes = self.purge_sign_in_outcomes(now.seconds().div_euclid(60) - 120).await?;
+        purged.0.push(("sign_in_outcomes", outcomes));
         Ok(purged)
     }
 }

@@ -338,7 +338,46 @@ async fn an_address_keeps_only_its_newest_challenges(backend: Backend) {
     }
 }
 
+async fn a_wave_over_many_addresses_challenges_every_address_until_it_passes(backend: Backend) {
+    let idp = TestIdp::start_with(backend, |config| {
+        config.attack_protection.challenge.tenant_failures = 10;
+    })
+    .await;
+    idp.user("ada@example.com").await;
+    // The usual traffic: customers signing in.
+    for n in 1..=3 {
+        let page = sign_in(&idp.browser_from(n), "ada@example.com", PASSWORD, &[]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+    }
+    // A wave: ten addresses, one wrong password each on another account, every address below
+    // its own thresholds.
+    for n in 10..20 {
+        let email = format!("victim{n}@example.com");
+        let page = sign_in(&idp.browser_from(n), &email, WRONG, &[]).await;
+        assert_eq!(page.status, 401, "{}", page.body);
+        assert!(!challenged(&page) || n == 19, "no address is challenged on its own");
+    }
+    let fresh = idp.browser_from(30).get("/login").await;
+    assert!(
+        challenged(&fresh),
+        "an address never seen before is challenged during the wave"
+    );
+    let refused = sign_in(&idp.browser_from(31), "ada@example.com", PASSWORD, &[]).await;
+    assert_eq!(refused.status, 403, "no password is looked at without the answer");
+    let audit = audited(&idp, "tenant_challenged").await;
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(audit[0].contains("10 failures and 3 successes"), "{audit:?}");
+
+    // Five quiet minutes later the wave is over, by itself.
+    idp.clock.advance(6 * 60);
+    let after = idp.browser_from(32).get("/login").await;
+    assert!(!challenged(&after), "{}", after.body);
+    let page = sign_in(&idp.browser_from(33), "ada@example.com", PASSWORD, &[]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+}
+
 on_both_backends!(
+    a_wave_over_many_addresses_challenges_every_address_until_it_passes,
     an_address_keeps_only_its_newest_challenges,
     chromium_solves_the_challenge_of_a_challenged_address,
     an_address_failing_too_often_is_challenged_until_its_window_passes,
