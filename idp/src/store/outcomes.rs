@@ -3,6 +3,9 @@
 
 use super::{Store, StoreResult, query_error};
 
+/// The rows each minute's outcomes are spread over.
+const OUTCOME_SHARDS: u8 = 8;
+
 /// Successes and failures over some minutes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outcomes {
@@ -13,15 +16,19 @@ pub struct Outcomes {
 }
 
 impl Store {
-    /// Counts one sign-in outcome in `minute` (Unix seconds / 60), in one atomic statement.
+    /// Counts one sign-in outcome in `minute` (Unix seconds / 60), in one atomic statement, on a
+    /// random one of the minute's shards.
     pub async fn count_sign_in_outcome(&self, minute: i64, failed: bool) -> StoreResult<()> {
         let (successes, failures) = if failed { (0, 1) } else { (1, 0) };
+        // Concurrent sign-ins spread over the shards instead of queueing on one row's lock.
+        let shard = i64::from(rand::random::<u8>() % OUTCOME_SHARDS);
         sqlx::query(
-            "INSERT INTO sign_in_outcomes (minute, successes, failures) VALUES ($1, $2, $3) \
-             ON CONFLICT (minute) DO UPDATE SET successes = sign_in_outcomes.successes + excluded.successes, \
+            "INSERT INTO sign_in_outcomes (minute, shard, successes, failures) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (minute, shard) DO UPDATE SET successes = sign_in_outcomes.successes + excluded.successes, \
              failures = sign_in_outcomes.failures + excluded.failures",
         )
         .bind(minute)
+        .bind(shard)
         .bind(successes)
         .bind(failures)
         .execute(self.pool())
