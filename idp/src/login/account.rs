@@ -182,7 +182,7 @@ async fn show(
         totp_offered: crate::mfa::Policy::for_account(&tenant.config)
             .is_some_and(|policy| policy.allows(crate::mfa::Factor::Totp)),
         trusted_devices: super::devices::rows(state, &user.id).await?,
-        reauth: !super::totp::recent(state, signed_in),
+        reauth: !super::factor_change::recent(state, signed_in),
         mfa_error: outcome.mfa_error,
         recovery_codes: recovery_codes(state, tenant, t, user).await?,
         email_otp: email_otp(state, tenant, user).await?,
@@ -210,6 +210,11 @@ async fn email_otp(state: &AppState, tenant: &Tenant, user: &User) -> Result<Opt
     // Codes that are on can always be turned off, even where no policy offers them any more.
     let shown = on || crate::mfa::email_code::enrolment_offered(tenant, user);
     Ok(shown.then_some(on))
+}
+
+/// The account page again, saying that `what` was saved.
+pub(super) fn saved(tenant: &Tenant, what: &str) -> Response {
+    flow::see_other(&format!("{}?saved={what}", tenant.path("/account")), &[])
 }
 
 /// The account page with a refused factor change and why.
@@ -278,10 +283,7 @@ pub async fn profile_post(
         &info,
     )
     .await;
-    Ok(flow::see_other(
-        &format!("{}?saved=profile", tenant.path("/account")),
-        &[],
-    ))
+    Ok(saved(&tenant, "profile"))
 }
 
 /// `POST /account/password`: needs the current password; ends the other sessions and their
@@ -350,10 +352,7 @@ pub async fn password_post(
     super::devices::revoke_all(&state, &user.id, &info, "password changed").await?;
     // Told at the address, so a change by whoever took the session is noticed and undone.
     crate::authn::notice::password_changed(&state, &headers, user).await?;
-    Ok(flow::see_other(
-        &format!("{}?saved=password", tenant.path("/account")),
-        &[],
-    ))
+    Ok(saved(&tenant, "password"))
 }
 
 /// `POST /account/sessions/revoke`: ends one of the customer's other sessions and its grants.

@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::response::Response;
 
-use super::flow;
 use crate::app::AppState;
 use crate::error::Error;
 // Forms pass the CSRF check before a handler runs: a forged one gets 403 and changes nothing.
@@ -85,8 +84,5 @@ pub async fn revoke_post(
             }
         }
     }
-    Ok(flow::see_other(
-        &format!("{}?saved=devices-revoked", tenant.path("/account")),
-        &[],
-    ))
+    Ok(super::account::saved(&tenant, "devices-revoked"))
 }

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
+use super::factor_change::refused_unless_reauthenticated;
 use super::flow;
 use super::page::{Page, render};
 use super::session;
@@ -57,9 +58,8 @@ pub async fn enable_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    let reauth = super::totp::reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await?;
-    if let Some((error, status)) = reauth {
-        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+        return Ok(refused);
     }
     // Codes go only to an address the customer proved to receive mail at.
     if !email_code::enrolment_offered(&tenant, &signed_in.user) {
@@ -114,10 +114,7 @@ pub async fn confirm_post(
     }
     // The code just proved the factor: this session has it, so it is not asked again here.
     session::add_method(&state, &mut signed_in, Method::Otp).await?;
-    Ok(flow::see_other(
-        &format!("{}?saved=email-otp-enabled", tenant.path("/account")),
-        &[],
-    ))
+    Ok(super::account::saved(&tenant, "email-otp-enabled"))
 }
 
 /// `POST /account/email-codes/disable`.
@@ -130,9 +127,8 @@ pub async fn disable_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    let reauth = super::totp::reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await?;
-    if let Some((error, status)) = reauth {
-        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+        return Ok(refused);
     }
     let user = &signed_in.user;
     // Under a `required` policy the account keeps a factor other than recovery codes.
@@ -148,10 +144,7 @@ pub async fn disable_post(
         super::devices::revoke_all(&state, &user.id, &info, "factor removed").await?;
         // Told at the address, so a removal by whoever took the session is noticed. (Turning
         // codes on is told by the code it sends there.)
-        super::totp::notify(&state, &tenant, &signed_in, Kind::EmailOtpDisabled)?;
+        mfa::notify(&state, &tenant, &signed_in.user, Kind::EmailOtpDisabled)?;
     }
-    Ok(flow::see_other(
-        &format!("{}?saved=email-otp-disabled", tenant.path("/account")),
-        &[],
-    ))
+    Ok(super::account::saved(&tenant, "email-otp-disabled"))
 }

@@ -121,7 +121,7 @@ pub async fn enrol_post(
     }
     session::add_method(&state, &mut signed_in, Method::Otp).await?;
     crate::audit::record(&state, AuditEvent::TotpEnrolled, Some(&signed_in.user.id), None, &info).await;
-    account_totp::notify(&state, &tenant, &signed_in, Kind::TotpEnrolled)?;
+    crate::mfa::notify(&state, &tenant, &signed_in.user, Kind::TotpEnrolled)?;
     flow::authenticated(&state, sign_in.as_mut(), &signed_in.session).await?;
     Ok(flow::next(&tenant, sign_in.as_ref(), page.csrf_cookie.as_slice()))
 }

@@ -7,6 +7,7 @@ mod consent;
 mod devices;
 mod email_codes;
 mod enrol;
+mod factor_change;
 mod fields;
 pub mod flow;
 mod form;

@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::factor_change::{reauthenticate, recent};
 use super::flow;
 use super::page::{Page, render};
 use super::session::{self, SignedIn};
-use super::totp::{notify, reauthenticate, recent};
 use crate::app::AppState;
 use crate::config::Tenant;
 use crate::email::Kind;
@@ -239,7 +239,7 @@ pub async fn finish_post(
     let detail = Some(stored.name.clone());
     let user = &signed_in.user.id;
     crate::audit::record_detail(&state, AuditEvent::PasskeyAdded, Some(user), None, &info, detail).await;
-    notify(&state, &tenant, &signed_in, Kind::PasskeyAdded)?;
+    crate::mfa::notify(&state, &tenant, &signed_in.user, Kind::PasskeyAdded)?;
     Ok(saved(&tenant, "passkey-added"))
 }
 
@@ -304,7 +304,7 @@ pub async fn remove_post(
         crate::audit::record_detail(&state, AuditEvent::PasskeyRemoved, Some(&user.id), None, &info, name).await;
         // A device trusted while the key was the customer's stops skipping the second factor.
         super::devices::revoke_all(&state, &user.id, &info, "factor removed").await?;
-        notify(&state, &tenant, &signed_in, Kind::PasskeyRemoved)?;
+        crate::mfa::notify(&state, &tenant, &signed_in.user, Kind::PasskeyRemoved)?;
     }
     Ok(saved(&tenant, "passkey-removed"))
 }

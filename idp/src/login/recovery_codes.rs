@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
+use super::factor_change::refused_unless_reauthenticated;
 use super::flow;
 use super::page::{Page, render};
 use crate::app::AppState;
@@ -41,9 +42,8 @@ pub async fn generate_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    let reauth = super::totp::reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await?;
-    if let Some((error, status)) = reauth {
-        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+        return Ok(refused);
     }
     let user = &signed_in.user;
     // Codes stand in for another factor: without one (or when no policy allows them) they
@@ -53,7 +53,7 @@ pub async fn generate_post(
     }
     let codes = recovery_codes::regenerate(&state, user).await?;
     crate::audit::record(&state, AuditEvent::RecoveryCodesGenerated, Some(&user.id), None, &info).await;
-    recovery_codes::mail(&state, &tenant, user, Kind::RecoveryCodesGenerated)?;
+    crate::mfa::notify(&state, &tenant, user, Kind::RecoveryCodesGenerated)?;
     let page = page.clone().titled(page.t.recovery_codes_title);
     Ok(render(
         &CodesPage {

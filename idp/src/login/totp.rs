@@ -2,21 +2,19 @@
 //! confirmation by a first code, removal. Both changes need a recent authentication (the
 //! password again past a few minutes) and are emailed to the customer.
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use vestibule_crds::SecretString;
 
+use super::factor_change::refused_unless_reauthenticated;
 use super::flow;
 use super::page::{Page, render};
 use super::session::{self, SignedIn};
 use crate::app::AppState;
 use crate::authn::Method;
 use crate::config::Tenant;
-use crate::email::{self, Kind};
+use crate::email::Kind;
 use crate::error::Error;
 // Forms pass the CSRF check before a handler runs: a forged one gets 403 and changes nothing.
 use crate::http::extract::{CsrfForm, Customer};
@@ -27,11 +25,7 @@ use crate::mfa::totp;
 use crate::mfa::{self, Factor, Policy};
 use crate::request_info::RequestInfo;
 use crate::risk::Action;
-use crate::risk::lockout::{self, Verdict};
 use crate::store::{AuditEvent, User};
-
-/// How recent an authentication must be to change factors without the password again.
-pub const RECENT_AUTH: i64 = 5 * 60;
 
 #[derive(Template)]
 #[template(path = "totp_setup.html")]
@@ -44,43 +38,6 @@ struct SetupPage<'a> {
     /// Why the page is shown, when the sign-in sent the customer here.
     note: Option<&'a str>,
     error: Option<&'a str>,
-}
-
-/// Whether `signed_in` authenticated recently enough to change factors without the password.
-pub fn recent(state: &AppState, signed_in: &SignedIn) -> bool {
-    state.now().since(signed_in.session.auth_time) <= RECENT_AUTH
-}
-
-/// Checks the re-authentication a factor change needs; the error to show when it fails.
-pub(super) async fn reauthenticate(
-    state: &AppState,
-    tenant: &Arc<Tenant>,
-    info: &RequestInfo,
-    signed_in: &SignedIn,
-    form: &Params,
-    page: &Page,
-) -> Result<Option<(&'static str, StatusCode)>, Error> {
-    if recent(state, signed_in) {
-        return Ok(None);
-    }
-    let t = page.t;
-    let user = &signed_in.user;
-    if !user.has_password() {
-        return Ok(Some((t.reauth_sign_in_again, StatusCode::FORBIDDEN)));
-    }
-    let password = SecretString::new(form.get("current_password").unwrap_or_default());
-    // A stolen session must not become a password oracle: the same limits as the sign-in page.
-    let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
-    let verdict = if state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
-        lockout::check_password(state, tenant, info, Some(user), &user.email, &password).await?
-    } else {
-        Verdict::AddressBlocked
-    };
-    Ok(match verdict {
-        Verdict::Accepted => None,
-        Verdict::AddressBlocked => Some((t.too_many_failures, StatusCode::TOO_MANY_REQUESTS)),
-        Verdict::Refused(_) => Some((t.wrong_current_password, StatusCode::BAD_REQUEST)),
-    })
 }
 
 /// `POST /account/totp/start`: a new secret, not counting until a first code confirms it.
@@ -97,8 +54,8 @@ pub async fn start_post(
         return Ok(flow::see_other(&tenant.path("/account"), &[]));
     }
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some((error, status)) = reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await? {
-        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+        return Ok(refused);
     }
     let user = &signed_in.user;
     let secret = totp::new_secret();
@@ -235,11 +192,8 @@ pub async fn confirm_post(
     // The code just proved the factor: this session has it, so it is not asked again here.
     session::add_method(&state, &mut signed_in, Method::Otp).await?;
     crate::audit::record(&state, AuditEvent::TotpEnrolled, Some(&signed_in.user.id), None, &info).await;
-    notify(&state, &tenant, &signed_in, Kind::TotpEnrolled)?;
-    Ok(flow::see_other(
-        &format!("{}?saved=totp-enabled", tenant.path("/account")),
-        &[],
-    ))
+    mfa::notify(&state, &tenant, &signed_in.user, Kind::TotpEnrolled)?;
+    Ok(super::account::saved(&tenant, "totp-enabled"))
 }
 
 /// `POST /account/totp/remove`.
@@ -252,8 +206,8 @@ pub async fn remove_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some((error, status)) = reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await? {
-        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+        return Ok(refused);
     }
     let user = &signed_in.user;
     let confirmed = state.store.has_totp(&user.id).await?;
@@ -266,21 +220,7 @@ pub async fn remove_post(
     if state.store.delete_totp(&user.id).await? && confirmed {
         crate::audit::record(&state, AuditEvent::TotpRemoved, Some(&user.id), None, &info).await;
         super::devices::revoke_all(&state, &user.id, &info, "factor removed").await?;
-        notify(&state, &tenant, &signed_in, Kind::TotpRemoved)?;
+        mfa::notify(&state, &tenant, &signed_in.user, Kind::TotpRemoved)?;
     }
-    Ok(flow::see_other(
-        &format!("{}?saved=totp-removed", tenant.path("/account")),
-        &[],
-    ))
-}
-
-/// Tells the customer, in their language, that their factors changed.
-pub(super) fn notify(state: &AppState, tenant: &Arc<Tenant>, signed_in: &SignedIn, kind: Kind) -> Result<(), Error> {
-    let user = &signed_in.user;
-    let locales: Vec<String> = user.locale.iter().cloned().collect();
-    let t = tenant.languages.negotiate(&locales, None);
-    let mail = email::compose(tenant, t, kind, &user.email, &tenant.url("/account"))
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    state.mailer.send(tenant.clone(), mail);
-    Ok(())
+    Ok(super::account::saved(&tenant, "totp-removed"))
 }

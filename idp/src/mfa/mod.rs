@@ -15,12 +15,14 @@ pub mod seal;
 pub mod totp;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 pub use policy::{Enforcement, Factor, Policy};
 
 use crate::app::AppState;
 use crate::authn::{Purpose, SignIn};
 use crate::config::Tenant;
+use crate::email::{self, Kind};
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::store::User;
@@ -106,4 +108,15 @@ pub async fn offered_at_sign_in(state: &AppState, policy: &Policy, user: &User) 
         offered.insert(Factor::RecoveryCodes);
     }
     Ok(offered)
+}
+
+/// Tells `user`, in their language, that their second factors changed (or a recovery code was
+/// used); the link opens the account page.
+pub fn notify(state: &AppState, tenant: &Arc<Tenant>, user: &User, kind: Kind) -> Result<(), Error> {
+    let locales: Vec<String> = user.locale.iter().cloned().collect();
+    let t = tenant.languages.negotiate(&locales, None);
+    let mail = email::compose(tenant, t, kind, &user.email, &tenant.url("/account"))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    state.mailer.send(tenant.clone(), mail);
+    Ok(())
 }

@@ -7,7 +7,7 @@ use super::attempts::CodeVerdict;
 use super::{Factor, Policy};
 use crate::app::AppState;
 use crate::config::Tenant;
-use crate::email::{self, Kind};
+use crate::email::Kind;
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::request_info::RequestInfo;
@@ -118,18 +118,8 @@ pub async fn redeem(
     let detail = Some(format!("{left} left"));
     crate::audit::record_detail(state, AuditEvent::RecoveryCodeUsed, Some(&user.id), None, info, detail).await;
     let left = u32::try_from(left).unwrap_or(0);
-    mail(state, tenant, user, Kind::RecoveryCodeUsed { left })?;
+    super::notify(state, tenant, user, Kind::RecoveryCodeUsed { left })?;
     Ok(CodeVerdict::Accepted)
-}
-
-/// Tells `user`, in their language, that their recovery codes changed.
-pub fn mail(state: &AppState, tenant: &Arc<Tenant>, user: &User, kind: Kind) -> Result<(), Error> {
-    let locales: Vec<String> = user.locale.iter().cloned().collect();
-    let t = tenant.languages.negotiate(&locales, None);
-    let mail = email::compose(tenant, t, kind, &user.email, &tenant.url("/account"))
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    state.mailer.send(tenant.clone(), mail);
-    Ok(())
 }
 
 #[cfg(test)]
