@@ -41,6 +41,22 @@ fn network_hash(address: IpAddr) -> String {
     crate::random::hash(&crate::net::network_prefix(address).to_string())
 }
 
+/// Whether this device, and this network, are new to `user`'s account.
+async fn novelty(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    address: IpAddr,
+    user: &UserId,
+) -> Result<(bool, bool), Error> {
+    let new_device = match device_hash(tenant, headers) {
+        Some(hash) => !state.store.is_known_device(user, &hash).await?,
+        None => true,
+    };
+    let new_network = !state.store.is_known_network(user, &network_hash(address)).await?;
+    Ok((new_device, new_network))
+}
+
 /// What is unusual about this sign-in of `user`.
 pub async fn signals(
     state: &AppState,
@@ -49,11 +65,7 @@ pub async fn signals(
     address: IpAddr,
     user: &UserId,
 ) -> Result<Signals, Error> {
-    let new_device = match device_hash(tenant, headers) {
-        Some(hash) => !state.store.is_known_device(user, &hash).await?,
-        None => true,
-    };
-    let new_network = !state.store.is_known_network(user, &network_hash(address)).await?;
+    let (new_device, new_network) = novelty(state, tenant, headers, address, user).await?;
     let window = i64::try_from(tenant.config.attack_protection.lockout.duration.as_secs()).unwrap_or(i64::MAX);
     let recent_failures = state
         .store
@@ -78,8 +90,8 @@ pub async fn unfamiliar(
     if !state.store.has_known_devices(user).await? {
         return Ok(false);
     }
-    let signals = signals(state, tenant, headers, address, user).await?;
-    Ok(signals.new_device || signals.new_network)
+    let (new_device, new_network) = novelty(state, tenant, headers, address, user).await?;
+    Ok(new_device || new_network)
 }
 
 /// Records that `user` fully signed in from this device and network.
