@@ -119,7 +119,8 @@ messages! {
         new_sign_in_subject, new_sign_in_email_body, not_me_button, not_me_title, not_me_body,
         password_changed_subject, password_changed_email_body, email_otp_disabled_subject,
         email_otp_disabled_email_body,
-        challenge_failed, challenge_needs_script, challenge_working,
+        challenge_failed, challenge_needs_script, challenge_working, challenge_unavailable,
+        captcha_intro,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.

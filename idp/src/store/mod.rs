@@ -9,6 +9,7 @@ mod consents;
 mod devices;
 mod email_codes;
 mod email_tokens;
+mod episodes;
 mod grants;
 mod identities;
 mod lockout;

@@ -331,3 +331,5 @@ email-otp-disabled-email-body = Anmeldecodes werden nicht mehr als zweiter Schri
 challenge-failed = Ihr Browser muss eine kurze Sicherheitsprüfung abschließen, bevor Sie sich aus diesem Netzwerk anmelden können. Warten Sie einen Moment und melden Sie sich erneut an.
 challenge-needs-script = Aus diesem Netzwerk sind zu viele Anmeldungen fehlgeschlagen, deshalb muss Ihr Browser eine kurze Sicherheitsprüfung abschließen, die JavaScript braucht. Schalten Sie es ein und melden Sie sich erneut an.
 challenge-working = Ihr Browser schließt eine kurze Sicherheitsprüfung ab …
+challenge-unavailable = Die Sicherheitsprüfung konnte gerade nicht bestätigt werden. Bitte versuchen Sie es gleich noch einmal.
+captcha-intro = Aus diesem Netzwerk sind zu viele Anmeldungen fehlgeschlagen. Bitte bestätigen Sie zuerst, dass Sie ein Mensch sind.

@@ -348,3 +348,5 @@ email-otp-disabled-email-body = Sign-in codes are no longer sent to this address
 challenge-failed = Your browser has to finish a short security check before you can sign in from this network. Wait a moment and sign in again.
 challenge-needs-script = Too many sign-ins failed from this network, so your browser has to finish a short security check, which needs JavaScript. Turn it on and sign in again.
 challenge-working = Your browser is finishing a short security check…
+challenge-unavailable = The security check could not be verified just now. Please try again in a moment.
+captcha-intro = Too many sign-ins failed from this network, so please confirm you are a person first.
