@@ -34,9 +34,16 @@ pub struct Metrics {
     reloads: Family<OutcomeLabels, Counter>,
     breached_failures: Family<ReasonLabels, Counter>,
     breached_found: Family<SourceLabels, Counter>,
-    challenges: Family<OutcomeLabels, Counter>,
+    challenges: Family<ChallengeLabels, Counter>,
     addresses_challenged: Counter,
     tenant_challenged: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ChallengeLabels {
+    /// `proof_of_work`, or the CAPTCHA provider.
+    kind: &'static str,
+    outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -82,10 +89,10 @@ impl Default for Metrics {
             "Passwords found breached, by the source that knew them",
             breached_found.clone(),
         );
-        let challenges = Family::<OutcomeLabels, Counter>::default();
+        let challenges = Family::<ChallengeLabels, Counter>::default();
         registry.register(
             "sign_in_challenges",
-            "Proof-of-work sign-in challenges by outcome (issued, passed, failed)",
+            "Sign-in challenges by kind (proof_of_work or the CAPTCHA provider) and outcome (issued, passed, failed, unavailable)",
             challenges.clone(),
         );
         let addresses_challenged = Counter::default();
@@ -180,9 +187,10 @@ impl Metrics {
         self.breached_found.get_or_create(&SourceLabels { source }).inc();
     }
 
-    /// Counts a sign-in challenge `issued`, `passed` or `failed`.
-    pub fn observe_challenge(&self, outcome: &'static str) {
-        self.challenges.get_or_create(&OutcomeLabels { outcome }).inc();
+    /// Counts a sign-in challenge of `kind` (`proof_of_work` or the CAPTCHA provider) `issued`,
+    /// `passed`, `failed` or `unavailable` (the CAPTCHA provider did not answer).
+    pub fn observe_challenge(&self, kind: &'static str, outcome: &'static str) {
+        self.challenges.get_or_create(&ChallengeLabels { kind, outcome }).inc();
     }
 
     /// Counts an address entering challenged mode.

@@ -137,6 +137,9 @@ impl TenantConfig {
         self.attack_protection
             .breached_passwords
             .check_in_config(&mut checker, "attackProtection.breachedPasswords");
+        if let Some(captcha) = &self.attack_protection.challenge.captcha {
+            captcha.check_in_config(&mut checker, "attackProtection.challenge.captcha");
+        }
         checker.require(
             self.signing_algorithms.contains(&SigningAlgorithm::Rs256),
             "signingAlgorithms",

@@ -1,7 +1,7 @@
 //! Challenged mode against credential stuffing and password spraying: an address whose failed
 //! sign-ins (or distinct accounts tried) pass the thresholds, or every untrusted browser while the
-//! tenant's failure ratio is far above its usual one, must solve a proof-of-work challenge before
-//! any password it sends is hashed.
+//! tenant's failure ratio is far above its usual one, must solve a proof-of-work challenge (or the
+//! tenant's CAPTCHA) before any password it sends is hashed.
 
 use kube::KubeSchema;
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,11 @@ pub struct Challenge {
     #[schemars(range(min = 2, max = 100))]
     #[x_kube(validation = Rule::new("self >= 2 && self <= 100").message("must be between 2 and 100"))]
     pub tenant_ratio_factor: u32,
+    /// A CAPTCHA (hCaptcha, Turnstile or reCAPTCHA v2) challenged sign-ins solve instead of the
+    /// proof of work; verified with the provider before any password is hashed, and refused
+    /// while the provider does not answer. Absent: the proof of work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captcha: Option<super::Captcha>,
 }
 
 impl Default for Challenge {
@@ -72,6 +77,7 @@ impl Default for Challenge {
             difficulty: default_difficulty(),
             tenant_failures: default_tenant_failures(),
             tenant_ratio_factor: default_tenant_ratio_factor(),
+            captcha: None,
         }
     }
 }
@@ -109,6 +115,9 @@ impl Challenge {
             format!("{path}.tenantRatioFactor"),
             "must be between 2 and 100",
         );
+        if let Some(captcha) = &self.captcha {
+            captcha.check(checker, &format!("{path}.captcha"));
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `vestibule.dev/v1alpha1` API: one module per kind, plus what they share.
 
 mod breached;
+mod captcha;
 mod challenge;
 mod client;
 mod common;
@@ -12,6 +13,7 @@ mod storage;
 mod tenant;
 
 pub use breached::*;
+pub use captcha::*;
 pub use challenge::*;
 pub use client::*;
 pub use common::*;

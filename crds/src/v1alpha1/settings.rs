@@ -485,8 +485,9 @@ pub struct AttackProtection {
     /// Emails that tell customers about their account's security.
     #[serde(default)]
     pub notifications: Notifications,
-    /// A proof-of-work challenge before any password is checked, for addresses that fail to
-    /// sign in too often or try too many accounts (credential stuffing, password spraying).
+    /// A proof-of-work challenge (or a CAPTCHA) before any password is checked, for addresses
+    /// that fail to sign in too often or try too many accounts (credential stuffing, password
+    /// spraying).
     #[serde(default)]
     pub challenge: super::Challenge,
 }

@@ -383,6 +383,9 @@ impl TenantSpec {
         self.attack_protection
             .breached_passwords
             .check_on_tenant(&mut checker, "spec.attackProtection.breachedPasswords");
+        if let Some(captcha) = &self.attack_protection.challenge.captcha {
+            captcha.check_on_tenant(&mut checker, "spec.attackProtection.challenge.captcha");
+        }
         for (index, namespace) in self.allowed_namespaces.iter().enumerate() {
             if namespace != "*" {
                 checker.merge_reason(rules::dns_label(namespace), format!("spec.allowedNamespaces[{index}]"));

@@ -69,6 +69,9 @@ pub enum LoadError {
     /// The breached-password corpus or client cannot be set up.
     #[error(transparent)]
     Breached(#[from] crate::breached::BreachedError),
+    /// The CAPTCHA cannot be set up.
+    #[error(transparent)]
+    Captcha(#[from] crate::risk::captcha::CaptchaError),
     /// No SMTP server, outside development: emails could be neither sent nor safely logged.
     #[error(
         "email: no SMTP server is configured for issuer {0}, so verification and reset emails cannot be sent \
@@ -102,6 +105,8 @@ pub struct Tenant {
     pub data_key: Option<SecretString>,
     /// The breached-password sources (corpus loaded, range API client ready).
     pub breached: crate::breached::BreachCheck,
+    /// The CAPTCHA challenged sign-ins solve instead of the proof of work, when configured.
+    pub captcha: Option<crate::risk::captcha::CaptchaCheck>,
 }
 
 /// Cookie names of one tenant. `__Host-` pins them to this exact host, over TLS, path `/`.
@@ -145,6 +150,7 @@ impl Tenant {
             &config.attack_protection.breached_passwords,
             previous.map(|previous| &previous.breached),
         )?;
+        let captcha = crate::risk::captcha::CaptchaCheck::build(config.attack_protection.challenge.captcha.as_ref())?;
         let base_path = issuer.path().trim_end_matches('/').to_owned();
         let mail_to_log = config.email.is_none() && is_loopback_http(&issuer);
         let tag = &crate::random::hash(&config.issuer)[..8];
@@ -166,6 +172,7 @@ impl Tenant {
             mail_to_log,
             data_key: keys.data_key.clone(),
             breached,
+            captcha,
         })
     }
 

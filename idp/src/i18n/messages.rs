@@ -119,13 +119,14 @@ messages! {
         new_sign_in_subject, new_sign_in_email_body, not_me_button, not_me_title, not_me_body,
         password_changed_subject, password_changed_email_body, email_otp_disabled_subject,
         email_otp_disabled_email_body,
-        challenge_failed, challenge_needs_script, challenge_working,
         scope_consents, privacy_choices_title, terms_of_service, privacy_policy, accept_documents,
         documents_required, documents_intro, do_not_sell, gpc_honoured, informed_intro,
         basis_consent, basis_contract, basis_legal_obligation, basis_vital_interests,
         basis_public_task, basis_legitimate_interests, privacy_consent_title, privacy_consent_intro,
         privacy_accept, privacy_decline, privacy_declined_title, privacy_declined_body,
         privacy_save, privacy_saved, privacy_never_answered,
+        challenge_failed, challenge_needs_script, challenge_working, challenge_unavailable,
+        captcha_intro,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.

@@ -1,5 +1,7 @@
 //! The account page: profile, password change, sessions with revoke, sign-out.
 
+use std::net::IpAddr;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -8,6 +10,7 @@ use serde::Deserialize;
 use vestibule_crds::SecretString;
 use vestibule_crds::v1alpha1::ProfileAttribute;
 
+use super::challenge::{self, Shown};
 use super::cookies;
 use super::fields::{self, Field};
 use super::flow;
@@ -24,8 +27,6 @@ use crate::i18n::Messages;
 use crate::ids::SessionId;
 use crate::password::check_new_password;
 use crate::request_info::RequestInfo;
-use crate::risk::Action;
-use crate::risk::lockout::{self, Verdict};
 use crate::store::{AuditEvent, Session, User};
 
 /// A session as the account page lists it.
@@ -69,6 +70,8 @@ struct AccountPage<'a> {
     passkeys: bool,
     /// The privacy choices, when the tenant serves a consent policy.
     privacy: Option<super::account_privacy::AccountPrivacy>,
+    /// The proof of work or CAPTCHA the password forms must carry, when the address is challenged.
+    challenge: Option<Shown>,
 }
 
 /// The recovery codes as the account page shows them.
@@ -133,7 +136,7 @@ pub async fn account_get(
     show(
         &state,
         &tenant,
-        page,
+        (page, info.ip),
         &signed_in,
         Outcome {
             notice,
@@ -147,12 +150,13 @@ pub async fn account_get(
 async fn show(
     state: &AppState,
     tenant: &Tenant,
-    page: Page,
+    (page, address): (Page, IpAddr),
     signed_in: &SignedIn,
     outcome: Outcome,
     status: StatusCode,
 ) -> Result<Response, Error> {
     let page = page.clone().titled(page.t.account_title);
+    let challenge = password_challenge(state, tenant, &page, signed_in, address).await?;
     let t = page.t;
     let user = &signed_in.user;
     let fields = outcome.fields.unwrap_or_else(|| {
@@ -191,8 +195,24 @@ async fn show(
         email_otp: email_otp(state, tenant, user).await?,
         passkeys: crate::mfa::passkey::offered(tenant),
         privacy: super::account_privacy::section(state, tenant, t, user).await?,
+        challenge,
     };
-    Ok(render(&template, &page, status, &[]))
+    let response = render(&template, &page, status, &[]);
+    Ok(challenge::with_policy(response, template.challenge.as_ref()))
+}
+
+/// The challenge of the page's password forms, when it has any and `address` is challenged.
+pub(super) async fn password_challenge(
+    state: &AppState,
+    tenant: &Tenant,
+    page: &Page,
+    signed_in: &SignedIn,
+    address: IpAddr,
+) -> Result<Option<Shown>, Error> {
+    if !signed_in.user.has_password() {
+        return Ok(None);
+    }
+    challenge::for_form(state, tenant, page, address).await
 }
 
 async fn recovery_codes(
@@ -225,7 +245,7 @@ pub(super) fn saved(tenant: &Tenant, what: &str) -> Response {
 pub(super) async fn refused(
     state: &AppState,
     tenant: &Tenant,
-    page: Page,
+    page: (Page, IpAddr),
     signed_in: &SignedIn,
     error: &'static str,
     status: StatusCode,
@@ -273,7 +293,15 @@ pub async fn profile_post(
             fields: Some(rendered),
             ..Outcome::default()
         };
-        return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
+        return show(
+            &state,
+            &tenant,
+            (page, info.ip),
+            &signed_in,
+            outcome,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     }
     state
         .store
@@ -310,26 +338,24 @@ pub async fn password_post(
             current_error: Some(t.no_password_to_change),
             ..Outcome::default()
         };
-        return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
+        return show(
+            &state,
+            &tenant,
+            (page, info.ip),
+            &signed_in,
+            outcome,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     }
-    let current = SecretString::new(form.get("current_password").unwrap_or_default());
-    // A stolen session must not become a password oracle: the same limits as the sign-in page.
-    let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
-    let verdict = if state.limiter.allow(Action::Login, info.ip, limit, state.now()).await {
-        lockout::check_password(&state, &tenant, &info, Some(user), &user.email, &current).await?
-    } else {
-        Verdict::AddressBlocked
-    };
-    if verdict != Verdict::Accepted {
-        let (current_error, status) = match verdict {
-            Verdict::AddressBlocked => (t.too_many_failures, StatusCode::TOO_MANY_REQUESTS),
-            _ => (t.wrong_current_password, StatusCode::BAD_REQUEST),
-        };
+    let checked = (&form, &page);
+    let verdict = super::factor_change::check_current_password(&state, &tenant, (&info, &headers), &signed_in, checked);
+    if let Err((current_error, status)) = verdict.await? {
         let outcome = Outcome {
             current_error: Some(current_error),
             ..Outcome::default()
         };
-        return show(&state, &tenant, page, &signed_in, outcome, status).await;
+        return show(&state, &tenant, (page, info.ip), &signed_in, outcome, status).await;
     }
     let new_password = SecretString::new(form.get("new_password").unwrap_or_default());
     let violations = check_new_password(&state, &tenant, new_password.expose(), &user.email).await;
@@ -338,7 +364,15 @@ pub async fn password_post(
             password_errors: policy_messages(t, &violations),
             ..Outcome::default()
         };
-        return show(&state, &tenant, page, &signed_in, outcome, StatusCode::BAD_REQUEST).await;
+        return show(
+            &state,
+            &tenant,
+            (page, info.ip),
+            &signed_in,
+            outcome,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     }
     let hash = state.hasher.hash(&new_password).await?;
     state.store.set_password(&user.id, &hash, state.now()).await?;

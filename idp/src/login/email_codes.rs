@@ -58,7 +58,9 @@ pub async fn enable_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+    if let Some(refused) =
+        refused_unless_reauthenticated(&state, &tenant, (&info, &headers, &form), &signed_in, &page).await?
+    {
         return Ok(refused);
     }
     // Codes go only to an address the customer proved to receive mail at.
@@ -127,7 +129,9 @@ pub async fn disable_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+    if let Some(refused) =
+        refused_unless_reauthenticated(&state, &tenant, (&info, &headers, &form), &signed_in, &page).await?
+    {
         return Ok(refused);
     }
     let user = &signed_in.user;
@@ -136,7 +140,15 @@ pub async fn disable_post(
     if on && !mfa::removal_allowed(&state, &tenant, &user.id, Factor::EmailOtp).await? {
         let t = page.t;
         let status = StatusCode::CONFLICT;
-        return super::account::refused(&state, &tenant, page, &signed_in, t.factor_removal_refused, status).await;
+        return super::account::refused(
+            &state,
+            &tenant,
+            (page, info.ip),
+            &signed_in,
+            t.factor_removal_refused,
+            status,
+        )
+        .await;
     }
     if state.store.disable_email_otp(&user.id).await? {
         crate::audit::record(&state, AuditEvent::EmailOtpDisabled, Some(&user.id), None, &info).await;

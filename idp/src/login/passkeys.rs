@@ -46,6 +46,8 @@ struct ListPage<'a> {
     name: &'a str,
     reauth: bool,
     has_password: bool,
+    /// The challenge of the re-authentication's password, when the address is challenged.
+    challenge: Option<super::challenge::Shown>,
 }
 
 #[derive(Template)]
@@ -87,23 +89,31 @@ struct Shown<'a> {
 
 async fn list(
     state: &AppState,
-    page: Page,
+    (page, address): (Page, std::net::IpAddr),
     signed_in: &SignedIn,
     shown: Shown<'_>,
     status: StatusCode,
 ) -> Result<Response, Error> {
     let page = page.clone().titled(page.t.passkeys);
     let passkeys = state.store.passkeys(&signed_in.user.id).await?;
+    let reauth = !recent(state, signed_in);
+    let challenge = if reauth {
+        super::account::password_challenge(state, &state.tenant.get(), &page, signed_in, address).await?
+    } else {
+        None
+    };
     let template = ListPage {
         page: &page,
         passkeys: passkeys.into_iter().map(row).collect(),
         notice: shown.notice,
         error: shown.error,
         name: shown.name,
-        reauth: !recent(state, signed_in),
+        reauth,
         has_password: signed_in.user.has_password(),
+        challenge,
     };
-    Ok(render(&template, &page, status, &[]))
+    let response = render(&template, &page, status, &[]);
+    Ok(super::challenge::with_policy(response, template.challenge.as_ref()))
 }
 
 fn saved(tenant: &Tenant, what: &str) -> Response {
@@ -122,6 +132,7 @@ pub async fn list_get(
     State(state): State<AppState>,
     Customer(signed_in): Customer,
     headers: HeaderMap,
+    info: RequestInfo,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
@@ -137,19 +148,19 @@ pub async fn list_get(
         notice,
         ..Shown::default()
     };
-    list(&state, page, &signed_in, shown, StatusCode::OK).await
+    list(&state, (page, info.ip), &signed_in, shown, StatusCode::OK).await
 }
 
 /// Checks the recent authentication a change needs; the list with the error when it fails.
 async fn refused_change(
     state: &AppState,
     tenant: &Arc<Tenant>,
-    info: &RequestInfo,
+    (info, headers): (&RequestInfo, &HeaderMap),
     signed_in: &SignedIn,
     form: &Params,
     page: &Page,
 ) -> Result<Option<Response>, Error> {
-    let Some((error, status)) = reauthenticate(state, tenant, info, signed_in, form, page).await? else {
+    let Some((error, status)) = reauthenticate(state, tenant, (info, headers), signed_in, (form, page)).await? else {
         return Ok(None);
     };
     let shown = Shown {
@@ -157,7 +168,9 @@ async fn refused_change(
         name: form.get("name").unwrap_or_default(),
         ..Shown::default()
     };
-    Ok(Some(list(state, page.clone(), signed_in, shown, status).await?))
+    Ok(Some(
+        list(state, (page.clone(), info.ip), signed_in, shown, status).await?,
+    ))
 }
 
 /// `POST /account/passkeys/start`: the options of a new passkey, on a page whose script hands
@@ -175,7 +188,7 @@ pub async fn start_post(
         return Ok(flow::see_other(&tenant.path("/account"), &[]));
     }
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(refused) = refused_change(&state, &tenant, &info, &signed_in, &form, &page).await? {
+    if let Some(refused) = refused_change(&state, &tenant, (&info, &headers), &signed_in, &form, &page).await? {
         return Ok(refused);
     }
     let Some(name) = valid_name(&form) else {
@@ -184,7 +197,7 @@ pub async fn start_post(
             name: form.get("name").unwrap_or_default(),
             ..Shown::default()
         };
-        return list(&state, page, &signed_in, shown, StatusCode::BAD_REQUEST).await;
+        return list(&state, (page, info.ip), &signed_in, shown, StatusCode::BAD_REQUEST).await;
     };
     let binding = passkey::session_binding(signed_in.session.id.as_str());
     // Resident keys when any client may sign in with a passkey alone (the account policy).
@@ -227,7 +240,7 @@ pub async fn finish_post(
                 error: Some(error),
                 ..Shown::default()
             };
-            return list(&state, page, &signed_in, shown, StatusCode::BAD_REQUEST).await;
+            return list(&state, (page, info.ip), &signed_in, shown, StatusCode::BAD_REQUEST).await;
         }
     };
     // The new key just proved itself, with the user verified (webauthn-rs's passkey registration
@@ -253,7 +266,7 @@ pub async fn rename_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(refused) = refused_change(&state, &tenant, &info, &signed_in, &form, &page).await? {
+    if let Some(refused) = refused_change(&state, &tenant, (&info, &headers), &signed_in, &form, &page).await? {
         return Ok(refused);
     }
     let Some(name) = valid_name(&form) else {
@@ -261,7 +274,7 @@ pub async fn rename_post(
             error: Some(page.t.passkey_name_invalid),
             ..Shown::default()
         };
-        return list(&state, page, &signed_in, shown, StatusCode::BAD_REQUEST).await;
+        return list(&state, (page, info.ip), &signed_in, shown, StatusCode::BAD_REQUEST).await;
     };
     let user = &signed_in.user;
     let id = form.get("passkey").unwrap_or_default();
@@ -281,7 +294,7 @@ pub async fn remove_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(refused) = refused_change(&state, &tenant, &info, &signed_in, &form, &page).await? {
+    if let Some(refused) = refused_change(&state, &tenant, (&info, &headers), &signed_in, &form, &page).await? {
         return Ok(refused);
     }
     let user = &signed_in.user;
@@ -298,7 +311,7 @@ pub async fn remove_post(
             error: Some(page.t.factor_removal_refused),
             ..Shown::default()
         };
-        return list(&state, page, &signed_in, shown, StatusCode::CONFLICT).await;
+        return list(&state, (page, info.ip), &signed_in, shown, StatusCode::CONFLICT).await;
     }
     if state.store.delete_passkey(&user.id, id).await? {
         crate::audit::record_detail(&state, AuditEvent::PasskeyRemoved, Some(&user.id), None, &info, name).await;

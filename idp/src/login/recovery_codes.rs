@@ -42,7 +42,9 @@ pub async fn generate_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+    if let Some(refused) =
+        refused_unless_reauthenticated(&state, &tenant, (&info, &headers, &form), &signed_in, &page).await?
+    {
         return Ok(refused);
     }
     let user = &signed_in.user;

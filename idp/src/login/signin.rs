@@ -1,5 +1,5 @@
-//! The sign-in page: email and password, with lockout, rate limits, the proof-of-work challenge
-//! of challenged addresses and one answer for every failure.
+//! The sign-in page: email and password, with lockout, rate limits, the challenge (proof of work
+//! or CAPTCHA) of challenged addresses and one answer for every failure.
 
 use std::net::IpAddr;
 
@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use vestibule_crds::SecretString;
 
-use super::challenge::{self, Answer};
+use super::challenge::{self, Shown};
 use super::flow;
 use super::form::Submission;
 use super::page::{Page, render, retry_after};
@@ -22,7 +22,6 @@ use crate::metrics::LoginOutcome;
 use crate::mfa::passkey::{self, Started};
 use crate::request_info::RequestInfo;
 use crate::risk::lockout::{self, Refusal, Verdict};
-use crate::risk::proof_of_work::Issued;
 use crate::risk::{Action, Decision, Subject};
 use crate::store::{AuditEvent, User};
 
@@ -36,8 +35,8 @@ struct LoginPage<'a> {
     registration: bool,
     /// A passwordless passkey ceremony, when the tenant allows signing in with a passkey alone.
     passkey: Option<Started>,
-    /// The proof of work the form must carry, when the client address is challenged.
-    challenge: Option<Issued>,
+    /// The proof of work or CAPTCHA the form must carry, when the client address is challenged.
+    challenge: Option<Shown>,
 }
 
 /// What the sign-in form shows besides its fields' labels.
@@ -158,7 +157,8 @@ pub(super) async fn show(
         passkey,
         challenge,
     };
-    Ok(render(&template, &page, status, &[]))
+    let response = render(&template, &page, status, &[]);
+    Ok(challenge::with_policy(response, template.challenge.as_ref()))
 }
 
 /// `POST /login`.
@@ -207,14 +207,11 @@ pub async fn login_post(
     }
     let password = SecretString::new(form.get("password").unwrap_or_default());
     let user = state.store.user_by_email(&email).await?;
-    let answer = Answer {
-        challenge: form.get("challenge").unwrap_or_default(),
-        counter: form.get("challenge_counter").unwrap_or_default(),
-    };
     // Before any password is hashed: a challenged address pays for its attempts first.
-    if !challenge::passed(&state, &tenant, (&page, &headers, &info), user.as_ref(), answer).await? {
-        let refused = Form::failed(&email, t.challenge_failed).to(info.ip);
-        return show(&state, &tenant, sign_in.as_ref(), page, refused, StatusCode::FORBIDDEN).await;
+    let gate = challenge::passed(&state, &tenant, (&page, &headers, &info), user.as_ref(), &form).await?;
+    if let Some((message, status)) = gate.refusal(t) {
+        let refused = Form::failed(&email, message).to(info.ip);
+        return show(&state, &tenant, sign_in.as_ref(), page, refused, status).await;
     }
     let verdict = lockout::check_password(&state, &tenant, &info, user.as_ref(), &email, &password).await?;
     let outcome = judge(&tenant, user.as_ref(), verdict);

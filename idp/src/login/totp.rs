@@ -54,7 +54,9 @@ pub async fn start_post(
         return Ok(flow::see_other(&tenant.path("/account"), &[]));
     }
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+    if let Some(refused) =
+        refused_unless_reauthenticated(&state, &tenant, (&info, &headers, &form), &signed_in, &page).await?
+    {
         return Ok(refused);
     }
     let user = &signed_in.user;
@@ -206,7 +208,9 @@ pub async fn remove_post(
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    if let Some(refused) = refused_unless_reauthenticated(&state, &tenant, (&info, &form), &signed_in, &page).await? {
+    if let Some(refused) =
+        refused_unless_reauthenticated(&state, &tenant, (&info, &headers, &form), &signed_in, &page).await?
+    {
         return Ok(refused);
     }
     let user = &signed_in.user;
@@ -215,7 +219,7 @@ pub async fn remove_post(
     if confirmed && !mfa::removal_allowed(&state, &tenant, &user.id, Factor::Totp).await? {
         let status = StatusCode::CONFLICT;
         let error = page.t.factor_removal_refused;
-        return super::account::refused(&state, &tenant, page, &signed_in, error, status).await;
+        return super::account::refused(&state, &tenant, (page, info.ip), &signed_in, error, status).await;
     }
     if state.store.delete_totp(&user.id).await? && confirmed {
         crate::audit::record(&state, AuditEvent::TotpRemoved, Some(&user.id), None, &info).await;

@@ -2,6 +2,7 @@
 //! SQLite, shared in the database on PostgreSQL), and the lockout of accounts and throttle of
 //! addresses after failed sign-ins.
 
+pub mod captcha;
 pub mod lockout;
 pub mod proof_of_work;
 mod rate_limit;

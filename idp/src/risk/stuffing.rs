@@ -20,6 +20,8 @@ use crate::store::{AddressSignals, AuditEvent, Outcomes};
 const RECENT_MINUTES: i64 = 5;
 /// The minutes before them that make the usual failure ratio.
 const BASELINE_MINUTES: i64 = 60;
+/// The episode subject of the whole tenant (limit keys are addresses and never `*`).
+const TENANT_SUBJECT: &str = "*";
 /// The least usual failure ratio assumed: a quiet hour must not make a few typos an attack.
 const BASELINE_FLOOR: f64 = 0.1;
 
@@ -96,25 +98,32 @@ pub async fn record_failure(
     record_tenant_failure(state, policy, info, now).await?;
     // The account only as its hash, as the rate limits keep it: no address book of attempts.
     let account = crate::random::hash(email);
-    let account_failures = state.store.count_address_failure(&key, &account, now, since).await?;
-    let after = state.store.address_signals(&key, since).await?;
-    let before = AddressSignals {
-        failures: after.failures - 1,
-        accounts: after.accounts - i64::from(account_failures == 1),
-    };
-    if passes_thresholds(policy, after) && !passes_thresholds(policy, before) {
+    state.store.count_address_failure(&key, &account, now, since).await?;
+    let signals = state.store.address_signals(&key, since).await?;
+    if passes_thresholds(policy, signals) && entered(state, &key, now, since).await? {
         state.metrics.observe_address_challenged();
         let detail = format!(
             "address {key}: {} failures, {} accounts within {}",
-            after.failures, after.accounts, policy.window
+            signals.failures, signals.accounts, policy.window
         );
         crate::audit::record_detail(state, AuditEvent::AddressChallenged, None, None, info, Some(detail)).await;
     }
     Ok(())
 }
 
+/// Whether this failure, past the thresholds of `subject`, starts its episode of challenged mode
+/// (no failure past them since `since`) rather than extending one: claimed in one statement, so
+/// concurrent failures that all pass the thresholds audit the entering once.
+async fn entered(state: &AppState, subject: &str, now: UnixTime, since: UnixTime) -> Result<bool, Error> {
+    let episode = crate::random::token();
+    Ok(state
+        .store
+        .extend_challenge_episode(subject, &episode, now, since)
+        .await?)
+}
+
 /// Counts a failure in the tenant's outcomes; audits and counts the tenant entering challenged
-/// mode (the failure that makes the recent failures reach `tenantFailures` while the ratio holds).
+/// mode (the first failure under attack after five minutes without one).
 async fn record_tenant_failure(
     state: &AppState,
     policy: &Challenge,
@@ -126,8 +135,8 @@ async fn record_tenant_failure(
         .count_sign_in_outcome(now.seconds().div_euclid(60), true)
         .await?;
     let (recent, baseline) = tenant_outcomes(state, now).await?;
-    let entering = recent.failures == i64::from(policy.tenant_failures);
-    if entering && tenant_under_attack(policy, recent, baseline) {
+    let since = now.minus_seconds(RECENT_MINUTES * 60);
+    if tenant_under_attack(policy, recent, baseline) && entered(state, TENANT_SUBJECT, now, since).await? {
         state.metrics.observe_tenant_challenged();
         let detail = format!(
             "tenant: {} failures and {} successes in the last {RECENT_MINUTES} minutes, {} and {} in the hour before",

@@ -9,6 +9,7 @@ mod consent_records;
 mod devices;
 mod email_codes;
 mod email_tokens;
+mod episodes;
 mod grants;
 mod identities;
 mod lockout;

@@ -121,6 +121,11 @@ impl Store {
             ),
             ("email_codes", "DELETE FROM email_codes WHERE expires_at < $1", &[now]),
             (
+                "captcha_answers",
+                "DELETE FROM captcha_answers WHERE expires_at < $1",
+                &[now],
+            ),
+            (
                 "email_code_sends",
                 "DELETE FROM email_code_sends WHERE window_start < $1",
                 &[email_sends_before(now)],
@@ -145,6 +150,13 @@ impl Store {
             .await
             .map_err(query_error("purge"))?;
         purged.0.push(("address_sign_in_failures", failures.rows_affected()));
+        // An episode ends within a day (the longest window) of its last failure.
+        let episodes = sqlx::query("DELETE FROM challenge_episodes WHERE last_at < $1")
+            .bind(now.minus_seconds(86_400))
+            .execute(self.pool())
+            .await
+            .map_err(query_error("purge"))?;
+        purged.0.push(("challenge_episodes", episodes.rows_affected()));
         // The tenant's outcomes serve a baseline of an hour before the last five minutes.
         let outcomes = self.purge_sign_in_outcomes(now.seconds().div_euclid(60) - 120).await?;
         purged.0.push(("sign_in_outcomes", outcomes));

@@ -113,7 +113,7 @@ async fn an_address_failing_too_often_is_challenged_until_its_window_passes(back
         "{metrics}"
     );
     assert!(
-        metrics.contains(r#"vestibule_idp_sign_in_challenges_total{outcome="passed"} 1"#),
+        metrics.contains(r#"vestibule_idp_sign_in_challenges_total{kind="proof_of_work",outcome="passed"} 1"#),
         "{metrics}"
     );
 }

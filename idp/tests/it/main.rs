@@ -28,6 +28,7 @@ mod authorize;
 mod bounds;
 mod breached;
 mod capacity;
+mod captcha;
 mod challenge;
 mod concurrency;
 mod conformance;

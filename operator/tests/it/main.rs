@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code may fail loudly
 
 mod attached;
+mod captcha;
 mod claims;
 mod client;
 mod keys;

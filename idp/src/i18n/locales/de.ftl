@@ -359,3 +359,5 @@ privacy-saved = Ihre Datenschutz-Einstellungen wurden gespeichert.
 privacy-never-answered = noch nicht akzeptiert
 privacy-policy-version = Version der Richtlinie: { $version }
 document-accepted-at = akzeptiert (Version { $version }, { $time })
+challenge-unavailable = Die Sicherheitsprüfung konnte gerade nicht bestätigt werden. Bitte versuchen Sie es gleich noch einmal.
+captcha-intro = Aus diesem Netzwerk sind zu viele Anmeldungen fehlgeschlagen. Bitte bestätigen Sie zuerst, dass Sie ein Mensch sind.

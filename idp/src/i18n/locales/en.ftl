@@ -376,3 +376,5 @@ privacy-saved = Your privacy choices were saved.
 privacy-never-answered = not accepted yet
 privacy-policy-version = Policy version { $version }
 document-accepted-at = accepted (version { $version }, { $time })
+challenge-unavailable = The security check could not be verified just now. Please try again in a moment.
+captcha-intro = Too many sign-ins failed from this network, so please confirm you are a person first.

@@ -1,6 +1,6 @@
 //! Linking and unlinking: the page that asks a customer to prove the account an upstream email
-//! has (`linking: prompt`) by its password or a provider already linked to it, and the account
-//! page's list of linked identities with unlink.
+//! has (`linking: prompt`) by its password (challenged like the sign-in form) or a provider
+//! already linked to it, and the account page's list of linked identities with unlink.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -9,6 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use vestibule_crds::SecretString;
 
+use super::super::challenge::{self, Shown};
 use super::super::flow::{self, see_other};
 use super::super::form::Submission;
 use super::super::page::{Page, render, retry_after};
@@ -36,6 +37,8 @@ struct LinkPage<'a> {
     has_password: bool,
     error: Option<&'a str>,
     proofs: Vec<SocialButton>,
+    /// The proof of work or CAPTCHA the password form must carry, when the address is challenged.
+    challenge: Option<Shown>,
 }
 
 /// Query of the linking page.
@@ -52,6 +55,7 @@ fn expired() -> Error {
 pub async fn link_get(
     State(state): State<AppState>,
     headers: HeaderMap,
+    info: RequestInfo,
     Query(query): Query<LinkQuery>,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
@@ -63,18 +67,30 @@ pub async fn link_get(
         return Err(expired());
     };
     let page = Page::new(&tenant, &headers, sign_in.ui_locales(), Some(sign_in.id.clone()));
-    show(&state, &tenant, page, &pending, &user, None, StatusCode::OK).await
+    let shown = ShownTo {
+        pending: &pending,
+        user: &user,
+        address: info.ip,
+    };
+    show(&state, &tenant, page, shown, None, StatusCode::OK).await
+}
+
+/// Whose linking page is shown, to which client address.
+struct ShownTo<'a> {
+    pending: &'a PendingLink,
+    user: &'a User,
+    address: std::net::IpAddr,
 }
 
 async fn show(
     state: &AppState,
     tenant: &Tenant,
     page: Page,
-    pending: &PendingLink,
-    user: &User,
+    to: ShownTo<'_>,
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, Error> {
+    let ShownTo { pending, user, address } = to;
     let page = page.clone().titled(page.t.link_title);
     let t = page.t;
     let provider = tenant
@@ -92,6 +108,11 @@ async fn show(
             });
         }
     }
+    let challenge = if user.has_password() {
+        challenge::for_form(state, tenant, &page, address).await?
+    } else {
+        None
+    };
     let template = LinkPage {
         page: &page,
         intro: t.link_intro(provider),
@@ -99,8 +120,10 @@ async fn show(
         has_password: user.has_password(),
         error,
         proofs,
+        challenge,
     };
-    Ok(render(&template, &page, status, &[]))
+    let response = render(&template, &page, status, &[]);
+    Ok(challenge::with_policy(response, template.challenge.as_ref()))
 }
 
 /// `POST /social/link`: the account's password proves it; the identity is linked and the
@@ -117,7 +140,11 @@ pub async fn link_post(
     }
     let password = SecretString::new(submission.field("password"));
     let Submission {
-        tenant, sign_in, page, ..
+        tenant,
+        sign_in,
+        page,
+        form,
+        ..
     } = submission;
     let Some((mut sign_in, pending)) = sign_in.and_then(|s| s.progress.link.clone().map(|link| (s, link))) else {
         return Err(expired());
@@ -129,51 +156,37 @@ pub async fn link_post(
         return Err(expired());
     };
     let t = page.t;
+    let to = || ShownTo {
+        pending: &pending,
+        user: &user,
+        address: info.ip,
+    };
     let limit = tenant.config.attack_protection.rate_limits.logins_per_minute;
     if let Decision::Limited { retry_after: seconds } =
         state.limiter.check(Action::Login, info.ip, limit, state.now()).await?
     {
         let status = StatusCode::TOO_MANY_REQUESTS;
-        let refused = show(
-            &state,
-            &tenant,
-            page,
-            &pending,
-            &user,
-            Some(t.too_many_attempts),
-            status,
-        )
-        .await?;
+        let refused = show(&state, &tenant, page, to(), Some(t.too_many_attempts), status).await?;
         return Ok(retry_after(refused, seconds));
     }
+    // Before the password is hashed: a challenged address answers its challenge here too.
+    let gate = challenge::passed(&state, &tenant, (&page, &headers, &info), Some(&user), &form).await?;
+    if let Some((message, status)) = gate.refusal(t) {
+        return show(&state, &tenant, page, to(), Some(message), status).await;
+    }
+    let policy = &tenant.config.attack_protection.challenge;
     match lockout::check_password(&state, &tenant, &info, Some(&user), &user.email, &password).await? {
         Verdict::Accepted => {}
         Verdict::AddressBlocked => {
             let status = StatusCode::TOO_MANY_REQUESTS;
-            return show(
-                &state,
-                &tenant,
-                page,
-                &pending,
-                &user,
-                Some(t.too_many_failures),
-                status,
-            )
-            .await;
+            return show(&state, &tenant, page, to(), Some(t.too_many_failures), status).await;
         }
         // A locked account and a wrong password: one answer, as on the sign-in page.
         Verdict::Refused(_) => {
+            // Counted toward challenged mode like a failed sign-in: this form is a password oracle too.
+            crate::risk::stuffing::record_failure(&state, policy, &info, &user.email).await?;
             let status = StatusCode::UNAUTHORIZED;
-            return show(
-                &state,
-                &tenant,
-                page,
-                &pending,
-                &user,
-                Some(t.invalid_credentials),
-                status,
-            )
-            .await;
+            return show(&state, &tenant, page, to(), Some(t.invalid_credentials), status).await;
         }
     }
     sign_in.progress.link = None;

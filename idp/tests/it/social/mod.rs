@@ -2,6 +2,7 @@
 //! write (panva's oidc-provider), a GitHub-shaped OAuth 2 server, and a scriptable provider for
 //! every hostile answer.
 
+mod challenged;
 mod chromium;
 mod fake_github;
 mod fake_op;

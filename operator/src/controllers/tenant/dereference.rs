@@ -54,6 +54,8 @@ pub struct Observed {
     pub database_url: Option<SecretValue>,
     /// The SMTP password (when `email.smtp.passwordSecretRef` is set).
     pub smtp_password: Option<SecretValue>,
+    /// The CAPTCHA secret (when `attackProtection.challenge.captcha.secretRef` is set).
+    pub captcha_secret: Option<SecretValue>,
     /// The config served so far, and its generation (read even if the config no longer parses).
     pub previous_config: Option<TenantConfig>,
     /// The generation of the config served so far.
@@ -94,17 +96,28 @@ pub async fn observe(ctx: &Arc<Context>, tenant: &Tenant, namespace: &str) -> Re
         Some(reference) => Some(reader.secret_value(reference).await?),
         None => None,
     };
+    let captcha_secret = match captcha_secret_ref(tenant) {
+        Some(reference) => Some(reader.secret_value(reference).await?),
+        None => None,
+    };
     let config = reader.secret(&config_secret(&name)).await?;
     let keys = reader.secret(&keys_secret(&name)).await?;
     Ok(Observed {
         database_url,
         smtp_password,
+        captcha_secret,
         previous_config: config.as_ref().and_then(parse_config),
         previous_generation: config.as_ref().and_then(raw_generation),
         keys_version: keys.as_ref().and_then(|secret| secret.resource_version()),
         keys: stored_keys(keys.as_ref()),
         data_key: keys.as_ref().and_then(stored_data_key),
     })
+}
+
+/// The Secret key the Tenant's CAPTCHA secret is in, if it has a CAPTCHA.
+pub fn captcha_secret_ref(tenant: &Tenant) -> Option<&SecretKeyRef> {
+    let captcha = tenant.spec.attack_protection.challenge.captcha.as_ref()?;
+    captcha.secret_ref.as_ref()
 }
 
 impl Reader<'_> {

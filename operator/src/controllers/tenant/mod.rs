@@ -208,7 +208,8 @@ fn spec_referring_tenants(shared: &Shared, namespace: &str, name: &str) -> Vec<O
                 .as_ref()
                 .and_then(|email| email.smtp.password_secret_ref.as_ref())
                 .is_some_and(|reference| reference.name == name);
-            database || smtp
+            let captcha = dereference::captcha_secret_ref(tenant).is_some_and(|reference| reference.name == name);
+            database || smtp || captcha
         })
         .map(|tenant| ObjectRef::from_obj(&*tenant))
         .collect()

@@ -103,15 +103,20 @@ pub fn render(
             username: email.smtp.username.clone(),
             password: valid.smtp_password.clone(),
         }),
-        attack_protection: attack_protection(&spec.attack_protection),
+        attack_protection: attack_protection(&spec.attack_protection, valid),
     };
     with_generation(config, previous, previous_generation)
 }
 
 /// The Tenant's attack protection as the IdP reads it: a corpus on a claim becomes the file's
-/// absolute path where [`super::workload`] mounts that claim.
-fn attack_protection(spec: &AttackProtection) -> AttackProtection {
+/// absolute path where [`super::workload`] mounts that claim, and the CAPTCHA's Secret reference
+/// the secret it holds.
+fn attack_protection(spec: &AttackProtection, valid: &Valid) -> AttackProtection {
     let mut served = spec.clone();
+    if let Some(captcha) = &mut served.challenge.captcha {
+        captcha.secret_ref = None;
+        captcha.secret.clone_from(&valid.captcha_secret);
+    }
     if let Some(corpus) = &mut served.breached_passwords.local_corpus {
         corpus.persistent_volume_claim = None;
         corpus.path = format!("{CORPUS_MOUNT_DIR}/{}", corpus.path.trim_start_matches("./"));

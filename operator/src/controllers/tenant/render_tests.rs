@@ -71,7 +71,24 @@ fn valid() -> Valid {
     Valid {
         database_hash: None,
         smtp_password: None,
+        captcha_secret: None,
     }
+}
+
+#[test]
+fn the_captcha_secret_is_served_resolved_and_its_reference_dropped() {
+    let tenant = tenant(
+        "issuer: https://id.example.com\nattackProtection: {challenge: {captcha: {provider: hcaptcha, siteKey: site, secretRef: {name: captcha, key: secret}}}}",
+    );
+    let valid = Valid {
+        captcha_secret: Some(vestibule_crds::SecretString::new("0xs3cret")),
+        ..valid()
+    };
+    let config = render(&tenant, &valid, Entries::default(), None, None);
+    let captcha = config.attack_protection.challenge.captcha.clone().unwrap();
+    assert_eq!(captcha.secret.unwrap().expose(), "0xs3cret");
+    assert!(captcha.secret_ref.is_none());
+    config.validate().unwrap();
 }
 
 #[test]

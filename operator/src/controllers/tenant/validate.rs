@@ -15,6 +15,8 @@ pub struct Valid {
     pub database_hash: Option<String>,
     /// The SMTP password, for the config.
     pub smtp_password: Option<SecretString>,
+    /// The CAPTCHA provider's secret key, for the config.
+    pub captcha_secret: Option<SecretString>,
 }
 
 /// `InvalidSpec` naming the field, or `SecretNotFound`, or what the build needs.
@@ -39,9 +41,15 @@ pub fn validate(tenant: &Tenant, observed: &Observed) -> Result<Valid, Decided> 
         Some(Err(message)) => return Err(missing("spec.email.smtp.passwordSecretRef", message)),
         None => None,
     };
+    let captcha_secret = match &observed.captcha_secret {
+        Some(Ok(secret)) => Some(SecretString::new(secret.clone())),
+        Some(Err(message)) => return Err(missing("spec.attackProtection.challenge.captcha.secretRef", message)),
+        None => None,
+    };
     Ok(Valid {
         database_hash,
         smtp_password,
+        captcha_secret,
     })
 }
 
