@@ -92,6 +92,13 @@ pub enum AuditEvent {
     TenantChallenged,
     /// A sign-in challenge answer was refused (detail: why).
     ChallengeFailed,
+    /// The customer downloaded their data from the account page.
+    DataExported,
+    /// The customer was warned that their unused account will be erased (detail: when).
+    InactivityWarned,
+    /// An account was erased (the tombstone: subject is the SHA-256 of the account id; detail:
+    /// the reason, `request` or `inactive`).
+    AccountErased,
 }
 
 impl AuditEvent {
@@ -140,6 +147,9 @@ impl AuditEvent {
             Self::AddressChallenged => "address_challenged",
             Self::TenantChallenged => "tenant_challenged",
             Self::ChallengeFailed => "challenge_failed",
+            Self::DataExported => "data_exported",
+            Self::InactivityWarned => "inactivity_warned",
+            Self::AccountErased => "account_erased",
         }
     }
 }
