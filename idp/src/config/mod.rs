@@ -194,17 +194,7 @@ pub fn is_loopback_http(issuer: &Url) -> bool {
 
 /// Refuses configs that ask for features this IdP does not serve yet, rather than ignoring them.
 fn refuse_unsupported(config: &TenantConfig) -> Result<(), LoadError> {
-    let unsupported = [(
-        "consentPolicies",
-        !config.consent_policies.is_empty(),
-        "consent policies",
-    )];
-    match unsupported.iter().find(|(_, asked, _)| *asked) {
-        Some((field, _, feature)) => Err(LoadError::Unsupported(format!(
-            "{field}: this IdP version does not serve {feature} yet; remove the field"
-        ))),
-        None => refuse_unsupported_mfa(config),
-    }
+    refuse_unsupported_mfa(config)
 }
 
 /// Refuses the parts of `mfaPolicies` this IdP does not serve yet, naming the policy's field.
@@ -319,17 +309,6 @@ mod tests {
     fn config_with(extra: &str) -> TenantConfig {
         let text = format!("generation: 1\nissuer: https://id.example.com\ndisplayName: Shop\n{extra}");
         TenantConfig::from_yaml(&text).unwrap()
-    }
-
-    #[test]
-    fn features_not_served_yet_are_refused_by_name() {
-        let config = config_with("consentPolicies:\n  - {id: default.terms, version: '1'}\n");
-        let keys = SigningKeySet::default();
-        let error = Tenant::new(config, &keys).unwrap_err().to_string();
-        assert!(
-            error.starts_with("consentPolicies:") && error.contains("does not serve"),
-            "{error}"
-        );
     }
 
     #[test]

@@ -120,6 +120,10 @@ messages! {
         password_changed_subject, password_changed_email_body, email_otp_disabled_subject,
         email_otp_disabled_email_body,
         challenge_failed, challenge_needs_script, challenge_working,
+        your_data, your_data_intro, export_title, export_intro, export_button, delete_account,
+        delete_title, delete_intro, delete_confirm_email, delete_email_mismatch, delete_button,
+        account_erased_title, account_erased_body, account_erased_subject, account_erased_email_body,
+        inactivity_warning_subject, keep_account,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -202,6 +206,12 @@ messages! {
         fn recovery_code_used_email_body(left: u32);
         /// The subject of the email carrying a sign-in code.
         fn email_code_subject_line(brand: &str);
+        /// The subject of the email warning that an unused account will be erased.
+        fn inactivity_warning_subject_line(brand: &str);
+        /// The body of that email, with the `days` left.
+        fn inactivity_warning_email_body(days: u32);
+        /// The subject of the email confirming an erasure.
+        fn account_erased_subject_line(brand: &str);
     }
 }
 
