@@ -38,3 +38,20 @@ pub async fn record_detail(
         tracing::error!(%error, event = event.as_str(), "writing the audit log failed");
     }
 }
+
+/// Appends `event` for `user_id` done by the IdP itself (a scheduled job): no client, no
+/// address, no browser.
+pub async fn record_system(state: &AppState, event: AuditEvent, user_id: &UserId) {
+    let entry = AuditEntry {
+        at: state.now(),
+        event: event.as_str().to_owned(),
+        user_id: Some(user_id.clone()),
+        client_id: None,
+        ip: None,
+        user_agent: None,
+        detail: None,
+    };
+    if let Err(error) = state.store.audit(event, &entry).await {
+        tracing::error!(%error, event = event.as_str(), "writing the audit log failed");
+    }
+}

@@ -57,9 +57,16 @@ pub struct Args {
     #[arg(long, env = "VESTIBULE_PURGE_INTERVAL", default_value = "10m", value_parser = positive)]
     pub purge_interval: Duration,
 
-    /// How long the audit log keeps its lines, for example `2160h` (90 days).
+    /// How long the audit log keeps its lines, for example `2160h` (90 days). A ConsentPolicy's
+    /// `dataRetention.auditLog` that is shorter wins.
     #[arg(long, env = "VESTIBULE_AUDIT_RETENTION", default_value = "2160h", value_parser = positive)]
     pub audit_retention: Duration,
+
+    /// How often the retention job runs (one replica at a time): warnings and erasures of
+    /// unused accounts, the ConsentPolicy's audit retention, and on PostgreSQL the vacuum of
+    /// tables erasures deleted from; for example `1h`.
+    #[arg(long, env = "VESTIBULE_RETENTION_INTERVAL", default_value = "1h", value_parser = positive)]
+    pub retention_interval: Duration,
 
     /// Log format.
     #[arg(long, env = "VESTIBULE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -132,6 +139,7 @@ mod tests {
         assert_eq!(args.admin_listen.to_string(), "127.0.0.1:9090");
         assert_eq!(args.purge_interval.as_secs(), 600);
         assert_eq!(args.audit_retention.as_secs(), 90 * 86400);
+        assert_eq!(args.retention_interval.as_secs(), 3600);
         assert!(args.trusted_proxies.is_empty() && !args.dev && args.password_queue.is_none());
         let args = Args::try_parse_from([
             "vestibule-idp",

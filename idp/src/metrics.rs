@@ -1,5 +1,6 @@
 //! Prometheus metrics: requests by route and status, latency by route, sign-ins by outcome,
-//! breached-password findings and failed checks, sign-in challenges.
+//! breached-password findings and failed checks, sign-in challenges, erased accounts and
+//! purged audit lines.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -37,6 +38,9 @@ pub struct Metrics {
     challenges: Family<ChallengeLabels, Counter>,
     addresses_challenged: Counter,
     tenant_challenged: Counter,
+    erased_accounts: Family<ReasonLabels, Counter>,
+    purged_audit_entries: Counter,
+    inactivity_warnings: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -107,6 +111,24 @@ impl Default for Metrics {
             "Times the whole tenant entered challenged mode (a stuffing wave over many addresses)",
             tenant_challenged.clone(),
         );
+        let erased_accounts = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "erased_accounts",
+            "Accounts erased, by reason (request: the customer asked; inactive: unused past retention)",
+            erased_accounts.clone(),
+        );
+        let purged_audit_entries = Counter::default();
+        registry.register(
+            "purged_audit_entries",
+            "Audit log lines purged by the retention job (the tenant's dataRetention.auditLog)",
+            purged_audit_entries.clone(),
+        );
+        let inactivity_warnings = Counter::default();
+        registry.register(
+            "inactivity_warnings",
+            "Emails warning that an unused account will be erased",
+            inactivity_warnings.clone(),
+        );
         Self {
             registry,
             requests,
@@ -118,6 +140,9 @@ impl Default for Metrics {
             challenges,
             addresses_challenged,
             tenant_challenged,
+            erased_accounts,
+            purged_audit_entries,
+            inactivity_warnings,
         }
     }
 }
@@ -201,6 +226,21 @@ impl Metrics {
     /// Counts the tenant entering challenged mode.
     pub fn observe_tenant_challenged(&self) {
         self.tenant_challenged.inc();
+    }
+
+    /// Counts an erased account (`request` or `inactive`).
+    pub fn observe_erasure(&self, reason: &'static str) {
+        self.erased_accounts.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    /// Counts audit lines purged past the tenant's retention.
+    pub fn observe_purged_audit_entries(&self, lines: u64) {
+        self.purged_audit_entries.inc_by(lines);
+    }
+
+    /// Counts a warning sent before an erasure for inactivity.
+    pub fn observe_inactivity_warning(&self) {
+        self.inactivity_warnings.inc();
     }
 
     /// The OpenMetrics text exposition.

@@ -1,5 +1,6 @@
 //! The server: connects to the database, loads the tenant, and serves the public and the admin
-//! listener until SIGTERM or Ctrl-C, with the config watcher and the purge running beside.
+//! listener until SIGTERM or Ctrl-C, with the config watcher, the purge and the retention job
+//! running beside.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -48,6 +49,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         state.clock.clone(),
         retention,
     ));
+    // Each process holds the retention lease under an id of its own.
+    let retention_job = tokio::spawn(crate::privacy::retention::every(
+        Duration::from_secs(args.retention_interval.as_secs()),
+        state.clone(),
+        crate::random::id(),
+    ));
     let public = bind(args.listen, "public").await?;
     let admin = bind(args.admin_listen, "admin").await?;
     let (stop, stopped) = watch::channel(false);
@@ -65,6 +72,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     watcher.abort();
     purger.abort();
+    retention_job.abort();
     signal.abort();
     served?;
     Ok(())

@@ -144,15 +144,52 @@ impl Default for Reconsent {
 }
 
 /// Data retention.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[x_kube(validation = Rule::new("!has(self.inactiveAccountsWarning) || has(self.inactiveAccounts)")
+    .message("inactiveAccountsWarning needs inactiveAccounts: it is the notice before an erasure for inactivity"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DataRetention {
-    /// Erase accounts unused for this long. Default: never.
+    /// Erase accounts unused (no sign-in) for this long, for example `17520h` (two years). The
+    /// customer is warned by email `inactiveAccountsWarning` before. Default: never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactive_accounts: Option<Duration>,
+    /// How long before the erasure of an unused account its customer is warned by email; a
+    /// sign-in after the warning keeps the account. Must be shorter than `inactiveAccounts`.
+    /// Default: `720h` (30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_accounts_warning: Option<Duration>,
     /// Keep audit log entries this long. Default: forever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_log: Option<Duration>,
+}
+
+/// The notice before an erasure for inactivity when `inactiveAccountsWarning` is not set.
+pub const DEFAULT_INACTIVE_ACCOUNTS_WARNING: Duration = Duration::from_hours(30 * 24);
+
+impl DataRetention {
+    /// The notice given before an unused account is erased.
+    pub fn warning(&self) -> Duration {
+        self.inactive_accounts_warning
+            .unwrap_or(DEFAULT_INACTIVE_ACCOUNTS_WARNING)
+    }
+
+    fn check(&self, checker: &mut Checker) {
+        let path = "spec.dataRetention.inactiveAccountsWarning";
+        match self.inactive_accounts {
+            Some(inactive) => checker.require(
+                self.warning() < inactive,
+                path,
+                format!(
+                    "must be shorter than inactiveAccounts ({inactive}); the default is {DEFAULT_INACTIVE_ACCOUNTS_WARNING}"
+                ),
+            ),
+            None => checker.require(
+                self.inactive_accounts_warning.is_none(),
+                path,
+                "needs inactiveAccounts: it is the notice before an erasure for inactivity",
+            ),
+        }
+    }
 }
 
 impl ConsentPolicySpec {
@@ -206,6 +243,7 @@ impl ConsentPolicySpec {
                 "a purpose based on consent cannot be required: consent must be freely given (GDPR Art. 7(4))",
             );
         }
+        self.data_retention.check(&mut checker);
         checker.finish()
     }
 }

@@ -327,6 +327,21 @@ fn consent_verdict(purposes: Value) -> bool {
 }
 
 #[test]
+fn an_inactivity_warning_needs_an_inactivity_erasure() {
+    let verdict = |retention: Value| {
+        let spec = json!({"tenantRef": {"name": "demo"}, "version": "1", "dataRetention": retention});
+        Validator::new()
+            .validate(&schema::<ConsentPolicy>(), &object("ConsentPolicy", spec), None)
+            .is_ok()
+    };
+    assert!(verdict(
+        json!({"inactiveAccounts": "17520h", "inactiveAccountsWarning": "720h"})
+    ));
+    assert!(verdict(json!({"inactiveAccounts": "17520h"})));
+    assert!(!verdict(json!({"inactiveAccountsWarning": "720h"})));
+}
+
+#[test]
 fn consent_purpose_rules_agree() {
     let purpose = |id: &str, title: Value, required: bool, basis: &str| json!({"id": id, "title": title, "required": required, "legalBasis": basis});
     let en = json!({"en": "Newsletter"});

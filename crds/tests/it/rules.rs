@@ -388,10 +388,27 @@ fn consent_policy_rules_name_the_field() {
             format!("{CONSENT}documents: {{privacy: 'http://example.com/privacy'}}\n"),
             "spec.documents.privacy",
         ),
+        (
+            format!("{CONSENT}dataRetention: {{inactiveAccounts: 720h}}\n"),
+            "spec.dataRetention.inactiveAccountsWarning",
+        ),
+        (
+            format!("{CONSENT}dataRetention: {{inactiveAccounts: 48h, inactiveAccountsWarning: 48h}}\n"),
+            "spec.dataRetention.inactiveAccountsWarning",
+        ),
+        (
+            format!("{CONSENT}dataRetention: {{inactiveAccountsWarning: 24h}}\n"),
+            "spec.dataRetention.inactiveAccountsWarning",
+        ),
     ];
     for (yaml, path) in cases {
         assert_rejects(parse::<ConsentPolicySpec>(&yaml).validate(), path);
     }
+    let kept = format!("{CONSENT}dataRetention: {{inactiveAccounts: 17520h, inactiveAccountsWarning: 48h}}\n");
+    parse::<ConsentPolicySpec>(&kept).validate().unwrap();
+    parse::<ConsentPolicySpec>(&format!("{CONSENT}dataRetention: {{inactiveAccounts: 17520h}}\n"))
+        .validate()
+        .unwrap();
 }
 
 const MFA: &str = "tenantRef: {name: demo}\nfactors: [totp, webauthn]\n";

@@ -205,7 +205,7 @@ fn refuse_unsupported(config: &TenantConfig) -> Result<(), LoadError> {
     refuse_unsupported_mfa(config)
 }
 
-/// Refuses what of `consentPolicies` this IdP does not serve yet, naming the field.
+/// Refuses a second consent policy, naming the field.
 fn refuse_unsupported_consent(config: &TenantConfig) -> Result<(), LoadError> {
     // Customers answer one policy: a second one would be ignored, so it is refused.
     if config.consent_policies.len() > 1 {
@@ -213,24 +213,7 @@ fn refuse_unsupported_consent(config: &TenantConfig) -> Result<(), LoadError> {
             "consentPolicies: a tenant serves at most one consent policy; remove all but one".into(),
         ));
     }
-    let Some(policy) = config.consent_policies.first() else {
-        return Ok(());
-    };
-    let retention = &policy.data_retention;
-    let unsupported = [
-        (
-            "inactiveAccounts",
-            retention.inactive_accounts.is_some(),
-            "erasing inactive accounts",
-        ),
-        ("auditLog", retention.audit_log.is_some(), "expiring audit log entries"),
-    ];
-    match unsupported.iter().find(|(_, asked, _)| *asked) {
-        Some((field, _, feature)) => Err(LoadError::Unsupported(format!(
-            "consentPolicies[0].dataRetention.{field}: this IdP version does not serve {feature} yet; remove the field"
-        ))),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// Refuses the parts of `mfaPolicies` this IdP does not serve yet, naming the policy's field.
@@ -348,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn one_consent_policy_is_served_and_what_is_not_served_yet_is_refused_by_name() {
+    fn one_consent_policy_is_served_and_a_second_is_refused() {
         let policy = "{id: default.terms, version: '1', jurisdiction: ccpa, reconsent: {after: 8760h}}";
         let served = config_with(&format!("consentPolicies:\n  - {policy}\n"));
         let tenant = Tenant::new(served, &rs256_keys()).unwrap();
@@ -359,13 +342,6 @@ mod tests {
         let error = Tenant::new(two, &rs256_keys()).unwrap_err().to_string();
         assert!(
             error.starts_with("consentPolicies:") && error.contains("at most one"),
-            "{error}"
-        );
-        let erasing =
-            config_with("consentPolicies:\n  - {id: a.b, version: '1', dataRetention: {inactiveAccounts: 720h}}\n");
-        let error = Tenant::new(erasing, &rs256_keys()).unwrap_err().to_string();
-        assert!(
-            error.starts_with("consentPolicies[0].dataRetention.inactiveAccounts:") && error.contains("does not serve"),
             "{error}"
         );
     }

@@ -55,6 +55,14 @@ pub enum Kind {
     PasswordChanged,
     /// Codes by email were turned off; the link opens the account page.
     EmailOtpDisabled,
+    /// The unused account will be erased in `days` unless the customer signs in; the link
+    /// opens the account page (its sign-in).
+    InactivityWarning {
+        /// Days left before the erasure.
+        days: u32,
+    },
+    /// The account was erased: no link ([`compose_notice`]), there is nothing left to open.
+    AccountErased,
 }
 
 /// Why sending failed.
@@ -229,6 +237,20 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             button: t.open_account,
             expires: None,
         },
+        Kind::InactivityWarning { days } => Words {
+            subject: t.inactivity_warning_subject_line(brand),
+            heading: t.inactivity_warning_subject,
+            body: t.inactivity_warning_email_body(days),
+            button: t.keep_account,
+            expires: None,
+        },
+        Kind::AccountErased => Words {
+            subject: t.account_erased_subject_line(brand),
+            heading: t.account_erased_subject,
+            body: t.account_erased_email_body.into(),
+            button: t.open_account,
+            expires: None,
+        },
     }
 }
 
@@ -245,6 +267,17 @@ pub fn compose_code(tenant: &Tenant, t: &Messages, to: &str, code: &str) -> Resu
     let content = Content {
         kind: Kind::EmailCode,
         code: Some(code),
+        link: None,
+    };
+    write_content(&config.display_name, &config.branding, t, content, to)
+}
+
+/// Composes a notice of `kind` for `to` in language `t`, without any link.
+pub fn compose_notice(tenant: &Tenant, t: &Messages, kind: Kind, to: &str) -> Result<Email, MailError> {
+    let config = &tenant.config;
+    let content = Content {
+        kind,
+        code: None,
         link: None,
     };
     write_content(&config.display_name, &config.branding, t, content, to)

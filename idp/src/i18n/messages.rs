@@ -127,6 +127,10 @@ messages! {
         privacy_save, privacy_saved, privacy_never_answered,
         challenge_failed, challenge_needs_script, challenge_working, challenge_unavailable,
         captcha_intro,
+        your_data, your_data_intro, export_title, export_intro, export_button, delete_account,
+        delete_title, delete_intro, delete_confirm_email, delete_email_mismatch, delete_button,
+        account_erased_title, account_erased_body, account_erased_subject, account_erased_email_body,
+        inactivity_warning_subject, keep_account,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -213,6 +217,12 @@ messages! {
         fn privacy_policy_version(version: &str);
         /// A document on the account page: accepted under `version` on `time`.
         fn document_accepted_at(version: &str, time: &str);
+        /// The subject of the email warning that an unused account will be erased.
+        fn inactivity_warning_subject_line(brand: &str);
+        /// The body of that email, with the `days` left.
+        fn inactivity_warning_email_body(days: u32);
+        /// The subject of the email confirming an erasure.
+        fn account_erased_subject_line(brand: &str);
     }
 }
 

@@ -8,6 +8,8 @@ mod consent;
 mod devices;
 mod email_codes;
 mod enrol;
+mod erasure;
+mod export;
 mod factor_change;
 mod fields;
 pub mod flow;
@@ -63,6 +65,8 @@ pub fn router() -> Router<AppState> {
         .route("/account/profile", post(account::profile_post))
         .route("/account/password", post(account::password_post))
         .route("/account/sessions/revoke", post(account::revoke_post))
+        .route("/account/export", get(export::export_get).post(export::export_post))
+        .route("/account/delete", get(erasure::delete_get).post(erasure::delete_post))
         .route("/account/totp", get(totp::setup_get))
         .route("/account/totp/start", post(totp::start_post))
         .route("/account/totp/confirm", post(totp::confirm_post))

@@ -116,7 +116,7 @@ pub async fn passkey_post(
         )
         .await;
     }
-    state.store.count_login(&user.id).await?;
+    state.store.count_login(&user.id, state.now()).await?;
     let detail = Some("passkey".to_owned());
     crate::audit::record_detail(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info, detail).await;
     let mut amr = Amr::default();

@@ -244,7 +244,7 @@ pub async fn login_post(
         )
         .await;
     };
-    state.store.count_login(&user.id).await?;
+    state.store.count_login(&user.id, state.now()).await?;
     crate::audit::record(&state, AuditEvent::LoginSucceeded, Some(&user.id), None, &info).await;
     crate::breached::at_sign_in::check(&state, &tenant, &user, &password, &info).await?;
     let (session, cookie) = session::start(&state, &tenant, &user, &Amr::of(Method::Pwd), &info).await?;

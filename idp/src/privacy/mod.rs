@@ -2,11 +2,15 @@
 //! processing purposes they agree to or decline, under GDPR (opt-in) or CCPA (opt-out). Answers
 //! are records, appended and never changed ([`records`]); what to ask and when to ask again is
 //! [`asking`]; what applications see is [`claims`]. Not the OAuth scope consent per client
-//! (`store::scope_consents`), which is another thing.
+//! (`store::scope_consents`), which is another thing. The customer's data rights are [`export`]
+//! and [`erasure`]; the tenant's data retention is [`retention`].
 
 pub mod asking;
 pub mod claims;
+pub mod erasure;
+pub mod export;
 pub mod records;
+pub mod retention;
 
 use vestibule_crds::config::ConsentPolicyConfig;
 use vestibule_crds::v1alpha1::{Jurisdiction, LegalBasis, LocalizedText};

@@ -102,6 +102,13 @@ pub enum AuditEvent {
     PurposeConsentDeclined,
     /// The customer took back their agreement to a purpose (detail: purpose, version, how, GPC).
     PurposeConsentWithdrawn,
+    /// The customer downloaded their data from the account page.
+    DataExported,
+    /// The customer was warned that their unused account will be erased (detail: when).
+    InactivityWarned,
+    /// An account was erased (the tombstone: subject is the SHA-256 of the account id; detail:
+    /// the reason, `request` or `inactive`).
+    AccountErased,
 }
 
 impl AuditEvent {
@@ -155,6 +162,9 @@ impl AuditEvent {
             Self::PurposeConsentGiven => "purpose_consent_given",
             Self::PurposeConsentDeclined => "purpose_consent_declined",
             Self::PurposeConsentWithdrawn => "purpose_consent_withdrawn",
+            Self::DataExported => "data_exported",
+            Self::InactivityWarned => "inactivity_warned",
+            Self::AccountErased => "account_erased",
         }
     }
 }

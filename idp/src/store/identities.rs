@@ -140,8 +140,8 @@ impl Store {
         let mut transaction = self.begin_write().await.map_err(query_error("create_federated_user"))?;
         let inserted = sqlx::query(
             "INSERT INTO users (id, email, email_verified, password_hash, given_name, family_name, nickname, \
-             phone_number, birthdate, locale, created_at, updated_at) \
-             VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (email) DO NOTHING",
+             phone_number, birthdate, locale, created_at, updated_at, last_active_at) \
+             VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10, $10, $10) ON CONFLICT (email) DO NOTHING",
         )
         .bind(&id)
         .bind(&user.email)

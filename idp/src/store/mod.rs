@@ -10,6 +10,7 @@ mod devices;
 mod email_codes;
 mod email_tokens;
 mod episodes;
+mod erasure;
 mod grants;
 mod identities;
 mod lockout;
@@ -18,6 +19,7 @@ mod passkeys;
 mod purge;
 mod rate_limits;
 mod recovery_codes;
+mod retention;
 mod scope_consents;
 mod sessions;
 mod settings;
@@ -34,6 +36,7 @@ pub use consent_records::{ConsentRecord, ConsentSource, ConsentState};
 pub use devices::TrustedDevice;
 pub use email_codes::{NewEmailCode, ReservedTry};
 pub use email_tokens::EmailPurpose;
+pub use erasure::{Erased, Erasure, ErasureReason, erasure_tables};
 pub use grants::{CodeRedemption, Grant, NewGrant, RefreshOutcome};
 pub use identities::{LinkedIdentity, NewIdentity, Unlinked};
 pub use lockout::{Limit, Reserved};
@@ -41,6 +44,7 @@ pub use outcomes::Outcomes;
 pub use passkeys::{Ceremony, StoredPasskey};
 pub use purge::{Cutoffs, Purged};
 pub use rate_limits::Counted;
+pub use retention::InactiveAccount;
 pub use sessions::{NewSession, Session};
 pub use sign_ins::{NewSignIn, SignInRow};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
@@ -107,9 +111,10 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers proceed during a write; busy_timeout queues writers
-                        // instead of failing them.
+                        // instead of failing them. secure_delete overwrites deleted content
+                        // with zeros, so an erased account leaves no bytes in the file.
                         connection
-                            .execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+                            .execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")
                             .await?;
                     }
                     Ok(())

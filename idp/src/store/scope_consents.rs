@@ -37,3 +37,14 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Every client the customer consented to share scopes with: `(client, scope, when)`.
+    pub async fn consents_of_user(&self, user_id: &UserId) -> StoreResult<Vec<(String, String, UnixTime)>> {
+        sqlx::query_as("SELECT client_id, scope, granted_at FROM scope_consents WHERE user_id = $1 ORDER BY client_id")
+            .bind(user_id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(query_error("consents_of_user"))
+    }
+}

@@ -183,8 +183,8 @@ impl Store {
         let id = crate::random::id();
         let inserted = sqlx::query(
             "INSERT INTO users (id, email, email_verified, password_hash, given_name, family_name, nickname, \
-             phone_number, birthdate, locale, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (email) DO NOTHING",
+             phone_number, birthdate, locale, created_at, updated_at, last_active_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) ON CONFLICT (email) DO NOTHING",
         )
         .bind(&id)
         .bind(&user.email)
@@ -268,13 +268,19 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a completed sign-in (progressive profiling asks by this count).
-    pub async fn count_login(&self, id: &UserId) -> StoreResult<()> {
-        sqlx::query("UPDATE users SET login_count = login_count + 1 WHERE id = $1")
-            .bind(id)
-            .execute(self.pool())
-            .await
-            .map_err(query_error("count_login"))?;
+    /// Counts a completed sign-in (progressive profiling asks by this count) and marks the
+    /// account used at `now`: retention counts inactivity from here, and a warning that the
+    /// account would be erased for inactivity no longer applies.
+    pub async fn count_login(&self, id: &UserId, now: UnixTime) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE users SET login_count = login_count + 1, last_active_at = $2, inactivity_warned_at = NULL \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(query_error("count_login"))?;
         Ok(())
     }
 

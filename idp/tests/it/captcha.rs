@@ -29,13 +29,16 @@ const GOOD_AGAIN: &str = "good-token-2";
 /// An answer solved on another site with our key.
 const FOREIGN: &str = "farm-token";
 
+/// The forms the siteverify double received.
+type Seen = Arc<Mutex<Vec<HashMap<String, String>>>>;
+
 /// The siteverify double: records each form it receives and answers as the providers do.
 struct Siteverify {
     url: String,
-    seen: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    seen: Seen,
 }
 
-async fn siteverify(State(seen): State<Arc<Mutex<Vec<HashMap<String, String>>>>>, body: String) -> Json<Value> {
+async fn siteverify(State(seen): State<Seen>, body: String) -> Json<Value> {
     let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
     let response = form.get("response").cloned().unwrap_or_default();
     seen.lock().unwrap().push(form);

@@ -361,3 +361,25 @@ privacy-policy-version = Version der Richtlinie: { $version }
 document-accepted-at = akzeptiert (Version { $version }, { $time })
 challenge-unavailable = Die Sicherheitsprüfung konnte gerade nicht bestätigt werden. Bitte versuchen Sie es gleich noch einmal.
 captcha-intro = Aus diesem Netzwerk sind zu viele Anmeldungen fehlgeschlagen. Bitte bestätigen Sie zuerst, dass Sie ein Mensch sind.
+
+## Datenrechte: Export und Löschung (Kontoseite), Aufbewahrung
+your-data = Ihre Daten
+your-data-intro = Laden Sie alles herunter, was dieses Konto über Sie speichert, oder löschen Sie das Konto endgültig.
+export-title = Ihre Daten herunterladen
+export-intro = Eine JSON-Datei mit Ihrem Profil, verknüpften Anmeldediensten, zweiten Faktoren (nie deren Geheimnisse), Sitzungen, Einwilligungen und dem Sicherheitsprotokoll Ihres Kontos.
+export-button = Meine Daten herunterladen
+delete-account = Konto löschen
+delete-title = Ihr Konto löschen
+delete-intro = Damit werden Ihr Konto und alles damit Verknüpfte sofort gelöscht: Profil, Anmeldemethoden, Sitzungen und die Anwendungen, bei denen Sie angemeldet sind. Das lässt sich nicht rückgängig machen.
+delete-confirm-email = Geben Sie zur Bestätigung Ihre E-Mail-Adresse ein
+delete-email-mismatch = Das ist nicht die E-Mail-Adresse dieses Kontos.
+delete-button = Mein Konto endgültig löschen
+account-erased-title = Ihr Konto ist gelöscht
+account-erased-body = Ihr Konto und alles damit Verknüpfte wurden gelöscht. Eine E-Mail an Ihre bisherige Adresse bestätigt es.
+account-erased-subject = Ihr Konto wurde gelöscht
+account-erased-subject-line = { account-erased-subject } · { $brand }
+account-erased-email-body = Ihr Konto und alles damit Verknüpfte wurden gelöscht; diese Adresse wird nicht aufbewahrt. Wenn Sie das nicht veranlasst haben, wenden Sie sich an den Support.
+inactivity-warning-subject = Ihr ungenutztes Konto wird gelöscht
+inactivity-warning-subject-line = { inactivity-warning-subject } · { $brand }
+inactivity-warning-email-body = Sie haben sich lange nicht angemeldet. Ihr Konto und alles damit Verknüpfte werden in { $days } Tagen gelöscht, wenn Sie sich bis dahin nicht anmelden.
+keep-account = Anmelden und Konto behalten

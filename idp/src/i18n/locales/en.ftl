@@ -378,3 +378,25 @@ privacy-policy-version = Policy version { $version }
 document-accepted-at = accepted (version { $version }, { $time })
 challenge-unavailable = The security check could not be verified just now. Please try again in a moment.
 captcha-intro = Too many sign-ins failed from this network, so please confirm you are a person first.
+
+## Data rights: export and erasure (account page), retention
+your-data = Your data
+your-data-intro = Download everything this account holds about you, or delete the account for good.
+export-title = Download your data
+export-intro = One JSON file with your profile, linked sign-in providers, second factors (never their secrets), sessions, consents and the security log of your account.
+export-button = Download my data
+delete-account = Delete account
+delete-title = Delete your account
+delete-intro = This erases your account and everything linked to it at once: profile, sign-in methods, sessions and the applications you signed in to. It cannot be undone.
+delete-confirm-email = Type your email address to confirm
+delete-email-mismatch = That is not the email address of this account.
+delete-button = Delete my account for good
+account-erased-title = Your account is gone
+account-erased-body = Your account and everything linked to it were erased. An email confirms it to your former address.
+account-erased-subject = Your account was erased
+account-erased-subject-line = { account-erased-subject } · { $brand }
+account-erased-email-body = Your account and everything linked to it were erased; this address is not kept. If you did not ask for this, contact support.
+inactivity-warning-subject = Your unused account will be erased
+inactivity-warning-subject-line = { inactivity-warning-subject } · { $brand }
+inactivity-warning-email-body = You have not signed in for a long time. Your account and everything linked to it will be erased in { $days } days unless you sign in before then.
+keep-account = Sign in to keep my account

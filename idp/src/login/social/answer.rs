@@ -179,7 +179,7 @@ pub async fn signed_in(
             StatusCode::FORBIDDEN,
         ));
     }
-    state.store.count_login(&user.id).await?;
+    state.store.count_login(&user.id, state.now()).await?;
     let detail = format!("provider={}", served.id);
     crate::audit::record_detail(
         state,

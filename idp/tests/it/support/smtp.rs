@@ -135,3 +135,20 @@ pub fn tempfile_dir(prefix: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+impl SmtpCapture {
+    /// Waits for a message to `to` whose subject contains `subject`.
+    pub async fn wait_for_subject(&self, to: &str, subject: &str) -> Mail {
+        for _ in 0..200 {
+            let found = self
+                .messages()
+                .into_iter()
+                .find(|mail| mail.to.iter().any(|rcpt| rcpt == to) && mail.subject.contains(subject));
+            if let Some(mail) = found {
+                return mail;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no message to {to} about {subject:?} arrived within 10 s");
+    }
+}
