@@ -1,6 +1,6 @@
 //! Checks the direction of dependencies between the IdP's modules: the protocol (`oidc/`) and
-//! the hosted pages (`login/`) never import each other, and `authn/` and `risk/`, which both
-//! build on, import neither.
+//! the hosted pages (`login/`) never import each other, and `authn/`, `risk/` and `privacy/`, which
+//! both build on, import neither.
 
 use std::path::{Path, PathBuf};
 
@@ -90,4 +90,14 @@ fn the_check_finds_an_import_below_and_ignores_comments() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].ends_with(":1: use super::super::login::flow;"), "{found:?}");
+}
+
+#[test]
+fn privacy_imports_neither_the_protocol_nor_the_pages() {
+    let found = imports_of("privacy", &["oidc", "login"]);
+    assert!(
+        found.is_empty(),
+        "privacy/ imports oidc/ or login/:\n{}",
+        found.join("\n")
+    );
 }

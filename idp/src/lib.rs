@@ -24,6 +24,7 @@ pub mod net;
 pub mod oidc;
 pub mod password;
 pub mod ports;
+pub mod privacy;
 pub mod purge;
 pub mod random;
 pub mod request_info;

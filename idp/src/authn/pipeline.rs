@@ -29,6 +29,8 @@ pub enum StepKind {
     SecondFactor,
     /// A new password, replacing one found in a data breach.
     NewPassword,
+    /// The documents and purposes of the tenant's privacy consent policy.
+    PrivacyConsent,
     /// Attributes the tenant asks for after some sign-ins.
     Profile,
     /// The customer's consent to the application's request.
@@ -114,11 +116,12 @@ pub trait Step: Sync {
 }
 
 /// The steps in order. Finishing (after the last) is [`steps::finish`].
-pub static PIPELINE: [&dyn Step; 6] = [
+pub static PIPELINE: [&dyn Step; 7] = [
     &steps::identify::Identify,
     &steps::first_factor::FirstFactor,
     &steps::second_factor::SecondFactor,
     &steps::new_password::NewPassword,
+    &steps::privacy::PrivacyConsent,
     &steps::profile::Profile,
     &steps::consent::Consent,
 ];

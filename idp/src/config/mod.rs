@@ -194,16 +194,35 @@ pub fn is_loopback_http(issuer: &Url) -> bool {
 
 /// Refuses configs that ask for features this IdP does not serve yet, rather than ignoring them.
 fn refuse_unsupported(config: &TenantConfig) -> Result<(), LoadError> {
-    let unsupported = [(
-        "consentPolicies",
-        !config.consent_policies.is_empty(),
-        "consent policies",
-    )];
+    refuse_unsupported_consent(config)?;
+    refuse_unsupported_mfa(config)
+}
+
+/// Refuses what of `consentPolicies` this IdP does not serve yet, naming the field.
+fn refuse_unsupported_consent(config: &TenantConfig) -> Result<(), LoadError> {
+    // Customers answer one policy: a second one would be ignored, so it is refused.
+    if config.consent_policies.len() > 1 {
+        return Err(LoadError::Unsupported(
+            "consentPolicies: a tenant serves at most one consent policy; remove all but one".into(),
+        ));
+    }
+    let Some(policy) = config.consent_policies.first() else {
+        return Ok(());
+    };
+    let retention = &policy.data_retention;
+    let unsupported = [
+        (
+            "inactiveAccounts",
+            retention.inactive_accounts.is_some(),
+            "erasing inactive accounts",
+        ),
+        ("auditLog", retention.audit_log.is_some(), "expiring audit log entries"),
+    ];
     match unsupported.iter().find(|(_, asked, _)| *asked) {
         Some((field, _, feature)) => Err(LoadError::Unsupported(format!(
-            "{field}: this IdP version does not serve {feature} yet; remove the field"
+            "consentPolicies[0].dataRetention.{field}: this IdP version does not serve {feature} yet; remove the field"
         ))),
-        None => refuse_unsupported_mfa(config),
+        None => Ok(()),
     }
 }
 
@@ -322,12 +341,24 @@ mod tests {
     }
 
     #[test]
-    fn features_not_served_yet_are_refused_by_name() {
-        let config = config_with("consentPolicies:\n  - {id: default.terms, version: '1'}\n");
-        let keys = SigningKeySet::default();
-        let error = Tenant::new(config, &keys).unwrap_err().to_string();
+    fn one_consent_policy_is_served_and_what_is_not_served_yet_is_refused_by_name() {
+        let policy = "{id: default.terms, version: '1', jurisdiction: ccpa, reconsent: {after: 8760h}}";
+        let served = config_with(&format!("consentPolicies:\n  - {policy}\n"));
+        let tenant = Tenant::new(served, &rs256_keys()).unwrap();
+        assert_eq!(tenant.config.consent_policies[0].version, "1");
+        let two = config_with(&format!(
+            "consentPolicies:\n  - {policy}\n  - {{id: other.terms, version: '2'}}\n"
+        ));
+        let error = Tenant::new(two, &rs256_keys()).unwrap_err().to_string();
         assert!(
-            error.starts_with("consentPolicies:") && error.contains("does not serve"),
+            error.starts_with("consentPolicies:") && error.contains("at most one"),
+            "{error}"
+        );
+        let erasing =
+            config_with("consentPolicies:\n  - {id: a.b, version: '1', dataRetention: {inactiveAccounts: 720h}}\n");
+        let error = Tenant::new(erasing, &rs256_keys()).unwrap_err().to_string();
+        assert!(
+            error.starts_with("consentPolicies[0].dataRetention.inactiveAccounts:") && error.contains("does not serve"),
             "{error}"
         );
     }

@@ -120,6 +120,12 @@ messages! {
         password_changed_subject, password_changed_email_body, email_otp_disabled_subject,
         email_otp_disabled_email_body,
         challenge_failed, challenge_needs_script, challenge_working,
+        scope_consents, privacy_choices_title, terms_of_service, privacy_policy, accept_documents,
+        documents_required, documents_intro, do_not_sell, gpc_honoured, informed_intro,
+        basis_consent, basis_contract, basis_legal_obligation, basis_vital_interests,
+        basis_public_task, basis_legitimate_interests, privacy_consent_title, privacy_consent_intro,
+        privacy_accept, privacy_decline, privacy_declined_title, privacy_declined_body,
+        privacy_save, privacy_saved, privacy_never_answered,
     }
     formatted {
         /// The sign-in page's heading, naming the tenant.
@@ -202,6 +208,10 @@ messages! {
         fn recovery_code_used_email_body(left: u32);
         /// The subject of the email carrying a sign-in code.
         fn email_code_subject_line(brand: &str);
+        /// The version of the consent policy a page shows.
+        fn privacy_policy_version(version: &str);
+        /// A document on the account page: accepted under `version` on `time`.
+        fn document_accepted_at(version: &str, time: &str);
     }
 }
 
@@ -217,6 +227,19 @@ impl Messages {
         }
     }
 
+    /// The name of a legal basis (GDPR Art. 6(1)), for purposes shown as information.
+    pub fn basis(&self, basis: vestibule_crds::v1alpha1::LegalBasis) -> &'static str {
+        use vestibule_crds::v1alpha1::LegalBasis;
+        match basis {
+            LegalBasis::Consent => self.basis_consent,
+            LegalBasis::Contract => self.basis_contract,
+            LegalBasis::LegalObligation => self.basis_legal_obligation,
+            LegalBasis::VitalInterests => self.basis_vital_interests,
+            LegalBasis::PublicTask => self.basis_public_task,
+            LegalBasis::LegitimateInterests => self.basis_legitimate_interests,
+        }
+    }
+
     /// What a scope means, for the consent page.
     pub fn scope(&self, scope: &str) -> &'static str {
         match scope {
@@ -225,6 +248,7 @@ impl Messages {
             "email" => self.scope_email,
             "phone" => self.scope_phone,
             "offline_access" => self.scope_offline_access,
+            "consents" => self.scope_consents,
             _ => self.scope_other,
         }
     }

@@ -67,6 +67,8 @@ struct AccountPage<'a> {
     email_otp: Option<bool>,
     /// Passkeys work under this issuer (its host is a domain).
     passkeys: bool,
+    /// The privacy choices, when the tenant serves a consent policy.
+    privacy: Option<super::account_privacy::AccountPrivacy>,
 }
 
 /// The recovery codes as the account page shows them.
@@ -125,6 +127,7 @@ pub async fn account_get(
         Some("devices-revoked") => Some(page.t.trusted_devices_revoked),
         Some("email-otp-enabled") => Some(page.t.email_otp_enabled),
         Some("email-otp-disabled") => Some(page.t.email_otp_disabled),
+        Some("privacy") => Some(page.t.privacy_saved),
         _ => None,
     };
     show(
@@ -187,6 +190,7 @@ async fn show(
         recovery_codes: recovery_codes(state, tenant, t, user).await?,
         email_otp: email_otp(state, tenant, user).await?,
         passkeys: crate::mfa::passkey::offered(tenant),
+        privacy: super::account_privacy::section(state, tenant, t, user).await?,
     };
     Ok(render(&template, &page, status, &[]))
 }

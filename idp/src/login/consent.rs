@@ -123,7 +123,7 @@ pub async fn consent_post(
         let scope = parked.scopes.to_string();
         state
             .store
-            .record_consent(&signed_in.user.id, &parked.client_id, &scope, state.now())
+            .record_scope_consent(&signed_in.user.id, &parked.client_id, &scope, state.now())
             .await?;
         sign_in.progress.consented = true;
         crate::audit::record_detail(

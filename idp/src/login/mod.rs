@@ -1,7 +1,8 @@
-//! The hosted pages: sign-in, registration, verification, recovery, consent, progressive
-//! profiling and the account page.
+//! The hosted pages: sign-in, registration, verification, recovery, consent (to an application's
+//! scopes, and privacy consent to the tenant's policy), progressive profiling and the account page.
 
 pub mod account;
+mod account_privacy;
 mod challenge;
 mod consent;
 mod devices;
@@ -15,6 +16,8 @@ mod new_password;
 mod not_me;
 mod passkeys;
 mod passwordless;
+mod privacy;
+mod privacy_choices;
 mod profile;
 mod recovery;
 mod recovery_codes;
@@ -50,6 +53,11 @@ pub fn router() -> Router<AppState> {
         .route("/not-me", get(not_me::not_me_get).post(not_me::not_me_post))
         .route("/consent", get(consent::consent_get).post(consent::consent_post))
         .route("/profile", get(profile::profile_get).post(profile::profile_post))
+        .route(
+            "/privacy/consent",
+            get(privacy::privacy_get).post(privacy::privacy_post),
+        )
+        .route("/account/privacy", post(account_privacy::privacy_post))
         .route("/account", get(account::account_get))
         .route("/account/continue", get(resume::account_continue))
         .route("/account/profile", post(account::profile_post))

@@ -11,17 +11,20 @@ use super::fields::{self, Field};
 use super::flow;
 use super::form::Submission;
 use super::page::{Page, message, render};
+use super::privacy_choices::{self, Choices};
 use super::session;
 use crate::app::AppState;
 use crate::authn::{Amr, Method, SignIn};
 use crate::config::Tenant;
 use crate::email::{self, Kind};
 use crate::error::Error;
+use crate::http::params::Params;
 use crate::i18n::Messages;
 use crate::ids::UserId;
 use crate::password::{PolicyViolation, check_new_password};
+use crate::privacy::records::{Answer, Given};
 use crate::request_info::RequestInfo;
-use crate::store::{AuditEvent, EmailPurpose, NewUser};
+use crate::store::{AuditEvent, ConsentSource, EmailPurpose, NewUser};
 
 /// Verification links work this long.
 pub const VERIFY_LIFETIME: i64 = 24 * 3600;
@@ -35,6 +38,17 @@ struct RegisterPage<'a> {
     fields: Vec<Field>,
     password_hint: String,
     password_errors: Vec<String>,
+    /// The documents and purposes of the tenant's consent policy, if it serves one.
+    privacy: Option<Choices>,
+}
+
+/// What the form shows besides the page: the values and errors of a refused submission.
+struct Filled<'a> {
+    email: &'a str,
+    email_error: Option<&'a str>,
+    fields: Vec<Field>,
+    password_errors: Vec<String>,
+    privacy: Option<Choices>,
 }
 
 /// Query of the registration page.
@@ -68,8 +82,22 @@ pub async fn register_get(
             StatusCode::NOT_FOUND,
         ));
     }
-    let fields = empty_fields(&tenant, page.t);
-    Ok(show(&tenant, &page, &email, None, fields, Vec::new(), StatusCode::OK))
+    let filled = Filled {
+        email: &email,
+        email_error: None,
+        fields: empty_fields(&tenant, page.t),
+        password_errors: Vec::new(),
+        privacy: privacy_choices(&state, &tenant, page.t, &headers),
+    };
+    Ok(show(&tenant, &page, filled, StatusCode::OK))
+}
+
+/// The privacy part of the form, as the law defaults it (and the browser's GPC signal).
+fn privacy_choices(state: &AppState, tenant: &Tenant, t: &'static Messages, headers: &HeaderMap) -> Option<Choices> {
+    let policy = crate::privacy::policy(tenant)?;
+    let documents = crate::privacy::records::documents(policy);
+    let gpc = crate::privacy::records::gpc(headers);
+    Some(Choices::new(t, policy, &[], &documents, gpc, state.now()).with_documents_checkbox())
 }
 
 fn empty_fields(tenant: &Tenant, t: &'static Messages) -> Vec<Field> {
@@ -82,24 +110,17 @@ fn empty_fields(tenant: &Tenant, t: &'static Messages) -> Vec<Field> {
         .collect()
 }
 
-fn show(
-    tenant: &Tenant,
-    page: &Page,
-    email: &str,
-    email_error: Option<&str>,
-    fields: Vec<Field>,
-    password_errors: Vec<String>,
-    status: StatusCode,
-) -> Response {
+fn show(tenant: &Tenant, page: &Page, filled: Filled<'_>, status: StatusCode) -> Response {
     let page = page.clone().titled(page.t.register_title);
     let password_hint = page.t.password_hint(tenant.config.password_policy.min_length);
     let template = RegisterPage {
         page: &page,
-        email,
-        email_error,
-        fields,
+        email: filled.email,
+        email_error: filled.email_error,
+        fields: filled.fields,
         password_hint,
-        password_errors,
+        password_errors: filled.password_errors,
+        privacy: filled.privacy,
     };
     render(&template, &page, status, &[])
 }
@@ -151,17 +172,19 @@ pub async fn register_post(
     let submitted = fields::read(t, attributes, &form, false);
     let password = SecretString::new(form.get("password").unwrap_or_default());
     let violations = check_new_password(&state, &tenant, password.expose(), raw_email).await;
-    let (Ok(email), true, true) = (&email, submitted.valid, violations.is_empty()) else {
-        let errors = policy_messages(t, &violations);
-        return Ok(show(
-            &tenant,
-            &page,
-            raw_email,
-            email.err(),
-            submitted.fields,
-            errors,
-            StatusCode::BAD_REQUEST,
-        ));
+    let privacy = submitted_privacy(&state, &tenant, t, &headers, &form);
+    let documents_missing = privacy
+        .as_ref()
+        .is_some_and(|choices| choices.documents_error.is_some());
+    let (Ok(email), true, true, false) = (&email, submitted.valid, violations.is_empty(), documents_missing) else {
+        let filled = Filled {
+            email: raw_email,
+            email_error: email.err(),
+            fields: submitted.fields,
+            password_errors: policy_messages(t, &violations),
+            privacy,
+        };
+        return Ok(show(&tenant, &page, filled, StatusCode::BAD_REQUEST));
     };
     let verify = tenant.config.registration.require_email_verification;
     let password_hash = state.hasher.hash(&password).await?;
@@ -179,6 +202,7 @@ pub async fn register_post(
         return already_registered(&state, &tenant, page, email, verify);
     };
     crate::audit::record(&state, AuditEvent::Registered, Some(&user.id), None, &info).await;
+    record_privacy(&state, &tenant, &headers, &info, &user.id, &form).await?;
     send_verification(&state, &tenant, t, &user.id, &user.email, sign_in.as_ref()).await?;
     if !verify {
         let (session, cookie) = session::start(&state, &tenant, &user, &Amr::of(Method::Pwd), &info).await?;
@@ -198,6 +222,48 @@ pub async fn register_post(
     ))
 }
 
+/// The privacy part of a submitted form, with an error when the documents were not accepted.
+fn submitted_privacy(
+    state: &AppState,
+    tenant: &Tenant,
+    t: &'static Messages,
+    headers: &HeaderMap,
+    form: &Params,
+) -> Option<Choices> {
+    let mut choices = privacy_choices(state, tenant, t, headers)?.ticked_as_submitted(form);
+    // The documents are the terms of the service: no account without them.
+    if !choices.documents.is_empty() && !privacy_choices::documents_accepted(form) {
+        choices.documents_error = Some(t.documents_required);
+    }
+    Some(choices)
+}
+
+/// Records the new account's answers: the documents accepted and each purpose as the form (or,
+/// under CCPA, the "Do Not Sell or Share" control or the browser's GPC signal) decided.
+async fn record_privacy(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    info: &RequestInfo,
+    user: &UserId,
+    form: &Params,
+) -> Result<(), Error> {
+    let Some(policy) = crate::privacy::policy(tenant) else {
+        return Ok(());
+    };
+    let given = Given {
+        source: ConsentSource::Registration,
+        info,
+        gpc: crate::privacy::records::gpc(headers),
+    };
+    let mut answers: Vec<Answer> = crate::privacy::records::documents(policy)
+        .into_iter()
+        .map(|document| Answer::document(document, true))
+        .collect();
+    answers.extend(privacy_choices::purpose_answers(policy, form, given.gpc));
+    crate::privacy::records::record(state, policy, user, &answers, given).await
+}
+
 /// The address has an account. With verification on, the answer is the same as for a new
 /// account (no enumeration) and the owner gets an email; otherwise we must say so.
 fn already_registered(
@@ -209,9 +275,14 @@ fn already_registered(
 ) -> Result<Response, Error> {
     let t = page.t;
     if !verify {
-        let fields = empty_fields(tenant, t);
-        let taken = vec![t.have_account.to_owned()];
-        return Ok(show(tenant, &page, email, None, fields, taken, StatusCode::CONFLICT));
+        let filled = Filled {
+            email,
+            email_error: None,
+            fields: empty_fields(tenant, t),
+            password_errors: vec![t.have_account.to_owned()],
+            privacy: None,
+        };
+        return Ok(show(tenant, &page, filled, StatusCode::CONFLICT));
     }
     // The page carries a sign-in only if this browser started it and it is still in progress
     // (never the posted text), URL-encoded: nothing the sender chose reaches the email.

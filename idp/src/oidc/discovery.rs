@@ -21,6 +21,40 @@ pub async fn get_discovery(State(state): State<AppState>) -> Response {
     let locales: Vec<&str> = config.branding.locales.iter().map(|locale| locale.tag()).collect();
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
     let classes: Vec<&str> = Acr::offered(config).iter().map(|acr| acr.uri()).collect();
+    // The privacy claims exist only where a consent policy is served.
+    let privacy = crate::privacy::policy(&tenant).is_some();
+    let scopes: Vec<&str> = OIDC_SCOPES
+        .into_iter()
+        .filter(|scope| privacy || *scope != crate::privacy::claims::SCOPE)
+        .collect();
+    let mut claims = vec![
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "acr",
+        "amr",
+        "azp",
+        "sid",
+        "at_hash",
+        "name",
+        "given_name",
+        "family_name",
+        "nickname",
+        "birthdate",
+        "locale",
+        "updated_at",
+        "email",
+        "email_verified",
+        "phone_number",
+        "phone_number_verified",
+    ];
+    if privacy {
+        claims.extend([crate::privacy::claims::CLAIM, crate::privacy::claims::VERSION_CLAIM]);
+    }
     let document = json!({
         "issuer": config.issuer,
         "authorization_endpoint": tenant.url("/authorize"),
@@ -30,7 +64,7 @@ pub async fn get_discovery(State(state): State<AppState>) -> Response {
         "introspection_endpoint": tenant.url("/introspect"),
         "revocation_endpoint": tenant.url("/revoke"),
         "end_session_endpoint": tenant.url("/end_session"),
-        "scopes_supported": OIDC_SCOPES,
+        "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
@@ -42,11 +76,7 @@ pub async fn get_discovery(State(state): State<AppState>) -> Response {
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "acr_values_supported": classes,
-        "claims_supported": [
-            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash",
-            "name", "given_name", "family_name", "nickname", "birthdate", "locale", "updated_at",
-            "email", "email_verified", "phone_number", "phone_number_verified"
-        ],
+        "claims_supported": claims,
         "ui_locales_supported": locales,
         // Only an essential `acr` is acted on; other claims requests are ignored (OIDC Core 5.5).
         "claims_parameter_supported": true,

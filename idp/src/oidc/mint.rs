@@ -1,5 +1,6 @@
 //! Minting signed tokens for a grant or a client.
 
+use serde_json::{Map, Value};
 use vestibule_crds::config::ClientConfig;
 
 use super::claims::{AccessTokenClaims, IdTokenClaims, at_hash, user_claims};
@@ -112,15 +113,19 @@ pub fn client_access_token(
     Ok(AccessToken { token, expires_in })
 }
 
-/// An ID token for a grant, bound to `access_token` by `at_hash`.
+/// An ID token for a grant, bound to `access_token` by `at_hash`, with the customer's privacy
+/// claims `privacy` (empty unless the grant has the `consents` scope).
 pub fn id_token(
     tenant: &Tenant,
     client: &ClientConfig,
     grant: &Grant,
     user: &User,
     access_token: &str,
+    privacy: Map<String, Value>,
     now: UnixTime,
 ) -> Result<String, Error> {
+    let mut profile = user_claims(user, grant.scopes());
+    profile.extend(privacy);
     let alg = client.id_token_signed_response_alg;
     let claims = IdTokenClaims {
         iss: tenant.config.issuer.clone(),
@@ -135,7 +140,7 @@ pub fn id_token(
         amr: grant.amr.split(' ').map(str::to_owned).collect(),
         at_hash: Some(at_hash(access_token, alg)),
         sid: grant.session_id.to_string(),
-        profile: user_claims(user, grant.scopes()),
+        profile,
     };
     tenant.signer.sign(alg, ID_TOKEN_TYPE, &claims).map_err(sign_error)
 }

@@ -17,8 +17,9 @@ use crate::http::params::Params;
 use crate::i18n::Messages;
 use crate::ids::{Scopes, UnixTime, UserId};
 
-/// The scopes this IdP understands; clients may add their own API scopes.
-pub const OIDC_SCOPES: [&str; 5] = ["openid", "profile", "email", "phone", "offline_access"];
+/// The scopes this IdP understands (`consents`: the customer's privacy choices, see
+/// [`crate::privacy::claims`]); clients may add their own API scopes.
+pub const OIDC_SCOPES: [&str; 6] = ["openid", "profile", "email", "phone", "offline_access", "consents"];
 
 /// What `prompt` asked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -250,7 +250,9 @@ async fn issue_for_grant(
             Occasion::CodeExchange => state.store.user_by_id(&grant.user_id).await?.map(Box::new),
         };
         let user = user.ok_or_else(|| OAuthError::invalid_grant("the account no longer exists"))?;
-        Some(id_token(tenant, client, grant, &user, &access.token, now)?)
+        // Read now, not at the grant: a change of the customer's choices shows in the next token.
+        let privacy = crate::privacy::claims::for_scopes(state, tenant, &user.id, scope.split(' ')).await?;
+        Some(id_token(tenant, client, grant, &user, &access.token, privacy, now)?)
     } else {
         None
     };

@@ -54,5 +54,6 @@ async fn userinfo(state: &AppState, token: &str) -> Result<Response, Error> {
     let mut body = Map::new();
     body.insert("sub".to_owned(), Value::from(user.id.to_string()));
     body.extend(user_claims(&user, claims.scope.split(' ')));
+    body.extend(crate::privacy::claims::for_scopes(state, &tenant, &user.id, claims.scope.split(' ')).await?);
     Ok(no_store(Json(body).into_response()))
 }

@@ -92,6 +92,16 @@ pub enum AuditEvent {
     TenantChallenged,
     /// A sign-in challenge answer was refused (detail: why).
     ChallengeFailed,
+    /// The customer accepted a document of the consent policy (detail: subject, version, how).
+    DocumentAccepted,
+    /// The customer declined a document of the consent policy (detail: subject, version, how).
+    DocumentDeclined,
+    /// The customer agreed to a processing purpose (detail: purpose, version, how, GPC).
+    PurposeConsentGiven,
+    /// The customer declined a processing purpose when asked (detail: purpose, version, how, GPC).
+    PurposeConsentDeclined,
+    /// The customer took back their agreement to a purpose (detail: purpose, version, how, GPC).
+    PurposeConsentWithdrawn,
 }
 
 impl AuditEvent {
@@ -140,6 +150,11 @@ impl AuditEvent {
             Self::AddressChallenged => "address_challenged",
             Self::TenantChallenged => "tenant_challenged",
             Self::ChallengeFailed => "challenge_failed",
+            Self::DocumentAccepted => "document_accepted",
+            Self::DocumentDeclined => "document_declined",
+            Self::PurposeConsentGiven => "purpose_consent_given",
+            Self::PurposeConsentDeclined => "purpose_consent_declined",
+            Self::PurposeConsentWithdrawn => "purpose_consent_withdrawn",
         }
     }
 }

@@ -5,7 +5,7 @@
 mod audit;
 mod breached;
 mod challenges;
-mod consents;
+mod consent_records;
 mod devices;
 mod email_codes;
 mod email_tokens;
@@ -17,6 +17,7 @@ mod passkeys;
 mod purge;
 mod rate_limits;
 mod recovery_codes;
+mod scope_consents;
 mod sessions;
 mod settings;
 mod sign_ins;
@@ -28,6 +29,7 @@ use std::time::Duration;
 
 pub use audit::{AuditEntry, AuditEvent};
 pub use challenges::{AddressSignals, NewChallenge};
+pub use consent_records::{ConsentRecord, ConsentSource, ConsentState};
 pub use devices::TrustedDevice;
 pub use email_codes::{NewEmailCode, ReservedTry};
 pub use email_tokens::EmailPurpose;

@@ -76,7 +76,7 @@ async fn a_consent_form_without_the_csrf_token_is_refused_before_it_counts(backe
         .follow(browser.get(&format!("/consent?request={id}")).await)
         .await;
     assert!(again.body.contains(r#"action="/consent""#), "consent is still asked");
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consents")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM scope_consents")
         .fetch_one(idp.state.store.pool())
         .await
         .unwrap();

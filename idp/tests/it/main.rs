@@ -47,6 +47,7 @@ mod mfa_enforcement;
 mod mfa_recovery_codes;
 mod notifications;
 mod passkeys;
+mod privacy;
 mod proxies;
 mod purge;
 mod rate_limits;

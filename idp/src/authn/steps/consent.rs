@@ -56,7 +56,7 @@ async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
     let stored = context
         .state
         .store
-        .consent(&signed_in.user.id, &client.client_id)
+        .scope_consent(&signed_in.user.id, &client.client_id)
         .await?;
     let covered = stored.is_some_and(|(scope, _)| Scopes::parse(&scope).covers(&parked.scopes));
     Ok(if covered { Verdict::Done } else { Verdict::Due(CONSENT) })

@@ -6,5 +6,6 @@ pub mod finish;
 pub mod first_factor;
 pub mod identify;
 pub mod new_password;
+pub mod privacy;
 pub mod profile;
 pub mod second_factor;

@@ -77,6 +77,8 @@ pub struct Browser {
     pub accept_language: Option<String>,
     /// Sent as `X-Forwarded-For`, as if a proxy (or a client pretending) added it.
     pub forwarded_for: Option<String>,
+    /// Sends `Sec-GPC: 1`, the Global Privacy Control signal.
+    pub global_privacy_control: bool,
 }
 
 impl Browser {
@@ -98,6 +100,7 @@ impl Browser {
             jar: Mutex::new(BTreeMap::new()),
             accept_language: None,
             forwarded_for: None,
+            global_privacy_control: false,
         }
     }
 
@@ -138,6 +141,9 @@ impl Browser {
         }
         if let Some(forwarded) = &self.forwarded_for {
             request = request.header("x-forwarded-for", forwarded);
+        }
+        if self.global_privacy_control {
+            request = request.header("sec-gpc", "1");
         }
         if let Some(form) = form {
             request = request.form(form);
