@@ -31,8 +31,8 @@ pub enum Reason {
     NamespaceNotAllowed,
     /// A referenced Secret (or its key) does not exist.
     SecretNotFound,
-    /// Valid and attached, but the IdP does not serve this kind yet.
-    NotYetServed,
+    /// The Tenant serves one object of the kind, and another of its objects was created first.
+    Conflict,
     /// Another attachment of the same Tenant claimed the identifier first.
     ClientIdConflict,
     /// The PodDisruptionBudget is applied.
@@ -76,7 +76,7 @@ impl Reason {
             Self::TenantNotFound => "TenantNotFound",
             Self::NamespaceNotAllowed => "NamespaceNotAllowed",
             Self::SecretNotFound => "SecretNotFound",
-            Self::NotYetServed => "NotYetServed",
+            Self::Conflict => "Conflict",
             Self::ClientIdConflict => "ClientIdConflict",
             Self::Applied => "Applied",
             Self::PolicyV1Unavailable => "PolicyV1Unavailable",
@@ -99,7 +99,7 @@ impl Reason {
             | Self::TenantNotFound
             | Self::NamespaceNotAllowed
             | Self::SecretNotFound
-            | Self::NotYetServed
+            | Self::Conflict
             | Self::ClientIdConflict
             | Self::PolicyV1Unavailable
             | Self::NameConflict
@@ -119,6 +119,7 @@ impl Reason {
                 | Self::NamespaceNotAllowed
                 | Self::SecretNotFound
                 | Self::ClientIdConflict
+                | Self::Conflict
                 | Self::PolicyV1Unavailable
                 | Self::NameConflict
                 | Self::SigningKeysLost

@@ -152,6 +152,11 @@ impl TenantConfig {
         for (index, provider) in self.social_providers.iter().enumerate() {
             checker.merge(provider.validate(&format!("socialProviders[{index}]")));
         }
+        checker.require(
+            self.consent_policies.len() <= 1,
+            "consentPolicies",
+            "must list at most one consent policy: customers of a Tenant agree to one policy",
+        );
         for (index, policy) in self.consent_policies.iter().enumerate() {
             checker.merge(policy.validate(&format!("consentPolicies[{index}]")));
         }

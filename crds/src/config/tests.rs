@@ -106,6 +106,20 @@ fn duplicate_client_ids_are_refused() {
 }
 
 #[test]
+fn a_second_consent_policy_is_refused() {
+    let one = format!("{MINIMAL}consentPolicies:\n  - {{id: shop.terms, version: '1'}}\n");
+    TenantConfig::from_yaml(&one).unwrap().validate().unwrap();
+
+    let mut two = TenantConfig::from_yaml(&one).unwrap();
+    let mut second = two.consent_policies[0].clone();
+    second.id = "shop.privacy".into();
+    two.consent_policies.push(second);
+    let errors = two.validate().unwrap_err();
+    assert_eq!(errors.first_path(), "consentPolicies", "{errors}");
+    assert!(errors.to_string().contains("at most one consent policy"), "{errors}");
+}
+
+#[test]
 fn public_clients_carry_no_secret_and_confidential_ones_need_one() {
     let mut config = TenantConfig::from_yaml(MINIMAL).unwrap();
     config.clients[0].secrets.clear();

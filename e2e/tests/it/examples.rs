@@ -65,7 +65,7 @@ async fn applying_the_examples_brings_every_object_to_its_status() {
             .await;
     }
     setup
-        .wait_condition::<ConsentPolicy>("privacy", "Ready", "False", Some("NotYetServed"))
+        .wait_condition::<ConsentPolicy>("privacy", "Ready", "True", Some("Available"))
         .await;
     setup
         .wait_condition::<MfaPolicy>("mfa", "Ready", "True", Some("Available"))

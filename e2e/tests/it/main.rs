@@ -5,6 +5,7 @@
 
 mod support;
 
+mod consent;
 mod examples;
 mod journey;
 mod lifecycle;

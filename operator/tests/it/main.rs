@@ -3,10 +3,10 @@
 //! operator limited to it, so tests run in any order and in parallel.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code may fail loudly
 
-mod attached;
 mod captcha;
 mod claims;
 mod client;
+mod consent;
 mod keys;
 mod last_known_good;
 mod leader;

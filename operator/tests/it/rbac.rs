@@ -126,7 +126,7 @@ async fn the_operator_needs_no_permission_beyond_the_charts_rbac() {
         ingresses.get_opt("demo-idp").await.ok()?.is_none().then_some(())
     })
     .await;
-    wait_object::<ConsentPolicy>(&client, &ns, "terms", "NotYetServed", |p| p.status.is_some()).await;
+    wait_object::<ConsentPolicy>(&client, &ns, "terms", "a status", |p| p.status.is_some()).await;
     wait_object::<Tenant>(&client, &ns, "demo", "a status", |t| {
         t.status.as_ref().is_some_and(|s| s.clients == Some(1))
     })

@@ -19,6 +19,7 @@ use vestibule_crds::v1alpha1::{CommonStatus, SecretKeyRef, Tenant, TenantRef};
 use super::claims::Claims;
 use super::judge::{Judge, Judgement, SecretValues};
 use super::served::serving;
+use super::sole;
 use super::{Attachment, Candidate, candidates};
 use crate::conditions::{self, Decided, Reason};
 use crate::context::Context;
@@ -42,6 +43,7 @@ pub fn run<K: Attachment>(
     );
     let controller = on_tenants::<K>(controller, &shared, watches);
     let controller = on_secrets::<K>(controller, &shared, watches);
+    let controller = on_siblings::<K>(controller, &shared);
     let run = controller
         .with_config(crate::controllers::controller_config())
         .graceful_shutdown_on(stop.wait())
@@ -95,6 +97,34 @@ fn on_secrets<K: Attachment>(
         .watches_shared_stream(shared.secrets.deleted(), move |secret| {
             referring::<K>(&deleted, &secret)
         })
+}
+
+/// Requeues the objects of a kind the Tenant serves one of when one of them goes away: the next
+/// in line is then served.
+fn on_siblings<K: Attachment>(
+    controller: Controller<DeserializeGuard<K>>,
+    shared: &Arc<Shared>,
+) -> Controller<DeserializeGuard<K>> {
+    if !K::ONE_PER_TENANT {
+        return controller;
+    }
+    let siblings = shared.clone();
+    controller.watches_shared_stream(K::reflected(shared).deleted(), move |object| {
+        siblings_of::<K>(&siblings, &object)
+    })
+}
+
+/// The objects of kind `K` of the Tenant that `object` refers to.
+fn siblings_of<K: Attachment>(shared: &Shared, object: &DeserializeGuard<K>) -> Vec<ObjectRef<DeserializeGuard<K>>> {
+    let Ok(parsed) = &object.0 else {
+        return Vec::new();
+    };
+    let namespace = object.namespace().unwrap_or_default();
+    let reference = parsed.tenant_ref();
+    candidates::<K>(shared, reference.namespace_or(&namespace), &reference.name)
+        .iter()
+        .map(|candidate| ObjectRef::from_obj(&*candidate.object))
+        .collect()
 }
 
 /// The objects of kind `K` that belong to `tenant`.
@@ -171,14 +201,14 @@ pub fn judge_one<K: Attachment>(
     secrets: &SecretValues,
 ) -> (Judgement<K::Entry>, Option<Arc<TenantConfig>>) {
     let (tenant_namespace, tenant_name) = (tenant.namespace().unwrap_or_default(), tenant.name_any());
-    let claims = Claims::of(
-        &candidates::<K>(shared, &tenant_namespace, &tenant_name),
-        &tenant_namespace,
-    );
+    let attached = candidates::<K>(shared, &tenant_namespace, &tenant_name);
+    let claims = Claims::of(&attached, &tenant_namespace);
+    let sole = sole::holder(&attached, tenant);
     let served = shared.served_config(&tenant_namespace, &tenant_name);
     let judge = Judge {
         tenant,
         claims: &claims,
+        sole: sole.as_ref(),
         previous: served.as_deref(),
         now: Timestamp::now(),
     };

@@ -3,7 +3,8 @@
 //! Pure.
 //!
 //! In order: the Tenant must admit the object's namespace; the identifier it claims must be
-//! its own ([`super::claims`]); then its current spec is rendered. When the current spec is
+//! its own ([`super::claims`]); of a kind the Tenant serves one object of, it must be that one
+//! ([`super::sole`]); then its current spec is rendered. When the current spec is
 //! refused (invalid, not even parseable, a missing Secret) the entry served before is kept:
 //! a bad edit never removes a working application from sign-in.
 
@@ -15,7 +16,7 @@ use vestibule_crds::config::TenantConfig;
 use vestibule_crds::v1alpha1::Tenant;
 
 use super::claims::Claims;
-use super::{Attachment, Candidate, Inputs};
+use super::{Attachment, Candidate, Inputs, Source, sole};
 use crate::conditions::{Decided, Reason};
 
 /// The values of the Secrets an object refers to, by field path, or why each is unavailable.
@@ -48,6 +49,8 @@ pub struct Judge<'a> {
     pub tenant: &'a Tenant,
     /// Who holds each identifier in it.
     pub claims: &'a Claims,
+    /// Who holds its one place of a kind it serves one object of ([`super::sole`]).
+    pub sole: Option<&'a Source>,
     /// The config it serves now, whose entries are kept for refused specs.
     pub previous: Option<&'a TenantConfig>,
     /// Now.
@@ -84,6 +87,11 @@ impl Judge<'_> {
                 ),
             ));
         }
+        if let Some(holder) = self.sole
+            && *holder != candidate.source
+        {
+            return Judgement::Refused(sole::conflict::<K>(holder, self.tenant));
+        }
         let inputs = Inputs {
             secrets,
             recorded: &candidate.recorded,
@@ -105,9 +113,6 @@ impl Judge<'_> {
         claim: Option<&str>,
         inputs: &Inputs<'_>,
     ) -> Option<K::Entry> {
-        if !K::SERVED {
-            return None;
-        }
         let id = K::served_id(&candidate.source, claim)?;
         let previous = K::entries(self.previous?)
             .iter()

@@ -1,7 +1,8 @@
-//! ConsentPolicy and MfaPolicy as attachments: validated, dereferenced and judged like Clients.
-//! An MfaPolicy is served: its entry is its spec under the identifier `<namespace>.<name>`, and
-//! its status says which of the `spec.appliesTo.clients` its Tenant does not serve. A
-//! ConsentPolicy is not served by this release's IdP, so it is `NotYetServed` and has no entry.
+//! ConsentPolicy and MfaPolicy as attachments: validated, dereferenced and judged like Clients,
+//! each served under the identifier `<namespace>.<name>` with its spec as its entry. A Tenant
+//! serves one ConsentPolicy (customers agree to one policy), the one created first
+//! ([`super::sole`]); an MfaPolicy's status says which of the `spec.appliesTo.clients` its Tenant
+//! does not serve.
 
 use kube::ResourceExt;
 use kube::core::DeserializeGuard;
@@ -16,18 +17,9 @@ use super::{Attachment, Inputs, Recorded};
 use crate::conditions::{Decided, Reason};
 use crate::controllers::shared::{Reflected, Shared, SharedWatches, Watches};
 
-/// `NotYetServed` for `kind`.
-fn not_yet_served(kind: &str) -> Decided {
-    Decided::ready(
-        false,
-        Reason::NotYetServed,
-        format!("valid and attached, but the IdP does not serve {kind} objects yet; a later release will"),
-    )
-}
-
 impl Attachment for ConsentPolicy {
     type Entry = ConsentPolicyConfig;
-    const SERVED: bool = false;
+    const ONE_PER_TENANT: bool = true;
 
     fn reflected(shared: &Shared) -> &Reflected<DeserializeGuard<Self>> {
         &shared.consent_policies
@@ -41,8 +33,17 @@ impl Attachment for ConsentPolicy {
     fn validate(&self, _namespace: &str, _tenant: &Tenant, _recorded: &Recorded) -> Result<(), ValidationErrors> {
         self.spec.validate()
     }
-    fn render(&self, _namespace: &str, _inputs: &Inputs<'_>) -> Result<Self::Entry, Decided> {
-        Err(not_yet_served("ConsentPolicy"))
+    fn render(&self, namespace: &str, _inputs: &Inputs<'_>) -> Result<Self::Entry, Decided> {
+        let spec = &self.spec;
+        Ok(ConsentPolicyConfig {
+            id: format!("{namespace}.{}", self.name_any()),
+            version: spec.version.clone(),
+            documents: spec.documents.clone(),
+            purposes: spec.purposes.clone(),
+            jurisdiction: spec.jurisdiction,
+            reconsent: spec.reconsent.clone(),
+            data_retention: spec.data_retention.clone(),
+        })
     }
     fn entries(config: &TenantConfig) -> &[Self::Entry] {
         &config.consent_policies
@@ -60,7 +61,6 @@ impl Attachment for ConsentPolicy {
 
 impl Attachment for MfaPolicy {
     type Entry = MfaPolicyConfig;
-    const SERVED: bool = true;
 
     fn reflected(shared: &Shared) -> &Reflected<DeserializeGuard<Self>> {
         &shared.mfa_policies

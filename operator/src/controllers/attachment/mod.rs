@@ -13,6 +13,7 @@ pub mod judge;
 pub mod kinds;
 pub mod served;
 pub mod social;
+pub mod sole;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -47,9 +48,8 @@ pub trait Attachment:
 {
     /// The kind's entry in the `TenantConfig`.
     type Entry: Clone + Debug + PartialEq + Send + Sync;
-    /// Whether this release's IdP serves the kind. Until it does, its objects are
-    /// `NotYetServed` and have no entry.
-    const SERVED: bool;
+    /// Whether a Tenant serves at most one object of the kind (see [`sole`]).
+    const ONE_PER_TENANT: bool = false;
     /// The field that sets the identifier the kind's objects claim (see [`Attachment::claim`]).
     const CLAIM_FIELD: &'static str = "metadata.name";
 

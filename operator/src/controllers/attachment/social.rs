@@ -21,7 +21,6 @@ pub const CLIENT_SECRET_FIELD: &str = "spec.clientSecretRef";
 
 impl Attachment for SocialProvider {
     type Entry = SocialProviderConfig;
-    const SERVED: bool = true;
 
     fn reflected(shared: &Shared) -> &Reflected<DeserializeGuard<Self>> {
         &shared.social_providers

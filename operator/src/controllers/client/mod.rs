@@ -37,7 +37,6 @@ use crate::ssa;
 
 impl Attachment for Client {
     type Entry = ClientConfig;
-    const SERVED: bool = true;
     const CLAIM_FIELD: &'static str = "spec.clientId";
 
     fn reflected(shared: &Shared) -> &Reflected<DeserializeGuard<Self>> {

@@ -172,8 +172,7 @@ async fn attached<K: Attachment>(
 ) -> Result<Attached<K>, DereferenceError> {
     let candidates = candidates::<K>(shared, namespace, name);
     let mut secrets = HashMap::new();
-    // A kind the IdP does not serve has no entry, so its Secrets are not read for the config.
-    for candidate in candidates.iter().filter(|_| K::SERVED) {
+    for candidate in &candidates {
         let Ok(object) = candidate.parsed() else { continue };
         let references = object.secret_refs();
         if references.is_empty() {

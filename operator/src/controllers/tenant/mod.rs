@@ -110,15 +110,12 @@ pub fn run(
 }
 
 /// Reconciles a Tenant when the spec of an object of kind `K` attached to it changes or the
-/// object goes away; only for kinds whose entries the Tenant renders.
+/// object goes away.
 fn on_attachments<K: Attachment>(
     controller: Controller<DeserializeGuard<Tenant>>,
     shared: &Arc<Shared>,
     watches: &SharedWatches,
 ) -> Controller<DeserializeGuard<Tenant>> {
-    if !K::SERVED {
-        return controller;
-    }
     let changed = K::watches(watches)
         .subscribe_all()
         .map(|object| Ok::<_, watcher::Error>((*object).clone()))
@@ -174,16 +171,12 @@ fn referring_tenants(shared: &Shared, secret: &SecretMeta) -> Vec<ObjectRef<Dese
     tenants
 }
 
-/// The Tenants of the served attachments of kind `K` in `namespace` that refer to the Secret
-/// `name`.
+/// The Tenants of the attachments of kind `K` in `namespace` that refer to the Secret `name`.
 fn attachment_tenants<K: Attachment>(
     shared: &Shared,
     namespace: &str,
     name: &str,
 ) -> Vec<ObjectRef<DeserializeGuard<Tenant>>> {
-    if !K::SERVED {
-        return Vec::new();
-    }
     controller::referring_to::<K>(shared, namespace, name)
         .iter()
         .flat_map(|object| tenants_of::<K>(shared, object))

@@ -19,6 +19,7 @@ use crate::conditions::{Decided, Reason};
 use crate::controllers::attachment::Attachment;
 use crate::controllers::attachment::claims::Claims;
 use crate::controllers::attachment::judge::{Judge, SecretValues};
+use crate::controllers::attachment::sole;
 
 /// What the Tenant serves of its attachments, kind by kind.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,9 +53,11 @@ pub fn judged<K: Attachment>(
     now: Timestamp,
 ) -> Vec<K::Entry> {
     let claims = Claims::of(&attached.candidates, &tenant.namespace().unwrap_or_default());
+    let sole = sole::holder(&attached.candidates, tenant);
     let judge = Judge {
         tenant,
         claims: &claims,
+        sole: sole.as_ref(),
         previous,
         now,
     };

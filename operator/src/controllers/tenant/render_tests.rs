@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::core::DeserializeGuard;
 use kube::core::error_boundary::InvalidObject;
-use vestibule_crds::v1alpha1::{Client, ClientSpec};
+use vestibule_crds::v1alpha1::{Client, ClientSpec, ConsentPolicy};
 
 use super::*;
 use crate::controllers::attachment::{Candidate, Recorded, Source};
@@ -257,4 +257,41 @@ fn a_corpus_on_a_claim_is_rendered_as_the_file_where_it_is_mounted() {
     assert_eq!(corpus.path, "/var/lib/vestibule-breached/pwned/corpus.bin");
     assert!(corpus.persistent_volume_claim.is_none());
     config.validate().unwrap();
+}
+
+/// A ConsentPolicy `namespace/name` of Tenant `shop/demo` created at second `created`.
+fn consent_policy(namespace: &str, name: &str, created: i64) -> Candidate<ConsentPolicy> {
+    let spec = serde_yaml::from_str("tenantRef: {name: demo, namespace: shop}\nversion: '1'").unwrap();
+    let mut policy = ConsentPolicy::new(name, spec);
+    policy.metadata.namespace = Some(namespace.into());
+    policy.metadata.uid = Some(format!("uid-{namespace}-{name}"));
+    policy.metadata.creation_timestamp = Some(Time(k8s_openapi::jiff::Timestamp::from_second(created).unwrap()));
+    Candidate {
+        source: Source::of::<ConsentPolicy>(&policy.metadata),
+        object: Arc::new(DeserializeGuard(Ok(policy))),
+        recorded: Recorded::default(),
+    }
+}
+
+#[test]
+fn one_consent_policy_is_rendered_the_first_created_of_an_admitted_namespace() {
+    let tenant = tenant("issuer: https://id.example.com");
+    let candidates = vec![
+        consent_policy("elsewhere", "earliest", 50),
+        consent_policy("shop", "zz-terms", 100),
+        consent_policy("shop", "aa-terms", 200),
+        consent_policy("shop", "mm-terms", 100),
+    ];
+    let attached = Attached {
+        candidates,
+        secrets: HashMap::new(),
+    };
+    let policies = judged(&tenant, &attached, None, Timestamp::UNIX_EPOCH);
+    let ids: Vec<_> = policies.iter().map(|policy| policy.id.as_str()).collect();
+    assert_eq!(ids, ["shop.mm-terms"], "the oldest, then by name");
+    let entries = Entries {
+        consent_policies: policies,
+        ..Entries::default()
+    };
+    render(&tenant, &valid(), entries, None, None).validate().unwrap();
 }
