@@ -1,5 +1,5 @@
 //! Prometheus metrics: requests by route and status, latency by route, sign-ins by outcome,
-//! breached-password findings and failed checks, sign-in challenges.
+//! breached-password findings and failed checks, sign-in challenges, argon2id verifications.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -37,6 +37,7 @@ pub struct Metrics {
     challenges: Family<OutcomeLabels, Counter>,
     addresses_challenged: Counter,
     tenant_challenged: Counter,
+    password_verifications: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -100,6 +101,12 @@ impl Default for Metrics {
             "Times the whole tenant entered challenged mode (a stuffing wave over many addresses)",
             tenant_challenged.clone(),
         );
+        let password_verifications = Counter::default();
+        registry.register(
+            "password_verifications",
+            "argon2id password verifications run (unknown accounts' dummy verifications included)",
+            password_verifications.clone(),
+        );
         Self {
             registry,
             requests,
@@ -111,6 +118,7 @@ impl Default for Metrics {
             challenges,
             addresses_challenged,
             tenant_challenged,
+            password_verifications,
         }
     }
 }
@@ -193,6 +201,11 @@ impl Metrics {
     /// Counts the tenant entering challenged mode.
     pub fn observe_tenant_challenged(&self) {
         self.tenant_challenged.inc();
+    }
+
+    /// The counter of argon2id verifications, for the password hasher to count in.
+    pub fn password_verifications(&self) -> Counter {
+        self.password_verifications.clone()
     }
 
     /// The OpenMetrics text exposition.
