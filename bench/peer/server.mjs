@@ -205,6 +205,8 @@ async function showLogin(req, res) {
 
 // A hash with the same parameters for unknown accounts: they take as long as known ones.
 const dummyHash = setup.passwordHash;
+// argon2id verifications so far, read by the bench's attack workload at GET /bench/verifications.
+let verifications = 0;
 
 async function submitLogin(req, res) {
   const details = await provider.interactionDetails(req, res);
@@ -215,6 +217,7 @@ async function submitLogin(req, res) {
   }
   const user = byEmail.get((form.get('email') ?? '').trim().toLowerCase());
   const password = form.get('password') ?? '';
+  verifications += 1;
   const valid = (await verify(user ? setup.passwordHash : dummyHash, password)) && user !== undefined;
   if (!valid) {
     page(res, 401, details.uid, form.get('csrf'), 'Wrong email or password');
@@ -237,6 +240,11 @@ const providerCallback = provider.callback();
 
 async function handle(req, res) {
   const path = new URL(req.url, issuer).pathname;
+  if (req.method === 'GET' && path === '/bench/verifications') {
+    res.setHeader('Content-Type', 'text/plain');
+    res.end(String(verifications));
+    return undefined;
+  }
   const match = /^\/interaction\/([^/]+)(\/login)?$/.exec(path);
   if (!match) return providerCallback(req, res);
   try {

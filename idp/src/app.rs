@@ -74,12 +74,14 @@ impl AppState {
         let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
         let queue = options.password_queue.unwrap_or(parallelism * DEFAULT_QUEUE_PER_THREAD);
         let limiter = crate::ports::limiter_for(&store);
+        let metrics = Metrics::default();
+        let hasher = PasswordHasher::new(parallelism, queue)?.counting_verifications(metrics.password_verifications());
         Ok(Self {
             tenant: Arc::new(LiveTenant::new(tenant)),
             store,
-            hasher: PasswordHasher::new(parallelism, queue)?,
+            hasher,
             clock: Arc::new(SystemClock),
-            metrics: Arc::new(Metrics::default()),
+            metrics: Arc::new(metrics),
             limiter,
             mailer: Arc::new(SmtpMailer),
             password_screen: Arc::new(CommonPasswords),

@@ -1,6 +1,6 @@
 //! Prometheus metrics: requests by route and status, latency by route, sign-ins by outcome,
-//! breached-password findings and failed checks, sign-in challenges, erased accounts and
-//! purged audit lines.
+//! breached-password findings and failed checks, sign-in challenges, argon2id verifications,
+//! erased accounts and purged audit lines.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -38,6 +38,7 @@ pub struct Metrics {
     challenges: Family<ChallengeLabels, Counter>,
     addresses_challenged: Counter,
     tenant_challenged: Counter,
+    password_verifications: Counter,
     erased_accounts: Family<ReasonLabels, Counter>,
     purged_audit_entries: Counter,
     inactivity_warnings: Counter,
@@ -129,6 +130,12 @@ impl Default for Metrics {
             "Emails warning that an unused account will be erased",
             inactivity_warnings.clone(),
         );
+        let password_verifications = Counter::default();
+        registry.register(
+            "password_verifications",
+            "argon2id password verifications run (unknown accounts' dummy verifications included)",
+            password_verifications.clone(),
+        );
         Self {
             registry,
             requests,
@@ -143,6 +150,7 @@ impl Default for Metrics {
             erased_accounts,
             purged_audit_entries,
             inactivity_warnings,
+            password_verifications,
         }
     }
 }
@@ -241,6 +249,11 @@ impl Metrics {
     /// Counts a warning sent before an erasure for inactivity.
     pub fn observe_inactivity_warning(&self) {
         self.inactivity_warnings.inc();
+    }
+
+    /// The counter of argon2id verifications, for the password hasher to count in.
+    pub fn password_verifications(&self) -> Counter {
+        self.password_verifications.clone()
     }
 
     /// The OpenMetrics text exposition.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use argon2_rust::params::Memory;
 use argon2_rust::{Algorithm, Argon2, Error as Argon2Error, Hasher, Params, Version};
+use prometheus_client::metrics::counter::Counter;
 use rand::RngExt;
 use tokio::sync::oneshot;
 use vestibule_crds::SecretString;
@@ -51,6 +52,8 @@ type Job = Box<dyn FnOnce(&mut Hasher) + Send>;
 pub struct PasswordHasher {
     jobs: flume::Sender<Job>,
     dummy_hash: Arc<str>,
+    /// argon2id verifications run (the dummy hash's included): what sign-in attempts cost.
+    verifications: Counter,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -115,7 +118,16 @@ impl PasswordHasher {
         Ok(Self {
             jobs,
             dummy_hash: dummy_hash.into(),
+            verifications: Counter::default(),
         })
+    }
+
+    /// This hasher counting its verifications in `counter` (a registered metric).
+    pub fn counting_verifications(self, counter: Counter) -> Self {
+        Self {
+            verifications: counter,
+            ..self
+        }
     }
 
     /// The PHC string of a new hash of `password`.
@@ -135,7 +147,9 @@ impl PasswordHasher {
             Some(hash) if !hash.is_empty() => (Arc::<str>::from(hash), true),
             _ => (self.dummy_hash.clone(), false),
         };
+        let verifications = self.verifications.clone();
         self.run(move |hasher| {
+            verifications.inc();
             // The tag comparison inside is constant-time; a malformed stored hash never matches.
             let matches = hasher
                 .verify_encoded(&hash, password.expose().as_bytes(), Algorithm::Argon2id)
@@ -360,6 +374,21 @@ mod tests {
                 .unwrap()
         );
         assert!(!hasher.verify(&password, Some("$argon2id$v=19$garbage")).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn every_verification_run_is_counted_and_hashing_is_not() {
+        let counter = Counter::default();
+        let hasher = PasswordHasher::new(1, 8)
+            .unwrap()
+            .counting_verifications(counter.clone());
+        let password = SecretString::new("correct horse battery staple");
+        let hash = hasher.hash(&password).await.unwrap();
+        assert_eq!(counter.get(), 0, "hashing a new password is not a verification");
+        assert!(hasher.verify(&password, Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&SecretString::new("wrong"), Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&password, None).await.unwrap());
+        assert_eq!(counter.get(), 3, "the dummy hash of an unknown account counts too");
     }
 
     #[tokio::test]

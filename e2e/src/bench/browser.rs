@@ -33,6 +33,12 @@ impl Jar {
         }
     }
 
+    /// Drops the session cookies (any whose name says `session`), as signing out does: the
+    /// browser keeps its other cookies (Vestibule's device cookie among them).
+    pub fn forget_sessions(&mut self) {
+        self.0.retain(|name, _| !name.to_ascii_lowercase().contains("session"));
+    }
+
     /// The `Cookie` header value, if there are cookies.
     pub fn header(&self) -> Option<String> {
         (!self.0.is_empty()).then(|| {
@@ -101,6 +107,27 @@ pub struct Form {
     pub action: String,
     /// `name=value` of every hidden input.
     pub hidden: Vec<(String, String)>,
+    /// The proof of work the form carries (Vestibule's challenged mode), if any.
+    pub puzzle: Option<Puzzle>,
+}
+
+/// A proof-of-work puzzle of a sign-in form: its `data-challenge` and `data-difficulty`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Puzzle {
+    /// The challenge the counter is appended to.
+    pub challenge: String,
+    /// The leading zero bits the SHA-256 must have.
+    pub difficulty: u32,
+}
+
+impl Form {
+    /// Sets the hidden field `name` (added when missing).
+    pub fn set(&mut self, name: &str, value: String) {
+        match self.hidden.iter_mut().find(|(field, _)| field == name) {
+            Some((_, old)) => *old = value,
+            None => self.hidden.push((name.to_owned(), value)),
+        }
+    }
 }
 
 /// The form of `html` (served at `page_url`) that has a password field.
@@ -127,7 +154,13 @@ pub fn sign_in_form(html: &str, page_url: &str) -> Option<Form> {
             ))
         })
         .collect();
-    Some(Form { action, hidden })
+    let puzzle = attribute(form, "data-challenge").and_then(|challenge| {
+        Some(Puzzle {
+            challenge: unescape(&challenge),
+            difficulty: attribute(form, "data-difficulty")?.parse().ok()?,
+        })
+    });
+    Some(Form { action, hidden, puzzle })
 }
 
 /// The value of `name="…"` in a tag's text (up to its closing `>`).
@@ -206,6 +239,22 @@ mod tests {
             form.hidden,
             vec![("csrf".into(), "x+y".into()), ("request".into(), "r1".into())]
         );
+        assert_eq!(form.puzzle, None);
+    }
+
+    #[test]
+    fn a_challenged_form_carries_its_puzzle() {
+        let html = r#"<form method="post" action="/login" novalidate data-challenge="abc-_" data-difficulty="16">
+<input type="hidden" name="challenge" value="abc-_"><input type="hidden" name="challenge_counter" value="">
+<input type="password" name="password"></form>"#;
+        let mut form = sign_in_form(html, "http://127.0.0.1:9/login").unwrap();
+        let puzzle = Puzzle {
+            challenge: "abc-_".into(),
+            difficulty: 16,
+        };
+        assert_eq!(form.puzzle, Some(puzzle));
+        form.set("challenge_counter", "42".into());
+        assert!(form.hidden.contains(&("challenge_counter".into(), "42".into())));
     }
 
     #[test]

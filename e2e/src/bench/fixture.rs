@@ -28,6 +28,17 @@ pub const ACCESS_TOKEN_ALG: SigningAlgorithm = SigningAlgorithm::EdDsa;
 /// argon2id memory (KiB), passes and lanes: the IdP's `password.rs` parameters.
 pub const ARGON2_PARAMS: (u32, u32, u32) = (19 * 1024, 2, 1);
 
+/// How Vestibule's attack protection is configured for a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// For the throughput workloads, whose every request comes from 127.0.0.1: the per-address
+    /// sign-in limit is off, everything else as by default.
+    PerAddressLimitOff,
+    /// For the attack workload: the tenant's defaults (lockout, the limits per address, account
+    /// and tenant, challenged mode), as a tenant gets them without configuring anything.
+    Defaults,
+}
+
 /// The shared inputs of one run.
 #[derive(Debug, Clone)]
 pub struct Fixture {
@@ -91,17 +102,21 @@ impl Fixture {
         })
     }
 
-    /// Vestibule's TenantConfig for `issuer`, validated, as YAML.
-    pub fn tenant_config(&self, issuer: &str) -> Result<String, BenchError> {
+    /// Vestibule's TenantConfig for `issuer` with `protection`, validated, as YAML.
+    pub fn tenant_config(&self, issuer: &str, protection: Protection) -> Result<String, BenchError> {
         let hash = |secret: &str| vestibule_crds::config::ClientSecretHash::of(secret, None).sha256;
+        let rate_limits = match protection {
+            // Every request comes from 127.0.0.1: the per-address sign-in limit would throttle the load.
+            Protection::PerAddressLimitOff => "rateLimits: {loginsPerMinute: 0}",
+            Protection::Defaults => "rateLimits: {}",
+        };
         let yaml = format!(
             r#"generation: 1
 issuer: {issuer}
 displayName: Bench Shop
 signingAlgorithms: [{access}, RS256]
-# Every request comes from 127.0.0.1: the per-address sign-in limit would throttle the load.
 attackProtection:
-  rateLimits: {{loginsPerMinute: 0}}
+  {rate_limits}
   # oidc-provider, the baseline, checks no breach list, and the bench must not load a public
   # service: the sign-ins measured are the same work on both sides.
   breachedPasswords: {{enabled: false}}
@@ -136,11 +151,17 @@ clients:
         Ok(yaml)
     }
 
-    /// Writes Vestibule's config and key files for `issuer`; returns their paths.
-    pub fn write_vestibule(&self, name: &str, issuer: &str) -> Result<(PathBuf, PathBuf), BenchError> {
+    /// Writes Vestibule's config (with `protection`) and key files for `issuer`; returns their
+    /// paths.
+    pub fn write_vestibule(
+        &self,
+        name: &str,
+        issuer: &str,
+        protection: Protection,
+    ) -> Result<(PathBuf, PathBuf), BenchError> {
         let config = self.dir.join(format!("{name}.tenant.yaml"));
         let keys = self.dir.join(format!("{name}.keys.json"));
-        write(&config, &self.tenant_config(issuer)?)?;
+        write(&config, &self.tenant_config(issuer, protection)?)?;
         let json = serde_json::to_string_pretty(&self.keys).map_err(|e| BenchError::setup("the key file", e))?;
         write(&keys, &json)?;
         Ok((config, keys))

@@ -7,11 +7,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::argon::{self, Limit};
-use super::fixture::Fixture;
+use super::attack::{self, AttackResult};
+use super::fixture::{Fixture, Protection};
 use super::login;
 use super::servers::{self, Target};
 use super::workloads::{Driver, Measurement, Workload};
-use super::{BenchError, Options, machine, procfs};
+use super::{BenchError, Only, Options, machine, procfs};
 use crate::process::Supervisor;
 
 /// How long a server sits idle before its idle memory is read.
@@ -28,6 +29,8 @@ pub struct TargetResult {
     pub idle_after_start_kib: u64,
     /// Resident memory idle after every workload, KiB.
     pub idle_after_load_kib: u64,
+    /// The attack workload, on a fresh server of its own.
+    pub attack: Option<AttackResult>,
 }
 
 impl TargetResult {
@@ -66,7 +69,19 @@ pub async fn run(options: &Options, fixture: &Arc<Fixture>, cores: usize) -> Res
     let mut targets = Vec::new();
     for target in Target::ALL {
         eprintln!("[bench] IdP workloads: {}", target.label());
-        targets.push(run_target(target, options, fixture, &supervisor).await?);
+        let mut result = match options.only {
+            Only::All => run_target(target, options, fixture, &supervisor).await?,
+            Only::Attack => TargetResult {
+                target,
+                measurements: Vec::new(),
+                idle_after_start_kib: 0,
+                idle_after_load_kib: 0,
+                attack: None,
+            },
+        };
+        eprintln!("[bench] attack workload: {}", target.label());
+        result.attack = Some(run_attack(target, options, fixture, &supervisor, limit.all_cores).await?);
+        targets.push(result);
     }
     Ok(IdpResults {
         limit,
@@ -82,7 +97,14 @@ async fn run_target(
     fixture: &Arc<Fixture>,
     supervisor: &Supervisor,
 ) -> Result<TargetResult, BenchError> {
-    let server = servers::start(target, fixture, supervisor, &options.postgres_admin).await?;
+    let server = servers::start(
+        target,
+        fixture,
+        supervisor,
+        &options.postgres_admin,
+        Protection::PerAddressLimitOff,
+    )
+    .await?;
     tokio::time::sleep(IDLE).await;
     let idle_after_start_kib = procfs::rss_kib(server.pid)?;
     let driver = Driver {
@@ -121,5 +143,34 @@ async fn run_target(
         measurements,
         idle_after_start_kib,
         idle_after_load_kib,
+        attack: None,
     })
+}
+
+/// The attack workload on a fresh `target` with its default protection (challenged mode, once
+/// entered, lasts beyond the run: no other workload may follow it on the same server).
+async fn run_attack(
+    target: Target,
+    options: &Options,
+    fixture: &Arc<Fixture>,
+    supervisor: &Supervisor,
+    argon2_rate: f64,
+) -> Result<AttackResult, BenchError> {
+    let server = servers::start(
+        target,
+        fixture,
+        supervisor,
+        &options.postgres_admin,
+        Protection::Defaults,
+    )
+    .await?;
+    let driver = Driver {
+        server: &server,
+        fixture,
+        options,
+        client: login::http_client()?,
+    };
+    let result = attack::run(&server, &driver.login_flow(), fixture, options, argon2_rate).await;
+    server.stop().await?;
+    result
 }

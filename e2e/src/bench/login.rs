@@ -17,7 +17,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::BenchError;
-use super::browser::{Followed, Jar, get_following, location, sign_in_form};
+use super::browser::{Followed, Form, Jar, get_following, location, sign_in_form};
 use super::fixture::{Fixture, REDIRECT};
 
 /// How to sign in at one server.
@@ -79,11 +79,27 @@ pub async fn sign_in(
     fixture: &Fixture,
     email: &str,
 ) -> Result<Tokens, BenchError> {
+    let mut jar = Jar::default();
+    Ok(sign_in_keeping(client, flow, fixture, &mut jar, email).await?.tokens)
+}
+
+/// A sign-in under way: the form shown, and what the code exchange will need.
+pub struct Opened {
+    /// The sign-in form.
+    pub form: Form,
+    /// The PKCE verifier of this authorization request.
+    pub verifier: String,
+    /// Its `state`.
+    pub state: String,
+}
+
+/// Starts a sign-in in the browser whose cookies are `jar`: the authorization request, followed
+/// to the sign-in page, and its form.
+pub async fn open(client: &reqwest::Client, flow: &Flow, jar: &mut Jar) -> Result<Opened, BenchError> {
     let (verifier, challenge) = pkce();
     let state = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 12]>());
-    let mut jar = Jar::default();
     let start = authorize_url(flow, &challenge, &state)?;
-    let Followed::Page(page) = get_following(client, &mut jar, start.clone(), REDIRECT).await? else {
+    let Followed::Page(page) = get_following(client, jar, start.clone(), REDIRECT).await? else {
         return Err(BenchError::flow(
             "the sign-in page",
             &start,
@@ -96,21 +112,69 @@ pub async fn sign_in(
         .await
         .map_err(|e| BenchError::flow("reading", &page_url, e))?;
     let form = sign_in_form(&html, &page_url).ok_or_else(|| BenchError::flow("the sign-in form", &page_url, html))?;
+    Ok(Opened { form, verifier, state })
+}
+
+/// Posts `email` and `password` with the hidden fields of `form`.
+pub async fn submit(
+    client: &reqwest::Client,
+    jar: &mut Jar,
+    form: &Form,
+    email: &str,
+    password: &str,
+) -> Result<reqwest::Response, BenchError> {
     let mut fields = form.hidden.clone();
     fields.push(("email".into(), email.to_owned()));
-    fields.push(("password".into(), fixture.password.clone()));
+    fields.push(("password".into(), password.to_owned()));
     let posted = jar
         .attach(client.post(&form.action).form(&fields))
         .send()
         .await
         .map_err(|e| BenchError::flow("POST", &form.action, e))?;
     jar.store(&posted);
+    Ok(posted)
+}
+
+/// A completed sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The token response.
+    pub tokens: Tokens,
+    /// How long the proof of work took, when the form carried one.
+    pub puzzle: Option<Duration>,
+}
+
+/// One complete sign-in of `email` by the browser whose cookies are `jar`, which keeps what the
+/// servers set, as a browser does. A proof-of-work puzzle on the form is solved first, as
+/// `/assets/challenge.js` would solve it (see [`super::puzzle`]).
+pub async fn sign_in_keeping(
+    client: &reqwest::Client,
+    flow: &Flow,
+    fixture: &Fixture,
+    jar: &mut Jar,
+    email: &str,
+) -> Result<SignedIn, BenchError> {
+    let Opened {
+        mut form,
+        verifier,
+        state,
+    } = open(client, flow, jar).await?;
+    let puzzle = match form.puzzle.clone() {
+        Some(puzzle) => {
+            let (counter, took) = super::puzzle::solve_off_runtime(puzzle).await?;
+            form.set(super::puzzle::COUNTER_FIELD, counter);
+            Some(took)
+        }
+        None => None,
+    };
+    let posted = submit(client, jar, &form, email, &fixture.password).await?;
     let next = location(&posted).ok_or_else(|| BenchError::flow("signing in", &form.action, posted.status()))?;
-    let code = match get_following(client, &mut jar, next.clone(), REDIRECT).await? {
+    let code = match get_following(client, jar, next.clone(), REDIRECT).await? {
         Followed::Left(callback) => code_of(&callback, &state)?,
         Followed::Page(page) => return Err(BenchError::flow("the code redirect", &next, page.status())),
     };
-    exchange(client, flow, fixture, &code, &verifier).await
+    let tokens = exchange(client, flow, fixture, &code, &verifier).await?;
+    Ok(SignedIn { tokens, puzzle })
 }
 
 fn code_of(callback: &str, state: &str) -> Result<String, BenchError> {

@@ -5,12 +5,15 @@
 //!   SQLite and with PostgreSQL and on oidc-provider ([`servers`]), all given the same clients,
 //!   keys and customers ([`fixture`]); single requests through wrk ([`wrk`]), password sign-ins
 //!   through a Rust driver that plays the browser and the application ([`login`]).
+//! - Under attack ([`attack`]): legitimate sign-ins while a botnet replays a leaked list, on
+//!   each server with its default protection, against the same sign-ins without the attack.
 //! - The physical limit of sign-ins: argon2id verifications per second ([`argon`]).
 //! - The operator at scale on the local control plane ([`operator`]); the IdP workloads run
 //!   during its steady-state window, so both servers see the same background.
 //! - The report ([`report`]): `bench/report.md` and `BENCHMARKS.md`, every figure from the run.
 
 pub mod argon;
+pub mod attack;
 pub mod browser;
 pub mod fixture;
 pub mod idp;
@@ -18,6 +21,7 @@ pub mod login;
 pub mod machine;
 pub mod operator;
 pub mod procfs;
+pub mod puzzle;
 pub mod report;
 pub mod seed;
 pub mod servers;
@@ -107,9 +111,23 @@ impl BenchError {
     }
 }
 
+/// Which part of the run to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    /// Everything (what `make bench` commits).
+    All,
+    /// The argon2id limit and the attack workload alone, on every server (no operator part):
+    /// for working on it. Its report lacks the other figures and says so.
+    Attack,
+}
+
 /// The run's settings.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Which part to run.
+    pub only: Only,
+    /// The attack workload.
+    pub attack: attack::AttackOptions,
     /// Connections (wrk) or browsers (sign-ins) at once.
     pub concurrency: usize,
     /// Measured seconds per workload.
@@ -188,7 +206,7 @@ pub async fn run(options: Options) -> Result<Results, BenchError> {
     let started = Timestamp::now();
     let machine = Machine::read();
     let fixture = Arc::new(fixture::Fixture::generate(&options.work_dir, options.users)?);
-    let (idp, operator, kube_apiserver) = if options.skip_operator {
+    let (idp, operator, kube_apiserver) = if options.skip_operator || options.only == Only::Attack {
         (idp::run(&options, &fixture, machine.cores).await?, None, String::new())
     } else {
         run_with_operator(&options, &fixture, machine.cores).await?

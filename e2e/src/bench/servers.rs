@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::Connection;
 use tokio::process::{Child, Command};
 
-use super::fixture::Fixture;
+use super::fixture::{Fixture, Protection};
 use super::{BenchError, procfs};
 use crate::binaries::workspace_binary;
 use crate::control_plane::free_port;
@@ -123,12 +123,14 @@ impl Server {
     }
 }
 
-/// Starts `target` on a free port with the fixture's clients, keys and customers.
+/// Starts `target` on a free port with the fixture's clients, keys and customers; Vestibule with
+/// `protection` (the peer has no such settings).
 pub async fn start(
     target: Target,
     fixture: &Fixture,
     supervisor: &Supervisor,
     postgres_admin: &str,
+    protection: Protection,
 ) -> Result<Server, BenchError> {
     let port = free_port().map_err(|e| BenchError::setup("a free port", e))?;
     let base = format!("http://127.0.0.1:{port}");
@@ -141,13 +143,13 @@ pub async fn start(
             let url = format!("sqlite://{}", fixture.dir.join("bench-idp.db").display());
             let _ = std::fs::remove_file(fixture.dir.join("bench-idp.db"));
             super::seed::users(&url, fixture).await?;
-            (vestibule_command(fixture, &base, &admin, &url)?, None)
+            (vestibule_command(fixture, &base, &admin, &url, protection)?, None)
         }
         Target::Postgres => {
             let database = create_database(postgres_admin).await?;
             super::seed::users(&database.url, fixture).await?;
             (
-                vestibule_command(fixture, &base, &admin, &database.url)?,
+                vestibule_command(fixture, &base, &admin, &database.url, protection)?,
                 Some(database),
             )
         }
@@ -169,9 +171,15 @@ pub async fn start(
     Ok(server)
 }
 
-fn vestibule_command(fixture: &Fixture, base: &str, admin: &str, database: &str) -> Result<Command, BenchError> {
+fn vestibule_command(
+    fixture: &Fixture,
+    base: &str,
+    admin: &str,
+    database: &str,
+    protection: Protection,
+) -> Result<Command, BenchError> {
     let binary = workspace_binary("vestibule-idp").map_err(|e| BenchError::setup("the IdP binary", e))?;
-    let (config, keys) = fixture.write_vestibule("vestibule", base)?;
+    let (config, keys) = fixture.write_vestibule("vestibule", base, protection)?;
     let mut command = Command::new(binary);
     command
         .arg("--config")

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use vestibule_e2e::bench::{self, Options, report};
+use vestibule_e2e::bench::attack::AttackOptions;
+use vestibule_e2e::bench::{self, Only, Options, report};
 
 /// Vestibule's benchmarks against oidc-provider and the physical limit.
 #[derive(Debug, Parser)]
@@ -27,6 +28,21 @@ struct Args {
     /// Sign-ins that provide tokens (introspection, userinfo, refresh).
     #[arg(long, env = "BENCH_PREPARED_TOKENS", default_value_t = 192)]
     prepared_tokens: usize,
+    /// Seconds of the attack workload (the quiet run before it takes `duration`).
+    #[arg(long, env = "BENCH_ATTACK_SECONDS", default_value_t = 8)]
+    attack_seconds: u64,
+    /// Attack attempts per second as a multiple of the machine's all-core argon2id rate.
+    #[arg(long, env = "BENCH_ATTACK_RATE_FACTOR", default_value_t = 2.0)]
+    attack_rate_factor: f64,
+    /// Attack attempts in flight at most.
+    #[arg(long, env = "BENCH_ATTACKERS", default_value_t = 128)]
+    attackers: usize,
+    /// Legitimate sign-ins started per second in the attack workload.
+    #[arg(long, env = "BENCH_LEGITIMATE_RATE", default_value_t = 10.0)]
+    legitimate_rate: f64,
+    /// Run only part: `attack` (the argon2id limit and the attack workload); `all` by default.
+    #[arg(long, env = "BENCH_ONLY", default_value = "all", value_parser = ["all", "attack"])]
+    only: String,
     /// Seconds per argon2id rate measurement.
     #[arg(long, env = "BENCH_ARGON2_SECONDS", default_value_t = 5)]
     argon2_seconds: u64,
@@ -84,6 +100,13 @@ struct Args {
 impl Args {
     fn options(self) -> Options {
         Options {
+            only: if self.only == "attack" { Only::Attack } else { Only::All },
+            attack: AttackOptions {
+                duration: Duration::from_secs(self.attack_seconds),
+                rate_factor: self.attack_rate_factor,
+                in_flight: self.attackers,
+                legitimate_rate: self.legitimate_rate,
+            },
             concurrency: self.concurrency,
             duration: Duration::from_secs(self.duration),
             warmup: Duration::from_secs(self.warmup),

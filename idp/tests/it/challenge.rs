@@ -70,10 +70,17 @@ async fn an_address_failing_too_often_is_challenged_until_its_window_passes(back
         ["address 127.0.0.5: 3 failures, 1 accounts within 15m"]
     );
 
+    let verifications = || idp.state.metrics.password_verifications().get();
+    assert_eq!(verifications(), 3, "one argon2id verification per judged attempt");
     let unanswered = sign_in(&attacker, "ada@example.com", PASSWORD, &[]).await;
     assert_eq!(
         unanswered.status, 403,
         "even the right password waits for the challenge"
+    );
+    assert_eq!(
+        verifications(),
+        3,
+        "an unanswered challenge costs no argon2id verification"
     );
     assert!(unanswered.body.contains("short security check"), "{}", unanswered.body);
     assert!(
@@ -98,6 +105,7 @@ async fn an_address_failing_too_often_is_challenged_until_its_window_passes(back
     ];
     let solved = attacker.submit(&login, "/login", &fields).await;
     assert!(solved.status.is_redirection(), "{} {}", solved.status, solved.body);
+    assert_eq!(verifications(), 4, "a solved challenge lets the password be checked");
     let replayed = attacker.submit(&login, "/login", &fields).await;
     assert_eq!(replayed.status, 403, "the same answer twice");
     assert_eq!(audited(&idp, "challenge_failed").await.len(), 2);

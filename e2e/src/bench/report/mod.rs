@@ -1,6 +1,7 @@
 //! The report: `bench/report.md` with every figure of the run, and the short `BENCHMARKS.md`.
 //! Both are rendered from [`Results`] only; nothing in them is typed in by hand.
 
+mod attack;
 mod idp;
 mod operator;
 mod summary;
@@ -12,6 +13,8 @@ use super::Results;
 use super::workloads::Measurement;
 
 pub use summary::benchmarks_md;
+
+pub(crate) use attack::{results as attack_results, summary as attack_summary};
 
 /// Targets of DESIGN.md section 6.
 pub mod targets {
@@ -31,6 +34,10 @@ pub mod targets {
     pub const STEADY_WRITES_PER_MINUTE: f64 = 0.0;
     /// `make bench` on a fresh machine, minutes.
     pub const WALL_MINUTES: f64 = 20.0;
+    /// Legitimate sign-in p99 under attack, as a multiple of the quiet one.
+    pub const ATTACK_P99_RATIO: f64 = 2.0;
+    /// argon2id verifications per attack attempt once challenged.
+    pub const ATTACK_VERIFICATIONS_PER_ATTEMPT: f64 = 0.1;
 }
 
 /// KiB as MiB.
@@ -88,11 +95,19 @@ pub fn report_md(results: &Results) -> String {
          rewrites this file, and every figure in it comes from that run.\n",
         results.finished.strftime("%Y-%m-%d %H:%M")
     );
+    if results.options.only == super::Only::Attack {
+        let _ = writeln!(
+            out,
+            "**Partial run** (`BENCH_ONLY=attack`): only the argon2id limit and the attack workload were \
+             measured; every other figure below is missing or zero. Not for committing.\n"
+        );
+    }
     summary::targets_section(&mut out, results);
     idp::ratios_section(&mut out, results);
     text::setup_section(&mut out, results);
     idp::workloads_section(&mut out, results);
     idp::logins_section(&mut out, results);
+    attack::section(&mut out, results);
     idp::memory_section(&mut out, results);
     idp::transactions_section(&mut out, results);
     operator::section(&mut out, results);

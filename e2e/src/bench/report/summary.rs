@@ -97,8 +97,49 @@ pub fn targets_section(out: &mut String, results: &Results) {
         &format!("{} MiB at most (after start-up and after the load)", num(idle, 1)),
         idle <= targets::IDP_IDLE_MIB,
     );
+    attack_rows(out, results);
     operator_rows(out, results);
     let _ = writeln!(out);
+}
+
+fn attack_rows(out: &mut String, results: &Results) {
+    let attacks: Vec<_> = super::attack_results(results).collect();
+    let ours: Vec<_> = attacks.iter().filter(|a| !a.target.is_peer()).collect();
+    let peer = attacks.iter().find(|a| a.target.is_peer());
+    let describe = |figure: &dyn Fn(&crate::bench::attack::AttackResult) -> String| {
+        let mut parts: Vec<String> = ours
+            .iter()
+            .map(|a| format!("{} ({})", figure(a), a.target.label()))
+            .collect();
+        parts.extend(peer.map(|a| format!("reference: {} ({})", figure(a), a.target.label())));
+        if parts.is_empty() {
+            "not measured".into()
+        } else {
+            parts.join(", ")
+        }
+    };
+    row(
+        out,
+        "Legitimate p99 under attack <= 2x quiet",
+        &describe(&|a| format!("{}x", num(a.p99_ratio(), 2))),
+        !ours.is_empty() && ours.iter().all(|a| a.p99_ratio() <= targets::ATTACK_P99_RATIO),
+    );
+    row(
+        out,
+        "< 1 argon2 verification per 10 attack attempts once challenged",
+        &describe(&|a| match a.verifications_per_attempt_once_challenged() {
+            Some(v) => format!("{} per attempt once challenged", num(v, 3)),
+            None => format!(
+                "never challenged, {} per attempt",
+                num(a.verifications_per_attempt(), 3)
+            ),
+        }),
+        !ours.is_empty()
+            && ours.iter().all(|a| {
+                a.verifications_per_attempt_once_challenged()
+                    .is_some_and(|v| v < targets::ATTACK_VERIFICATIONS_PER_ATTEMPT)
+            }),
+    );
 }
 
 fn operator_rows(out: &mut String, results: &Results) {
@@ -207,6 +248,7 @@ pub fn benchmarks_md(results: &Results) -> String {
     }
     let _ = writeln!(out);
     targets_section(&mut out, results);
+    super::attack_summary(&mut out, results);
     let _ = writeln!(out, "## Reproduce\n");
     let _ = writeln!(out, "{}", super::text::REPRODUCE);
     out

@@ -44,7 +44,11 @@ pub fn setup_section(out: &mut String, results: &Results) {
          - {} sign-ins per server provide the tokens for introspection, userinfo and refresh (half of the \
          refresh tokens warm up, half are measured: a rotated token is spent).\n\
          - Each server runs alone; Vestibule's PostgreSQL database is created fresh for its run, its SQLite \
-         file likewise.\n",
+         file likewise.\n\
+         - Attack workload, on a fresh server each: {} legitimate sign-ins a second ({} s quiet after a {} s \
+         warm-up, then {} s under attack); the botnet starts {} times the all-core argon2id rate in attempts \
+         a second, at most {} in flight (`BENCH_LEGITIMATE_RATE`, `BENCH_ATTACK_SECONDS`, \
+         `BENCH_ATTACK_RATE_FACTOR`, `BENCH_ATTACKERS`).\n",
         o.concurrency,
         o.concurrency,
         o.concurrency,
@@ -53,6 +57,12 @@ pub fn setup_section(out: &mut String, results: &Results) {
         o.users,
         ACCESS_TOKEN_ALG.as_str(),
         o.prepared_tokens,
+        num(o.attack.legitimate_rate, 0),
+        o.duration.as_secs(),
+        o.warmup.as_secs(),
+        o.attack.duration.as_secs(),
+        num(o.attack.rate_factor, 1),
+        o.attack.in_flight,
     );
     peer_section(out);
 }
@@ -65,7 +75,9 @@ fn peer_section(out: &mut String) {
          default log level (info), one tenant with two clients: `web` (confidential, \
          `client_secret_basic`, authorization code with PKCE S256 and refresh tokens, consent skipped) and \
          `service` (client credentials). Refresh tokens rotate on every use (the default). The per-address \
-         sign-in rate limit is off (`loginsPerMinute: 0`): every request comes from 127.0.0.1.\n\n\
+         sign-in rate limit is off (`loginsPerMinute: 0`): every request comes from 127.0.0.1. The attack \
+         workload runs on a server of its own with the default attack protection, its clients on addresses \
+         of their own.\n\n\
          **oidc-provider** (`bench/peer/server.mjs`, dependencies pinned by `bench/peer/package-lock.json`): \
          the same two clients with the same secrets, the same signing keys, `pkce.required` for every \
          client, `rotateRefreshToken` always, introspection, revocation and client credentials enabled, \
@@ -225,5 +237,5 @@ pub const REPRODUCE: &str = "```sh\nmake bench   # installs wrk and the peer's n
 It needs root (or sudo) for apt on a machine that lacks the packages, a local PostgreSQL (set up by \
 `scripts/setup.sh`), and about 8 minutes of measuring on top of the builds. Settings can be changed for \
 exploration with environment variables (`BENCH_DURATION`, `BENCH_CONCURRENCY`, `BENCH_SKIP_OPERATOR=1`, \
-see `e2e/src/bin/vestibule-bench.rs`); the committed report always comes from a full run with the \
+`BENCH_ONLY=attack` for the attack workload alone, see `e2e/src/bin/vestibule-bench.rs`); the committed report always comes from a full run with the \
 defaults.\n";
