@@ -26,6 +26,8 @@ struct DeletePage<'a> {
     /// The authentication is too old: the password again (or a new sign-in) first.
     reauth: bool,
     has_password: bool,
+    /// The challenge of the re-authentication's password, when the address is challenged.
+    challenge: Option<super::challenge::Shown>,
 }
 
 /// `GET /account/delete`: what deleting means, and the confirmation form.
@@ -33,21 +35,37 @@ pub async fn delete_get(
     State(state): State<AppState>,
     Customer(signed_in): Customer,
     headers: HeaderMap,
+    info: RequestInfo,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    Ok(show(&state, page, &signed_in, None, StatusCode::OK))
+    show(&state, (page, info.ip), &signed_in, None, StatusCode::OK).await
 }
 
-fn show(state: &AppState, page: Page, signed_in: &SignedIn, error: Option<&str>, status: StatusCode) -> Response {
+async fn show(
+    state: &AppState,
+    (page, address): (Page, std::net::IpAddr),
+    signed_in: &SignedIn,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, Error> {
     let page = page.clone().titled(page.t.delete_title);
+    let reauth = !super::factor_change::recent(state, signed_in);
+    // The password of a challenged address is checked only with the challenge solved.
+    let challenge = if reauth {
+        super::account::password_challenge(state, &state.tenant.get(), &page, signed_in, address).await?
+    } else {
+        None
+    };
     let template = DeletePage {
         page: &page,
         error,
-        reauth: !super::factor_change::recent(state, signed_in),
+        reauth,
         has_password: signed_in.user.has_password(),
+        challenge,
     };
-    render(&template, &page, status, &[])
+    let response = render(&template, &page, status, &[]);
+    Ok(super::challenge::with_policy(response, template.challenge.as_ref()))
 }
 
 /// `POST /account/delete`: erases the account once confirmed, ends this browser's session.
@@ -64,12 +82,20 @@ pub async fn delete_post(
     // Typing the address makes the erasure deliberate: no stray click erases an account.
     if typed != signed_in.user.email {
         let error = page.t.delete_email_mismatch;
-        return Ok(show(&state, page, &signed_in, Some(error), StatusCode::BAD_REQUEST));
+        return show(
+            &state,
+            (page, info.ip),
+            &signed_in,
+            Some(error),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     }
     // A stolen session alone must not erase the account.
-    let reauth = super::factor_change::reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await?;
+    let reauth =
+        super::factor_change::reauthenticate(&state, &tenant, (&info, &headers), &signed_in, (&form, &page)).await?;
     if let Some((error, status)) = reauth {
-        return Ok(show(&state, page, &signed_in, Some(error), status));
+        return show(&state, (page, info.ip), &signed_in, Some(error), status).await;
     }
     crate::privacy::erasure::erase(&state, &signed_in.user.id, ErasureReason::Request, None).await?;
     let t = page.t;

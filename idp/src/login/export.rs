@@ -24,6 +24,8 @@ struct ExportPage<'a> {
     /// The authentication is too old: the password again (or a new sign-in) first.
     reauth: bool,
     has_password: bool,
+    /// The challenge of the re-authentication's password, when the address is challenged.
+    challenge: Option<super::challenge::Shown>,
 }
 
 /// `GET /account/export`: what the download holds, and its button.
@@ -31,21 +33,37 @@ pub async fn export_get(
     State(state): State<AppState>,
     Customer(signed_in): Customer,
     headers: HeaderMap,
+    info: RequestInfo,
 ) -> Result<Response, Error> {
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
-    Ok(show(&state, page, &signed_in, None, StatusCode::OK))
+    show(&state, (page, info.ip), &signed_in, None, StatusCode::OK).await
 }
 
-fn show(state: &AppState, page: Page, signed_in: &SignedIn, error: Option<&str>, status: StatusCode) -> Response {
+async fn show(
+    state: &AppState,
+    (page, address): (Page, std::net::IpAddr),
+    signed_in: &SignedIn,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, Error> {
     let page = page.clone().titled(page.t.export_title);
+    let reauth = !super::factor_change::recent(state, signed_in);
+    // The password of a challenged address is checked only with the challenge solved.
+    let challenge = if reauth {
+        super::account::password_challenge(state, &state.tenant.get(), &page, signed_in, address).await?
+    } else {
+        None
+    };
     let template = ExportPage {
         page: &page,
         error,
-        reauth: !super::factor_change::recent(state, signed_in),
+        reauth,
         has_password: signed_in.user.has_password(),
+        challenge,
     };
-    render(&template, &page, status, &[])
+    let response = render(&template, &page, status, &[]);
+    Ok(super::challenge::with_policy(response, template.challenge.as_ref()))
 }
 
 /// `POST /account/export`: the account's data as `application/json`, never cached; audited.
@@ -59,9 +77,10 @@ pub async fn export_post(
     let tenant = state.tenant.get();
     let page = Page::new(&tenant, &headers, &[], None);
     // A stolen session alone must not carry away everything the account holds.
-    let reauth = super::factor_change::reauthenticate(&state, &tenant, &info, &signed_in, &form, &page).await?;
+    let reauth =
+        super::factor_change::reauthenticate(&state, &tenant, (&info, &headers), &signed_in, (&form, &page)).await?;
     if let Some((error, status)) = reauth {
-        return Ok(show(&state, page, &signed_in, Some(error), status));
+        return show(&state, (page, info.ip), &signed_in, Some(error), status).await;
     }
     let user = &signed_in.user;
     let export = crate::privacy::export::gather(&state, user).await?;

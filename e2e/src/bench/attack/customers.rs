@@ -80,7 +80,7 @@ impl Customers {
     async fn sign_in(&self, flow: &Flow, fixture: &Fixture, started: Instant) -> Record {
         let customer = &self.list[self.next.fetch_add(1, Ordering::Relaxed) % self.list.len()];
         let mut jar = customer.jar.lock().await;
-        let result = login::sign_in_keeping(&customer.client, flow, fixture, &mut *jar, &customer.email).await;
+        let result = login::sign_in_keeping(&customer.client, flow, fixture, &mut jar, &customer.email).await;
         // Signing out: the next sign-in shows the form again, the browser's other cookies stay.
         jar.forget_sessions();
         let latency = started.elapsed();

@@ -3,8 +3,9 @@
 
 use sqlx::AssertSqlSafe;
 use vestibule_idp::store::{
-    AuditEntry, AuditEvent, Backend as StoreBackend, Ceremony, EmailPurpose, NewChallenge, NewEmailCode, NewGrant,
-    NewIdentity, NewSession, NewSignIn, ProfileUpdate, Store, StoredPasskey, User,
+    AuditEntry, AuditEvent, Backend as StoreBackend, Ceremony, ConsentRecord, ConsentSource, ConsentState,
+    EmailPurpose, NewChallenge, NewEmailCode, NewGrant, NewIdentity, NewSession, NewSignIn, ProfileUpdate, Store,
+    StoredPasskey, User,
 };
 
 use crate::support::TestIdp;
@@ -177,7 +178,23 @@ pub async fn fill(idp: &TestIdp, user: &User, tag: &str) {
         .create_refresh_token(&grant_id, &format!("refresh-{tag}"), later)
         .await
         .unwrap();
-    store.record_consent(id, "partner", "openid email", now).await.unwrap();
+    store
+        .record_scope_consent(id, "partner", "openid email", now)
+        .await
+        .unwrap();
+    let answer = ConsentRecord {
+        user_id: id.clone(),
+        subject: "newsletter".into(),
+        state: ConsentState::Granted,
+        policy_version: "v1".into(),
+        legal_basis: "consent".into(),
+        source: ConsentSource::Registration,
+        gpc: false,
+        at: now,
+        ip: Some("203.0.113.9".into()),
+        user_agent: Some(format!("agent-{tag}")),
+    };
+    store.append_consent_records(&[answer]).await.unwrap();
     let state = format!("{{\"email\":\"{}\"}}", user.email);
     let (sign_in_id, browser_hash) = (format!("sign-in-{tag}"), format!("browser-{tag}"));
     let sign_in = NewSignIn {
