@@ -133,7 +133,7 @@ impl Tenant {
     /// Like [`Self::new`], replacing `previous`: what is unchanged and costly to load (the
     /// breached-password corpus) is kept from it.
     pub fn after(config: TenantConfig, keys: &SigningKeySet, previous: Option<&Self>) -> Result<Self, LoadError> {
-        refuse_unsupported(&config)?;
+        refuse_unsupported_mfa(&config)?;
         let issuer = Url::parse(&config.issuer).map_err(|error| {
             LoadError::Config(ConfigError::Invalid(
                 vestibule_crds::FieldError {
@@ -197,23 +197,6 @@ pub fn is_loopback_http(issuer: &Url) -> bool {
             Some(url::Host::Ipv6(address)) => address.is_loopback(),
             None => false,
         }
-}
-
-/// Refuses configs that ask for features this IdP does not serve yet, rather than ignoring them.
-fn refuse_unsupported(config: &TenantConfig) -> Result<(), LoadError> {
-    refuse_unsupported_consent(config)?;
-    refuse_unsupported_mfa(config)
-}
-
-/// Refuses a second consent policy, naming the field.
-fn refuse_unsupported_consent(config: &TenantConfig) -> Result<(), LoadError> {
-    // Customers answer one policy: a second one would be ignored, so it is refused.
-    if config.consent_policies.len() > 1 {
-        return Err(LoadError::Unsupported(
-            "consentPolicies: a tenant serves at most one consent policy; remove all but one".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Refuses the parts of `mfaPolicies` this IdP does not serve yet, naming the policy's field.
@@ -331,19 +314,11 @@ mod tests {
     }
 
     #[test]
-    fn one_consent_policy_is_served_and_a_second_is_refused() {
+    fn a_consent_policy_is_served() {
         let policy = "{id: default.terms, version: '1', jurisdiction: ccpa, reconsent: {after: 8760h}}";
         let served = config_with(&format!("consentPolicies:\n  - {policy}\n"));
         let tenant = Tenant::new(served, &rs256_keys()).unwrap();
         assert_eq!(tenant.config.consent_policies[0].version, "1");
-        let two = config_with(&format!(
-            "consentPolicies:\n  - {policy}\n  - {{id: other.terms, version: '2'}}\n"
-        ));
-        let error = Tenant::new(two, &rs256_keys()).unwrap_err().to_string();
-        assert!(
-            error.starts_with("consentPolicies:") && error.contains("at most one"),
-            "{error}"
-        );
     }
 
     #[test]

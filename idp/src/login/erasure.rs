@@ -50,13 +50,7 @@ async fn show(
     status: StatusCode,
 ) -> Result<Response, Error> {
     let page = page.clone().titled(page.t.delete_title);
-    let reauth = !super::factor_change::recent(state, signed_in);
-    // The password of a challenged address is checked only with the challenge solved.
-    let challenge = if reauth {
-        super::account::password_challenge(state, &state.tenant.get(), &page, signed_in, address).await?
-    } else {
-        None
-    };
+    let (reauth, challenge) = super::factor_change::reauth_form(state, &page, signed_in, address).await?;
     let template = DeletePage {
         page: &page,
         error,

@@ -27,6 +27,24 @@ pub fn recent(state: &AppState, signed_in: &SignedIn) -> bool {
     state.now().since(signed_in.session.auth_time) <= RECENT_AUTH
 }
 
+/// What a form that needs a recent authentication shows: whether it asks for the password
+/// again, and the challenge that password must carry when `address` is challenged.
+pub(super) async fn reauth_form(
+    state: &AppState,
+    page: &Page,
+    signed_in: &SignedIn,
+    address: std::net::IpAddr,
+) -> Result<(bool, Option<challenge::Shown>), Error> {
+    let reauth = !recent(state, signed_in);
+    // The password of a challenged address is checked only with the challenge solved.
+    let shown = if reauth {
+        super::account::password_challenge(state, &state.tenant.get(), page, signed_in, address).await?
+    } else {
+        None
+    };
+    Ok((reauth, shown))
+}
+
 /// Checks the re-authentication a factor change needs; the error to show when it fails.
 pub(super) async fn reauthenticate(
     state: &AppState,

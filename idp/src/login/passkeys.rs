@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::factor_change::{reauthenticate, recent};
+use super::factor_change::reauthenticate;
 use super::flow;
 use super::page::{Page, render};
 use super::session::{self, SignedIn};
@@ -96,12 +96,7 @@ async fn list(
 ) -> Result<Response, Error> {
     let page = page.clone().titled(page.t.passkeys);
     let passkeys = state.store.passkeys(&signed_in.user.id).await?;
-    let reauth = !recent(state, signed_in);
-    let challenge = if reauth {
-        super::account::password_challenge(state, &state.tenant.get(), &page, signed_in, address).await?
-    } else {
-        None
-    };
+    let (reauth, challenge) = super::factor_change::reauth_form(state, &page, signed_in, address).await?;
     let template = ListPage {
         page: &page,
         passkeys: passkeys.into_iter().map(row).collect(),

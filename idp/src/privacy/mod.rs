@@ -17,7 +17,7 @@ use vestibule_crds::v1alpha1::{Jurisdiction, LegalBasis, LocalizedText};
 
 use crate::config::Tenant;
 
-/// The policy the tenant serves (at most one, see `config::refuse_unsupported`).
+/// The policy the tenant serves (a config lists at most one, see `TenantConfig::validate`).
 pub fn policy(tenant: &Tenant) -> Option<&ConsentPolicyConfig> {
     tenant.config.consent_policies.first()
 }
