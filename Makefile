@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 INSTALL := e2e/scripts/control-plane-install.sh
 
-.PHONY: help demo generate lint test e2e bench breached-filter
+.PHONY: help demo generate lint chart-lint chart-readme test e2e bench breached-filter
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -12,15 +12,18 @@ help: ## List the targets
 generate: ## Regenerate the CRD manifests in charts/vestibule/crds from the Rust types
 	$(CARGO) run --quiet -p vestibule-crds --bin crdgen -- charts/vestibule/crds
 
-lint: ## rustfmt, clippy, CRDs in sync with the types, helm lint and helm template
+lint: ## rustfmt, clippy, CRDs in sync with the types, and the chart checks (chart-lint)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(MAKE) --no-print-directory generate
 	git diff --exit-code -- charts/vestibule/crds || { echo "CRDs are out of date: run 'make generate' and commit"; exit 1; }
-	eval "$$($(INSTALL) helm)"; \
-	"$$HELM" lint charts/vestibule; \
-	"$$HELM" template vestibule charts/vestibule --namespace vestibule-system > /dev/null; \
-	"$$HELM" template vestibule charts/vestibule --set 'watchNamespaces={team-a,team-b}' > /dev/null
+	$(MAKE) --no-print-directory chart-lint
+
+chart-lint: ## helm lint and template (defaults, every feature on), values the schema must refuse, README in sync
+	scripts/chart-lint.sh
+
+chart-readme: ## Regenerate charts/vestibule/README.md from the comments in values.yaml
+	python3 scripts/chart-readme.py
 
 demo: ## A local Kubernetes, the chart, the operator, the examples, and a demo app to sign in to (Ctrl-C stops)
 	scripts/setup.sh
