@@ -48,8 +48,10 @@ What the chart installs:
   from anywhere or from `idpNetworkPolicy.from`, the admin port only from the operator and
   `idpNetworkPolicy.monitoringFrom`, egress open unless `idpNetworkPolicy.egress` is given. The
   operator is recognised by its namespace's `kubernetes.io/metadata.name` label, which Kubernetes
-  sets from 1.21 on (label the namespace yourself before). When the operator watches every
-  namespace, the chart cannot know where Tenants will be and covers the release namespace only;
+  sets from 1.21 on (label the namespace yourself before). The kubelet's probes come from the
+  node, and traffic from a pod's own node is always allowed. When the operator watches
+  every namespace, the chart cannot know where Tenants will be and covers the release namespace
+  only;
 - ClusterRoles aggregated into the built-in ones: `<release>-edit` (into `edit` and `admin`:
   manage Clients, SocialProviders, ConsentPolicies and MfaPolicies, read Tenants) and
   `<release>-view` (into `view`: read all five kinds). Granting Tenants stays a deliberate
