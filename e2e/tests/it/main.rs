@@ -5,6 +5,7 @@
 
 mod support;
 
+mod chart;
 mod consent;
 mod examples;
 mod journey;
