@@ -147,9 +147,22 @@ fn the_disruption_budget_is_policy_v1_from_kubernetes_1_21_and_v1beta1_before() 
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_chart_with_every_feature_on_applies_and_its_roles_aggregate_into_edit_and_view() {
-    let cluster = TestCluster::shared().await.unwrap();
+/// A release of the chart applied to the test cluster.
+struct Installed {
+    client: kube::Client,
+    /// The release namespace.
+    namespace: String,
+    /// The watched namespaces.
+    watched: Vec<String>,
+    /// The chart's full name, prefix of its objects' names.
+    fullname: String,
+    /// The API server's minor version.
+    minor: u32,
+}
+
+/// Renders the chart with every feature on for the cluster's Kubernetes version, watching two
+/// fresh namespaces, and applies it.
+async fn install(cluster: &TestCluster) -> Installed {
     let client = cluster.client().await.unwrap();
     let (helm, kubectl) = tokio::task::spawn_blocking(ensure_helm_kubectl).await.unwrap().unwrap();
     install_monitoring_crds(&client).await;
@@ -160,14 +173,29 @@ async fn the_chart_with_every_feature_on_applies_and_its_roles_aggregate_into_ed
     ];
     // Cluster-scoped names (the ClusterRoles) carry the release name: one of its own per run.
     let release = format!("c{}", namespace.trim_start_matches('t'));
-    let fullname = format!("{release}-vestibule");
     let version = client.apiserver_version().await.unwrap();
     let minor: u32 = version.minor.trim_end_matches('+').parse().unwrap();
     let kube_version = format!("{}.{minor}.0", version.major);
     let manifest = render(&helm, &release, &namespace, &watched, &kube_version);
     apply(&kubectl, cluster.kubeconfig_path(), &manifest);
+    Installed {
+        client,
+        namespace,
+        watched,
+        fullname: format!("{release}-vestibule"),
+        minor,
+    }
+}
 
-    let service: Service = Api::namespaced(client.clone(), &namespace)
+/// The metrics Service, the operator's ServiceMonitor and the IdPs' PodMonitor.
+async fn assert_monitoring(installed: &Installed) {
+    let Installed {
+        client,
+        namespace,
+        fullname,
+        ..
+    } = installed;
+    let service: Service = Api::namespaced(client.clone(), namespace)
         .get(&format!("{fullname}-metrics"))
         .await
         .unwrap();
@@ -175,11 +203,11 @@ async fn the_chart_with_every_feature_on_applies_and_its_roles_aggregate_into_ed
     assert_eq!(ports[0].name.as_deref(), Some("metrics"));
 
     let monitor = get(
-        &client,
-        &namespace,
+        client,
+        namespace,
         "monitoring.coreos.com/v1",
         "ServiceMonitor",
-        &fullname,
+        fullname,
     )
     .await;
     assert_eq!(monitor["spec"]["endpoints"][0]["port"], "metrics");
@@ -191,8 +219,8 @@ async fn the_chart_with_every_feature_on_applies_and_its_roles_aggregate_into_ed
     );
 
     let pods = get(
-        &client,
-        &namespace,
+        client,
+        namespace,
         "monitoring.coreos.com/v1",
         "PodMonitor",
         &format!("{fullname}-idp"),
@@ -205,12 +233,15 @@ async fn the_chart_with_every_feature_on_applies_and_its_roles_aggregate_into_ed
     );
     assert_eq!(
         pods["spec"]["namespaceSelector"]["matchNames"],
-        serde_json::json!(watched)
+        serde_json::json!(installed.watched)
     );
+}
 
-    for watched in &watched {
-        let policy: NetworkPolicy = Api::namespaced(client.clone(), watched)
-            .get(&format!("{fullname}-idp"))
+/// One NetworkPolicy per watched namespace: the public port open, the admin port to the operator.
+async fn assert_network_policies(installed: &Installed) {
+    for watched in &installed.watched {
+        let policy: NetworkPolicy = Api::namespaced(installed.client.clone(), watched)
+            .get(&format!("{}-idp", installed.fullname))
             .await
             .unwrap_or_else(|error| panic!("no NetworkPolicy in {watched}: {error}"));
         let spec = serde_json::to_value(policy.spec.unwrap()).unwrap();
@@ -224,15 +255,15 @@ async fn the_chart_with_every_feature_on_applies_and_its_roles_aggregate_into_ed
         let operator = &spec["ingress"][1]["from"][0];
         assert_eq!(
             operator["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
-            namespace.as_str()
+            installed.namespace.as_str()
         );
     }
+}
 
-    let policy_version = if minor >= 21 { "policy/v1" } else { "policy/v1beta1" };
-    let budget = get(&client, &namespace, policy_version, "PodDisruptionBudget", &fullname).await;
-    assert_eq!(budget["spec"]["maxUnavailable"], 1);
-
-    let roles: Api<ClusterRole> = Api::all(client.clone());
+/// The edit and view ClusterRoles: their rules, and their aggregation into the built-in roles.
+async fn assert_aggregated_roles(installed: &Installed) {
+    let fullname = &installed.fullname;
+    let roles: Api<ClusterRole> = Api::all(installed.client.clone());
     let edit = roles.get(&format!("{fullname}-edit")).await.unwrap();
     let labels = edit.metadata.labels.clone().unwrap_or_default();
     assert_eq!(labels["rbac.authorization.k8s.io/aggregate-to-edit"], "true");
@@ -246,8 +277,29 @@ async fn the_chart_with_every_feature_on_applies_and_its_roles_aggregate_into_ed
     assert_aggregates(&roles, &format!("{fullname}-view"), &["view"]).await;
     let built_in_edit = roles.get("edit").await.unwrap();
     assert!(grants(&built_in_edit, "clients", "create"));
-
     for role in [fullname.clone(), format!("{fullname}-edit"), format!("{fullname}-view")] {
         let _ = roles.delete(&role, &Default::default()).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chart_with_every_feature_on_applies_and_its_roles_aggregate_into_edit_and_view() {
+    let installed = install(TestCluster::shared().await.unwrap()).await;
+    assert_monitoring(&installed).await;
+    assert_network_policies(&installed).await;
+    let policy_version = if installed.minor >= 21 {
+        "policy/v1"
+    } else {
+        "policy/v1beta1"
+    };
+    let budget = get(
+        &installed.client,
+        &installed.namespace,
+        policy_version,
+        "PodDisruptionBudget",
+        &installed.fullname,
+    )
+    .await;
+    assert_eq!(budget["spec"]["maxUnavailable"], 1);
+    assert_aggregated_roles(&installed).await;
 }
