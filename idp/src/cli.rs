@@ -117,6 +117,29 @@ impl BreachedFilterArgs {
     }
 }
 
+/// `vestibule-idp backup`: copies the embedded database, consistently, while the IdP serves.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "vestibule-idp backup")]
+pub struct BackupArgs {
+    /// The database: the IdP's `--database` (`sqlite://PATH`).
+    #[arg(long, env = "VESTIBULE_DATABASE_URL")]
+    pub database: String,
+    /// The new file to write; an existing file is never overwritten.
+    #[arg(long)]
+    pub output: PathBuf,
+}
+
+impl BackupArgs {
+    /// The subcommand's name, the first argument that selects it.
+    pub const COMMAND: &'static str = "backup";
+
+    /// Writes the copy; the line to print says where and how large.
+    pub async fn run(&self) -> Result<String, crate::store::backup::BackupError> {
+        let bytes = crate::store::backup::backup(&self.database, &self.output).await?;
+        Ok(format!("{}: {bytes} bytes", self.output.display()))
+    }
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {

@@ -1,7 +1,7 @@
 //! `vestibule-idp`: parses flags, starts logging, and runs the identity provider.
 
 use clap::Parser;
-use vestibule_idp::cli::{Args, BreachedFilterArgs};
+use vestibule_idp::cli::{Args, BackupArgs, BreachedFilterArgs};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -9,6 +9,11 @@ async fn main() -> anyhow::Result<()> {
     if std::env::args().nth(1).as_deref() == Some(BreachedFilterArgs::COMMAND) {
         let args = BreachedFilterArgs::parse_from(std::env::args().skip(1));
         println!("{}", args.run()?);
+        return Ok(());
+    }
+    if std::env::args().nth(1).as_deref() == Some(BackupArgs::COMMAND) {
+        let args = BackupArgs::parse_from(std::env::args().skip(1));
+        println!("{}", args.run().await?);
         return Ok(());
     }
     let args = Args::parse();

@@ -11,6 +11,8 @@ use k8s_openapi::jiff::Timestamp;
 pub const READY: &str = "Ready";
 /// A Tenant's PodDisruptionBudget (only when replicas > 1).
 pub const DISRUPTION_BUDGET: &str = "DisruptionBudget";
+/// A Tenant's HorizontalPodAutoscaler (only with `spec.autoscaling`).
+pub const AUTOSCALING: &str = "Autoscaling";
 /// kstatus: the operator is still working towards the spec.
 pub const RECONCILING: &str = "Reconciling";
 /// kstatus: the operator cannot make progress until someone acts.
@@ -39,6 +41,8 @@ pub enum Reason {
     Applied,
     /// The cluster does not serve `policy/v1`, so no PodDisruptionBudget was made.
     PolicyV1Unavailable,
+    /// The cluster does not serve `autoscaling/v2`, so no HorizontalPodAutoscaler was made.
+    AutoscalingV2Unavailable,
     /// An object the operator would make exists and is not the operator's; it is left alone.
     NameConflict,
     /// The status lists signing keys, but their Secret is missing or unreadable.
@@ -80,6 +84,7 @@ impl Reason {
             Self::ClientIdConflict => "ClientIdConflict",
             Self::Applied => "Applied",
             Self::PolicyV1Unavailable => "PolicyV1Unavailable",
+            Self::AutoscalingV2Unavailable => "AutoscalingV2Unavailable",
             Self::NameConflict => "NameConflict",
             Self::SigningKeysLost => "SigningKeysLost",
             Self::ConfigTooLarge => "ConfigTooLarge",
@@ -102,6 +107,7 @@ impl Reason {
             | Self::Conflict
             | Self::ClientIdConflict
             | Self::PolicyV1Unavailable
+            | Self::AutoscalingV2Unavailable
             | Self::NameConflict
             | Self::SigningKeysLost
             | Self::ConfigTooLarge
@@ -121,6 +127,7 @@ impl Reason {
                 | Self::ClientIdConflict
                 | Self::Conflict
                 | Self::PolicyV1Unavailable
+                | Self::AutoscalingV2Unavailable
                 | Self::NameConflict
                 | Self::SigningKeysLost
                 | Self::ConfigTooLarge

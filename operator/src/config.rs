@@ -38,6 +38,8 @@ pub struct OperatorConfig {
     pub controller_name: String,
     /// This replica's identity (pod name), reported in Events and held in the Lease.
     pub instance: String,
+    /// How many Tenants roll to a changed default IdP image at once.
+    pub max_concurrent_rollouts: usize,
 }
 
 impl OperatorConfig {
@@ -62,6 +64,7 @@ impl OperatorConfig {
             idp_trusted_proxies: Vec::new(),
             controller_name: "vestibule.dev/operator".into(),
             instance: "vestibule-operator".into(),
+            max_concurrent_rollouts: 5,
         }
     }
 

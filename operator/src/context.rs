@@ -7,6 +7,7 @@ use kube::runtime::events::{Recorder, Reporter};
 use crate::config::OperatorConfig;
 use crate::metrics::Metrics;
 use crate::retries::Retries;
+use crate::rollouts::RolloutGate;
 use crate::scope::Scope;
 use crate::tasks::Tasks;
 
@@ -29,6 +30,8 @@ pub struct Context {
     pub capabilities: Capabilities,
     /// How long each failing object waits before its next attempt.
     pub retries: Arc<Retries>,
+    /// Which Tenants may roll to a new default IdP image now.
+    pub rollouts: Arc<RolloutGate>,
     /// Background tasks, aborted with the reconciles when leadership is lost.
     pub tasks: Arc<Tasks>,
 }
@@ -38,4 +41,6 @@ pub struct Context {
 pub struct Capabilities {
     /// `policy/v1` PodDisruptionBudget (Kubernetes 1.21 and later).
     pub policy_v1: bool,
+    /// `autoscaling/v2` HorizontalPodAutoscaler (Kubernetes 1.23 and later).
+    pub autoscaling_v2: bool,
 }

@@ -31,6 +31,20 @@ pub async fn publish_transitions(ctx: &Context, reference: &ObjectReference, tra
     }
 }
 
+/// Publishes a Normal Event about something that happened once (a key promoted, a secret
+/// rotated, a configuration served), with a recorder of its own like a transition.
+pub async fn publish_notice(ctx: &Context, reference: &ObjectReference, reason: &str, note: &str) {
+    let recorder = Recorder::new(ctx.client.clone(), ctx.reporter.clone());
+    let event = Event {
+        type_: EventType::Normal,
+        reason: reason.to_owned(),
+        note: Some(truncate(note)),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    publish(&recorder, reference, event).await;
+}
+
 /// Publishes a Warning about a failed reconcile, with the error's category as the reason.
 pub async fn publish_failure(ctx: &Context, reference: &ObjectReference, category: &str, message: &str) {
     let event = Event {

@@ -17,6 +17,7 @@ pub mod listing;
 pub mod metrics;
 pub mod names;
 pub mod retries;
+pub mod rollouts;
 pub mod runner;
 pub mod scope;
 pub mod server;

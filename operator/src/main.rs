@@ -18,6 +18,10 @@ struct Args {
     /// IdP image for Tenants without spec.image.
     #[arg(long, default_value_t = OperatorConfig::default_idp_image())]
     idp_image: String,
+    /// How many Tenants roll to a changed --idp-image at once (the others keep their image until a
+    /// slot is free).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    max_concurrent_rollouts: u16,
     /// Namespaces to watch and act in, comma-separated; empty means all.
     #[arg(long, value_delimiter = ',', default_value = "")]
     namespaces: Vec<String>,
@@ -78,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
     config.namespaces = args.namespaces.into_iter().filter(|n| !n.is_empty()).collect();
     config.idp_trusted_proxies = args.idp_trusted_proxies;
     config.listen = Some(args.listen);
+    config.max_concurrent_rollouts = usize::from(args.max_concurrent_rollouts);
     config.instance = args.pod_name;
     config.leader_election = args
         .leader_elect

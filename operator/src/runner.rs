@@ -13,6 +13,7 @@ use crate::context::{Capabilities, Context};
 use crate::leader::{LeaderElector, LeaderError};
 use crate::metrics::Metrics;
 use crate::retries::Retries;
+use crate::rollouts::RolloutGate;
 use crate::scope::Scope;
 use crate::server::{self, ServerError};
 use crate::tasks::Tasks;
@@ -86,7 +87,11 @@ pub async fn run_with(
         });
     }
     let capabilities = discover(&client).await?;
-    info!(policy_v1 = capabilities.policy_v1, "discovered API versions");
+    info!(
+        policy_v1 = capabilities.policy_v1,
+        autoscaling_v2 = capabilities.autoscaling_v2,
+        "discovered API versions"
+    );
     let ctx = context(client.clone(), &config, metrics.clone(), capabilities);
     let Some(settings) = config.leader_election.clone() else {
         crate::controllers::run(ctx, stop).await;
@@ -135,6 +140,7 @@ fn context(
         capabilities,
         retries: Arc::new(Retries::new(config.error_backoff, config.max_backoff)),
         tasks: Arc::new(Tasks::default()),
+        rollouts: Arc::new(RolloutGate::new(config.max_concurrent_rollouts)),
         config: Arc::new(config.clone()),
     })
 }
@@ -194,11 +200,17 @@ pub fn install_crypto_provider() {
 
 /// Which optional API versions the server serves.
 pub async fn discover(client: &kube::Client) -> Result<Capabilities, RunError> {
-    match client.list_api_group_resources("policy/v1").await {
-        Ok(list) => Ok(Capabilities {
-            policy_v1: list.resources.iter().any(|r| r.name == "poddisruptionbudgets"),
-        }),
-        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(Capabilities { policy_v1: false }),
+    Ok(Capabilities {
+        policy_v1: serves(client, "policy/v1", "poddisruptionbudgets").await?,
+        autoscaling_v2: serves(client, "autoscaling/v2", "horizontalpodautoscalers").await?,
+    })
+}
+
+/// Whether the API group version `group_version` serves `resource`.
+async fn serves(client: &kube::Client, group_version: &str, resource: &str) -> Result<bool, RunError> {
+    match client.list_api_group_resources(group_version).await {
+        Ok(list) => Ok(list.resources.iter().any(|r| r.name == resource)),
+        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(false),
         Err(error) => Err(RunError::Discovery(error)),
     }
 }

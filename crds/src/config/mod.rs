@@ -3,7 +3,8 @@
 //! The operator renders a [`TenantConfig`] from a Tenant and every object attached to it and
 //! mounts it as a file; the IdP (or a person running it standalone) loads it with
 //! [`TenantConfig::from_yaml`] or [`TenantConfig::from_json`], which refuse unknown fields and
-//! invalid values with the offending field's path.
+//! invalid values with the offending field's path, and formats other than [`CONFIG_FORMAT`] and
+//! the one before it (an operator and its IdPs are upgraded one after the other, never at once).
 
 mod attached;
 mod client;
@@ -24,6 +25,10 @@ use crate::validation::{Checker, FieldError, ValidationErrors};
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantConfig {
+    /// The format of this file: [`CONFIG_FORMAT`], or the one before it, which an older operator
+    /// writes. Format 1 had no such field.
+    #[serde(default = "first_format")]
+    pub format_version: u32,
     /// Increases with every change; `/readyz` reports the generation being served.
     pub generation: i64,
     /// Public issuer URL, exactly as tokens carry it.
@@ -68,6 +73,13 @@ pub struct TenantConfig {
     pub attack_protection: AttackProtection,
 }
 
+/// The format the operator writes; the IdP serves it and the one before it.
+pub const CONFIG_FORMAT: u32 = 2;
+
+fn first_format() -> u32 {
+    1
+}
+
 fn default_algorithms() -> Vec<SigningAlgorithm> {
     vec![SigningAlgorithm::Rs256]
 }
@@ -110,14 +122,27 @@ pub enum ConfigError {
 impl TenantConfig {
     /// Parses and validates YAML (JSON is YAML too).
     pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = serde_yaml::from_str(text).map_err(|error| ConfigError::Parse(error.to_string()))?;
-        config.validate()?;
-        Ok(config)
+        Self::strictly(serde_yaml::Deserializer::from_str(text))
     }
 
     /// Parses and validates JSON.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = serde_json::from_str(text).map_err(|error| ConfigError::Parse(error.to_string()))?;
+        Self::strictly(&mut serde_json::Deserializer::from_str(text))
+    }
+
+    /// Deserializes, refusing every field it does not know: the API types tolerate unknown fields
+    /// (a newer CRD must not make an older operator drop objects), but a config field that would
+    /// be accepted and ignored is a typo or a feature this IdP lacks, and both must be said.
+    fn strictly<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, ConfigError>
+    where
+        D::Error: std::fmt::Display,
+    {
+        let mut unknown = Vec::new();
+        let config: Self = serde_ignored::deserialize(deserializer, |path| unknown.push(path.to_string()))
+            .map_err(|error| ConfigError::Parse(error.to_string()))?;
+        if !unknown.is_empty() {
+            return Err(ConfigError::Parse(format!("unknown field(s): {}", unknown.join(", "))));
+        }
         config.validate()?;
         Ok(config)
     }
@@ -125,6 +150,11 @@ impl TenantConfig {
     /// Checks every field; errors carry paths such as `clients[1].redirectUris[0]`.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut checker = Checker::default();
+        checker.require(
+            (CONFIG_FORMAT - 1..=CONFIG_FORMAT).contains(&self.format_version),
+            "formatVersion",
+            "must be 1 or 2: this IdP serves config format 2 and the one before it (upgrade the IdP image or the operator)",
+        );
         checker.require(self.generation >= 0, "generation", "must not be negative");
         checker.merge_reason(rules::issuer(&self.issuer), "issuer");
         checker.require(!self.display_name.trim().is_empty(), "displayName", "must not be blank");

@@ -58,6 +58,34 @@ fn unknown_fields_are_refused_by_name() {
 }
 
 #[test]
+fn unknown_fields_inside_the_api_types_are_refused_in_a_config_too() {
+    // The API types tolerate unknown fields for version skew; a config file must not.
+    let text = MINIMAL.replace("displayName: Example", "displayName: Example\nbranding: {colour: blue}");
+    let error = TenantConfig::from_yaml(&text).unwrap_err().to_string();
+    assert!(error.contains("branding.colour"), "{error}");
+    let json = serde_json::json!({"generation": 1, "issuer": "https://id.example.com", "displayName": "E",
+        "registration": {"later": true}});
+    let error = TenantConfig::from_json(&json.to_string()).unwrap_err().to_string();
+    assert!(error.contains("registration.later"), "{error}");
+}
+
+#[test]
+fn the_current_format_and_the_one_before_are_served_and_no_other() {
+    assert_eq!(
+        TenantConfig::from_yaml(MINIMAL).unwrap().format_version,
+        1,
+        "format 1 had no field"
+    );
+    let current = format!("formatVersion: {CONFIG_FORMAT}\n{MINIMAL}");
+    assert_eq!(TenantConfig::from_yaml(&current).unwrap().format_version, CONFIG_FORMAT);
+    for unknown in [0, CONFIG_FORMAT + 1] {
+        let text = format!("formatVersion: {unknown}\n{MINIMAL}");
+        let error = TenantConfig::from_yaml(&text).unwrap_err().to_string();
+        assert!(error.contains("formatVersion"), "{error}");
+    }
+}
+
+#[test]
 fn invalid_values_name_the_field_path() {
     let cases = [
         (

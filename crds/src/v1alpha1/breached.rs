@@ -21,7 +21,7 @@ pub const CORPUS_MOUNT_DIR: &str = "/var/lib/vestibule-breached";
 /// Refusing passwords known from data breaches (NIST SP 800-63B 5.1.1.2), at registration,
 /// password change and reset, and (with `atSignIn`) flagging accounts that sign in with one.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct BreachedPasswords {
     /// Whether new passwords are checked against the breach sources below. Default true.
     #[serde(default = "yes")]
@@ -54,7 +54,7 @@ impl Default for BreachedPasswords {
 
 /// The range API (`GET {baseUrl}/range/{first 5 hex digits of SHA-1}`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct RangeApi {
     /// Whether the range API is asked. Default true.
     #[serde(default = "yes")]
@@ -114,7 +114,7 @@ pub enum FailMode {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[x_kube(validation = Rule::new("has(self.persistentVolumeClaim)").message("persistentVolumeClaim is required on a Tenant: the operator mounts this claim into the IdP pods"))]
 #[x_kube(validation = Rule::new("!self.path.startsWith('/')").message("path must be relative to the claim's root"))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct LocalCorpus {
     /// The PersistentVolumeClaim holding the file, in the Tenant's namespace (required on a
     /// Tenant; absent in a standalone config).

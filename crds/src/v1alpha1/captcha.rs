@@ -29,7 +29,7 @@ pub enum CaptchaProvider {
 /// referenced (`secretRef`); in a standalone IdP's config it is given inline (`secret`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[x_kube(validation = Rule::new("has(self.secretRef)").message("secretRef is required on a Tenant"))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Captcha {
     /// Which provider: `hcaptcha`, `turnstile` or `recaptcha` (reCAPTCHA v2 checkbox).
     pub provider: CaptchaProvider,

@@ -19,7 +19,7 @@ const MIN_DIFFICULTY: u32 = 8;
 /// challenge is. Sign-ins from a browser trusted by the account (a trusted-device token) are
 /// never challenged.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Challenge {
     /// Whether addresses are challenged. Default true.
     #[serde(default = "yes")]

@@ -21,9 +21,11 @@ use crate::validation::{Checker, ValidationErrors};
     shortname = "vc",
     category = "vestibule",
     doc = "An application that signs customers in through a Tenant. The operator writes its credentials to a Secret.",
-    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Tenant","type":"string","jsonPath":".spec.tenantRef.name"}"#,
-    printcolumn = r#"{"name":"Client ID","type":"string","jsonPath":".status.clientId"}"#,
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Reason","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
+    printcolumn = r#"{"name":"Secret","type":"string","jsonPath":".status.secretName"}"#,
+    printcolumn = r#"{"name":"Client ID","type":"string","priority":1,"jsonPath":".status.clientId"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[x_kube(validation = Rule::new(
@@ -45,7 +47,7 @@ use crate::validation::{Checker, ValidationErrors};
 ).message("grantTypes: refresh_token needs authorization_code"))]
 #[x_kube(validation = Rule::new("self.type != 'public' || !self.grantTypes.exists(g, g == 'client_credentials')")
     .message("grantTypes: public clients cannot use client_credentials"))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientSpec {
     /// The Tenant this Client belongs to. Immutable.
     #[x_kube(validation = Rule::new("self == oldSelf").message("tenantRef is immutable"))]
@@ -243,7 +245,7 @@ impl TokenEndpointAuthMethod {
 
 /// Per-client token lifetimes; unset ones follow the Tenant.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientTokenLifetimes {
     /// Lifetime of access tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -26,7 +26,7 @@ use crate::validation::{Checker, ValidationErrors};
     printcolumn = r#"{"name":"Version","type":"string","jsonPath":".spec.version"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ConsentPolicySpec {
     /// The Tenant this policy applies to.
     pub tenant_ref: TenantRef,
@@ -54,7 +54,7 @@ pub struct ConsentPolicySpec {
 
 /// Links to the legal documents.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ConsentDocuments {
     /// Privacy policy URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,7 +71,7 @@ pub const MAX_PURPOSES: usize = 50;
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[x_kube(validation = Rule::new("!self.required || self.legalBasis != 'consent'")
     .message("a purpose based on consent cannot be required: consent must be freely given (GDPR Art. 7(4))"))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Purpose {
     /// Stable identifier, recorded with each consent, for example `marketing-email`.
     #[schemars(length(min = 1, max = 63), pattern(crate::rules::DNS_LABEL_PATTERN))]
@@ -124,7 +124,7 @@ pub enum Jurisdiction {
 
 /// When consent is asked again.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Reconsent {
     /// Ask again when `version` changes. Default true.
     #[serde(default = "super::settings::yes")]
@@ -147,7 +147,7 @@ impl Default for Reconsent {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
 #[x_kube(validation = Rule::new("!has(self.inactiveAccountsWarning) || has(self.inactiveAccounts)")
     .message("inactiveAccountsWarning needs inactiveAccounts: it is the notice before an erasure for inactivity"))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct DataRetention {
     /// Erase accounts unused (no sign-in) for this long, for example `17520h` (two years). The
     /// customer is warned by email `inactiveAccountsWarning` before. Default: never.

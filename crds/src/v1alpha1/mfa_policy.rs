@@ -25,7 +25,7 @@ use crate::validation::{Checker, ValidationErrors};
     printcolumn = r#"{"name":"Enforcement","type":"string","jsonPath":".spec.enforcement"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct MfaPolicySpec {
     /// The Tenant this policy applies to.
     pub tenant_ref: TenantRef,
@@ -78,7 +78,7 @@ pub enum Enforcement {
 
 /// Risk scoring: each signal adds its weight; the sum (0-100) is compared with thresholds.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct AdaptiveSettings {
     /// Score from which a second factor is demanded. Default 40.
     #[serde(default = "default_step_up")]
@@ -129,7 +129,7 @@ fn default_failures() -> u32 {
 
 /// Trusted devices.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct RememberDevice {
     /// Whether customers may mark a device as trusted. Default false.
     #[serde(default)]
@@ -141,7 +141,7 @@ pub struct RememberDevice {
 
 /// Passkey settings.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Passkeys {
     /// Allow signing in with a passkey alone, without a password. Needs the `webauthn` factor.
     #[serde(default)]
@@ -166,7 +166,7 @@ pub enum UserVerification {
 
 /// Scope of a policy.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct AppliesTo {
     /// `client_id`s the policy applies to. Empty: all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

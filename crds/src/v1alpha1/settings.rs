@@ -57,7 +57,7 @@ impl Locale {
 
 /// Look of the hosted pages and emails.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Branding {
     /// URL of the logo shown above the forms (https).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,7 +188,7 @@ impl ProfileAttribute {
 
 /// Self-service registration.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Registration {
     /// Whether customers may create accounts on the hosted page. Default true.
     #[serde(default = "yes")]
@@ -218,7 +218,7 @@ impl Default for Registration {
 
 /// A progressive-profiling step: after some sign-ins, ask for more attributes.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ProfilingStep {
     /// Ask at the sign-in that follows this many completed sign-ins (1 = the second sign-in).
     #[schemars(range(min = 1))]
@@ -266,7 +266,7 @@ impl Registration {
 /// Rules for new passwords. Length matters most (NIST SP 800-63B 5.1.1.2); composition rules
 /// are available for compliance regimes that demand them.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct PasswordPolicy {
     /// Minimum length in characters, 8 to 64. Default 10.
     #[serde(default = "default_min_length")]
@@ -340,7 +340,7 @@ impl PasswordPolicy {
 
 /// Lifetimes of customers' sign-in sessions at the IdP.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct SessionSettings {
     /// A session unused for this long ends. Default `24h`.
     #[serde(default = "default_idle_timeout")]
@@ -387,7 +387,7 @@ impl SessionSettings {
 
 /// Lifetimes of codes and tokens.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct TokenSettings {
     /// Lifetime of an authorization code, at most `10m` (RFC 6749 4.1.2). Default `1m`.
     #[serde(default = "default_code_lifetime")]
@@ -471,7 +471,7 @@ impl TokenSettings {
 
 /// Defences against credential stuffing and brute force.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct AttackProtection {
     /// Lock an account after repeated wrong passwords.
     #[serde(default)]
@@ -494,7 +494,7 @@ pub struct AttackProtection {
 
 /// Emails to customers about their account's security.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Notifications {
     /// A sign-in from a device or network the account never signed in from (not the first
     /// sign-in ever), with a "this was not me" link that ends every session and starts a password
@@ -518,7 +518,7 @@ impl Default for Notifications {
 
 /// Temporary account lockout.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Lockout {
     /// Whether accounts are locked. Default true.
     #[serde(default = "yes")]
@@ -555,7 +555,7 @@ fn default_lockout_duration() -> Duration {
 /// Attempts allowed per minute: per client IP address (IPv6: per /64), per account and per
 /// tenant, shared by all replicas on PostgreSQL. 0 disables a limit.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct RateLimits {
     /// Password sign-in attempts per address. Default 30.
     #[serde(default = "default_login_rate")]

@@ -47,7 +47,7 @@ const MAX_URL_LENGTH: usize = 1024;
     "!has(self.apple) || (self.apple.teamId.matches('^[A-Za-z0-9]{1,64}$') && self.apple.keyId.matches('^[A-Za-z0-9]{1,64}$'))"
 ).message("apple.teamId and apple.keyId must be 1 to 64 letters and digits"))]
 #[x_kube(validation = Rule::new("(self.type == 'apple') == has(self.apple)").message("apple (teamId and keyId) is required for type apple and only for it"))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct SocialProviderSpec {
     /// The Tenant whose login page offers this provider.
     pub tenant_ref: TenantRef,
@@ -111,7 +111,7 @@ const APPLE_ID_MESSAGE: &str = "must be 1 to 64 letters and digits";
 
 /// The identifiers Apple issues with a Sign in with Apple `.p8` key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct AppleKeyIds {
     /// The Apple developer team id (10 characters).
     #[schemars(length(min = 1, max = 64))]

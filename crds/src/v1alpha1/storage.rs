@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The embedded database's volume.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct StorageSettings {
     /// What happens to the PersistentVolumeClaim `<tenant>-idp-data` when the Tenant is deleted:
     /// `Retain` (default) keeps it, with every user, and a new Tenant of the same name in the same

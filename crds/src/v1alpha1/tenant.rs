@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{CommonStatus, SecretKeyRef};
+use super::scaling::Autoscaling;
 use super::settings::{
     AttackProtection, Branding, PasswordPolicy, Registration, SessionSettings, SigningAlgorithm, TokenSettings,
 };
@@ -28,17 +29,26 @@ use crate::validation::{Checker, ValidationErrors};
     category = "vestibule",
     doc = "An isolated identity realm: an OpenID Connect provider with its own users, hosted pages and signing keys.",
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Reason","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
     printcolumn = r#"{"name":"Issuer","type":"string","jsonPath":".spec.issuer"}"#,
     printcolumn = r#"{"name":"Replicas","type":"integer","jsonPath":".status.readyReplicas"}"#,
+    printcolumn = r#"{"name":"Served","type":"integer","description":"Generation of the configuration every pod serves","jsonPath":".status.servedGeneration"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#,
+    scale(
+        spec_replicas_path = ".spec.replicas",
+        status_replicas_path = ".status.replicas",
+        label_selector_path = ".status.selector"
+    ),
     validation = Rule::new("self.metadata.name.size() <= 59 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')")
         .message("metadata.name must be at most 59 characters of a-z, 0-9 and '-', start with a letter and not end with '-': it names the IdP's Service (<name>-idp)")
 )]
 #[x_kube(validation = Rule::new("self.replicas <= 1 || (has(self.database) && has(self.database.postgres))")
     .message("replicas > 1 needs database.postgres: the embedded database serves a single replica"))]
+#[x_kube(validation = Rule::new("!has(self.autoscaling) || self.autoscaling.maxReplicas <= 1 || (has(self.database) && has(self.database.postgres))")
+    .message("autoscaling.maxReplicas > 1 needs database.postgres: the embedded database serves a single replica"))]
 #[x_kube(validation = Rule::new("!has(self.storage) || !has(self.database) || !has(self.database.postgres)")
     .message("storage applies to the embedded database only"))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct TenantSpec {
     /// Public issuer URL of this tenant, for example `https://id.example.com`. https is required
     /// unless the host is localhost or 127.0.0.1. Tokens carry it as `iss`; changing it
@@ -56,6 +66,12 @@ pub struct TenantSpec {
     #[serde(default = "default_replicas")]
     #[schemars(range(min = 1, max = 100))]
     pub replicas: i32,
+
+    /// Scale the IdP pods with their CPU use: a HorizontalPodAutoscaler sets `replicas` through
+    /// the Tenant's scale subresource (leave `replicas` out of the manifests a GitOps tool applies,
+    /// or tell it to ignore the field). Omit to keep `replicas` as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
 
     /// Where the IdP keeps users, sessions and tokens. Default: an embedded SQLite database on a
     /// PersistentVolumeClaim (single replica).
@@ -135,7 +151,7 @@ fn default_replicas() -> i32 {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[x_kube(validation = Rule::new("!(has(self.embedded) && has(self.postgres))")
     .message("set either database.embedded or database.postgres, not both"))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Database {
     /// An SQLite database on a PersistentVolumeClaim: no moving parts, one replica.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,7 +172,7 @@ impl Default for Database {
 
 /// The embedded SQLite database's volume.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct EmbeddedDatabase {
     /// Size of the PersistentVolumeClaim. Default `1Gi`.
     #[serde(default = "default_storage_size")]
@@ -181,7 +197,7 @@ fn default_storage_size() -> String {
 
 /// A PostgreSQL database.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct PostgresDatabase {
     /// Secret key holding the connection URL (`postgres://user:password@host/db?sslmode=require`).
     pub url_secret_ref: SecretKeyRef,
@@ -211,7 +227,7 @@ impl Database {
 
 /// How the signing keys are made and rotated.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct SigningKeySettings {
     /// Algorithms to keep a key for. Must include `RS256` (OIDC Core 15.1). The first one signs
     /// access tokens; ID tokens use each Client's `idTokenSignedResponseAlg`. Default `[RS256]`.
@@ -243,7 +259,7 @@ fn default_rotation_interval() -> Duration {
 
 /// Outgoing email.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct EmailSettings {
     /// Sender address, for example `no-reply@example.com`.
     pub from: String,
@@ -256,7 +272,7 @@ pub struct EmailSettings {
 
 /// An SMTP relay.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct SmtpSettings {
     /// Host name of the server.
     pub host: String,
@@ -294,7 +310,7 @@ pub enum SmtpSecurity {
 
 /// An Ingress for the issuer.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct IngressSettings {
     /// IngressClass to use. Default: the cluster's default class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -320,12 +336,29 @@ pub struct TenantStatus {
     /// The OpenID Connect discovery document's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery_url: Option<String>,
+    /// The IdP image of the Deployment: the image running, or the one it rolls to. A changed
+    /// default image of the operator replaces it at the pace of `--max-concurrent-rollouts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// A newer default image of the operator that waits for a rollout slot (see `image`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_image: Option<String>,
+    /// IdP pods the Deployment has (the scale subresource's `status.replicas`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    /// The label selector of the IdP pods, for the scale subresource and autoscalers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
     /// IdP pods that are ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_replicas: Option<i32>,
     /// Generation of the rendered configuration; `Ready` means every pod serves it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_generation: Option<i64>,
+    /// Generation of the configuration every ready pod serves: it follows `configGeneration` once
+    /// a rollout of the configuration is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_generation: Option<i64>,
     /// Clients attached to this Tenant and served by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clients: Option<i32>,
@@ -365,6 +398,14 @@ impl TenantSpec {
             "must be between 1 and 100",
         );
         self.check_database(&mut checker);
+        if let Some(autoscaling) = &self.autoscaling {
+            autoscaling.check(&mut checker, "spec.autoscaling");
+            checker.require(
+                autoscaling.max_replicas <= 1 || matches!(self.database.choice(), DatabaseChoice::Postgres(_)),
+                "spec.autoscaling.maxReplicas",
+                "more than 1 needs database.postgres: the embedded database serves a single replica",
+            );
+        }
         checker.require(
             self.storage.is_none() || matches!(self.database.choice(), DatabaseChoice::Embedded(_)),
             "spec.storage",

@@ -31,11 +31,11 @@ fn validate_manifest(path: &Path, text: &str) -> &'static str {
     );
     let kind = value["kind"].as_str().unwrap_or_default();
     let result = match kind {
-        "Tenant" => serde_yaml::from_str::<Tenant>(text).map(|object| object.spec.validate()),
-        "Client" => serde_yaml::from_str::<Client>(text).map(|object| object.spec.validate()),
-        "SocialProvider" => serde_yaml::from_str::<SocialProvider>(text).map(|object| object.spec.validate()),
-        "ConsentPolicy" => serde_yaml::from_str::<ConsentPolicy>(text).map(|object| object.spec.validate()),
-        "MfaPolicy" => serde_yaml::from_str::<MfaPolicy>(text).map(|object| object.spec.validate()),
+        "Tenant" => strictly::<Tenant>(path, text).map(|object| object.spec.validate()),
+        "Client" => strictly::<Client>(path, text).map(|object| object.spec.validate()),
+        "SocialProvider" => strictly::<SocialProvider>(path, text).map(|object| object.spec.validate()),
+        "ConsentPolicy" => strictly::<ConsentPolicy>(path, text).map(|object| object.spec.validate()),
+        "MfaPolicy" => strictly::<MfaPolicy>(path, text).map(|object| object.spec.validate()),
         other => panic!("{}: unexpected kind {other}", path.display()),
     };
     let validation = result.unwrap_or_else(|error| panic!("{} does not parse: {error}", path.display()));
@@ -47,6 +47,26 @@ fn validate_manifest(path: &Path, text: &str) -> &'static str {
         "ConsentPolicy" => "ConsentPolicy",
         _ => "MfaPolicy",
     }
+}
+
+/// Parses `text`, failing on any field the types do not know: the types tolerate unknown fields
+/// (version skew), so a misspelt example would otherwise pass unnoticed.
+fn strictly<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, serde_yaml::Error> {
+    let mut unknown = Vec::new();
+    let object = serde_ignored::deserialize(serde_yaml::Deserializer::from_str(text), |field| {
+        unknown.push(field.to_string())
+    })?;
+    // The generated kinds take apiVersion and kind as given, without keeping them.
+    unknown.retain(|field| field != "apiVersion" && field != "kind");
+    assert!(unknown.is_empty(), "{}: unknown fields {unknown:?}", path.display());
+    Ok(object)
+}
+
+#[test]
+fn the_api_types_keep_objects_with_fields_of_a_later_release() {
+    let text = "apiVersion: vestibule.dev/v1alpha1\nkind: Tenant\nmetadata: {name: demo}\nspec:\n  issuer: https://id.example.com\n  laterSetting: 1\n  branding: {laterColour: blue}\n";
+    let tenant: Tenant = serde_yaml::from_str(text).unwrap();
+    assert_eq!(tenant.spec.issuer, "https://id.example.com");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! `$n` placeholders; times are Unix seconds, flags 0/1, and secrets SHA-256 hex.
 
 mod audit;
+pub mod backup;
 mod breached;
 mod challenges;
 mod consent_records;

@@ -25,6 +25,7 @@ mod account;
 mod account_security;
 mod audit;
 mod authorize;
+mod backup;
 mod bounds;
 mod breached;
 mod capacity;

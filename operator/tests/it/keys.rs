@@ -69,6 +69,12 @@ async fn keys_rotate_with_overlap_and_survive_in_their_secret() {
     })
     .await;
     assert!(states(&rotated).contains(&(first_kid.clone(), KeyState::Retired)));
+    let event = wait_event(&client, &ns, "demo", "SigningKeyPromoted").await;
+    assert_eq!(event.type_.as_deref(), Some("Normal"));
+    assert!(
+        event.note.as_deref().unwrap_or_default().contains(&next_kid),
+        "{event:?}"
+    );
     assert_eq!(
         rotated.data_key.as_ref().map(|key| key.expose()),
         Some(data_key.expose()),

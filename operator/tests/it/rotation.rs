@@ -87,6 +87,12 @@ async fn a_rotation_never_hands_the_application_a_secret_the_idp_does_not_accept
     })
     .await;
     assert_eq!(secret_value(&switched, "clientSecret").unwrap(), new);
+    let event = wait_event(&client, &ns, "web", "SecretRotated").await;
+    assert_eq!(event.type_.as_deref(), Some("Normal"));
+    assert!(
+        !event.note.as_deref().unwrap_or_default().contains(&new),
+        "no secret in an Event"
+    );
     assert!(secret_value(&switched, "pendingClientSecret").is_none());
     assert_eq!(
         served.load(Ordering::SeqCst),

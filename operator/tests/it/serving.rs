@@ -5,8 +5,9 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
+use k8s_openapi::api::events::v1::Event;
+use kube::Api;
 use kube::runtime::{WatchStreamExt, watcher};
-
 use serde_json::json;
 use vestibule_crds::v1alpha1::{Client, Tenant};
 
@@ -64,6 +65,23 @@ async fn a_client_is_not_ready_between_its_spec_change_and_the_idp_serving_it() 
 
     served.store(config.generation, Ordering::SeqCst);
     client_ready(&client, &ns, "web", "True", "Available").await;
+    let tenant = wait_object::<Tenant>(&client, &ns, "demo", "the new generation served", |t| {
+        t.status.as_ref().and_then(|s| s.served_generation) == Some(config.generation)
+    })
+    .await;
+    assert_eq!(tenant.status.unwrap().config_generation, Some(config.generation));
+    let note = format!("configuration generation {}", config.generation);
+    eventually("a ConfigurationServed Event for the new generation", || async {
+        let events = Api::<Event>::namespaced(client.clone(), &ns)
+            .list(&Default::default())
+            .await
+            .ok()?;
+        events.items.into_iter().find(|event| {
+            event.reason.as_deref() == Some("ConfigurationServed")
+                && event.note.as_deref().is_some_and(|text| text.contains(&note))
+        })
+    })
+    .await;
     operator.stop().await;
 }
 

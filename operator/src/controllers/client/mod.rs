@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::core::DeserializeGuard;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::ObjectRef;
-use kube::{Api, ResourceExt};
+use kube::{Api, Resource, ResourceExt};
 use vestibule_crds::config::{ClientConfig, TenantConfig};
 use vestibule_crds::v1alpha1::{Client, ClientType, CommonStatus, ROTATE_SECRET_ANNOTATION, Tenant, TenantRef};
 
@@ -31,6 +31,7 @@ use crate::controllers::attachment::{Attachment, Candidate, Inputs, Recorded, So
 use crate::controllers::shared::{Reflected, Shared, SharedWatches, Watches};
 use crate::controllers::{error_policy, status as status_report, timed};
 use crate::error::Error;
+use crate::events;
 use crate::names::{CLIENT_LABEL, config_secret, field_manager, keys_secret};
 use crate::runner::Stop;
 use crate::ssa;
@@ -191,6 +192,7 @@ pub async fn reconcile(
         now,
     );
     let secret_name = client.spec.effective_secret_name(&client.name_any());
+    let recorded_credentials = candidate.recorded.credentials.clone();
     candidate.recorded = Recorded {
         secret_name: Some(secret_name.clone()),
         credentials: planned.clone(),
@@ -235,6 +237,12 @@ pub async fn reconcile(
         },
     );
     ssa::apply_over(&secrets, desired, live.as_ref(), &field_manager("Client")).await?;
+    if rotated(recorded_credentials.as_ref(), planned.as_ref()) {
+        let note = format!(
+            "the Secret {secret_name} holds a new client secret; the previous one works until its grace period ends"
+        );
+        events::publish_notice(&ctx, &client.object_ref(&()), "SecretRotated", &note).await;
+    }
     remove_renamed_secret(&secrets, record.as_ref(), &secret_name, &client.name_any(), &uid).await?;
     let decided = serving::<Client>(&entry, &tenant, served.as_deref());
     status::write(&ctx, client, &namespace, Some(secret_name), decided).await?;
@@ -244,6 +252,12 @@ pub async fn reconcile(
             wait.min(ctx.config.resync) + std::time::Duration::from_millis(500)
         });
     Ok(Action::requeue(requeue))
+}
+
+/// Whether this write hands the application a new current secret (a rotation's last step), not
+/// the first secret of a new Client.
+fn rotated(before: Option<&Credentials>, after: Option<&Credentials>) -> bool {
+    matches!((before, after), (Some(before), Some(after)) if before.secret != after.secret)
 }
 
 /// The credentials Secret the status records (or the spec names), read now, if the Client owns

@@ -80,6 +80,13 @@ pub async fn apply(
     } else {
         None
     };
+    // Likewise without autoscaling/v2 (see status).
+    let autoscaler = if ctx.capabilities.autoscaling_v2 {
+        let autoscaler = Slot::named(client, &namespace, workload(&name), children.autoscaler);
+        Some(autoscaler.await.map_err(step)?)
+    } else {
+        None
+    };
     let conflicts: Vec<String> = [
         config.conflict(&uid, &name),
         keys.conflict(&uid, &name),
@@ -88,6 +95,9 @@ pub async fn apply(
         service.conflict(&uid, &name),
         ingress.conflict(&uid, &name),
         budget.as_ref().and_then(|budget| budget.conflict(&uid, &name)),
+        autoscaler
+            .as_ref()
+            .and_then(|autoscaler| autoscaler.conflict(&uid, &name)),
     ]
     .into_iter()
     .flatten()
@@ -108,6 +118,9 @@ pub async fn apply(
     written.push(ingress.write(&manager, &uid).await.map_err(step)?);
     if let Some(budget) = budget {
         written.push(budget.write(&manager, &uid).await.map_err(step)?);
+    }
+    if let Some(autoscaler) = autoscaler {
+        written.push(autoscaler.write(&manager, &uid).await.map_err(step)?);
     }
     Ok(Outcome::Written(
         written.into_iter().filter(|w| *w == Applied::Patched).count(),

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{
     PersistentVolumeClaim, PersistentVolumeClaimSpec, Secret, Service, VolumeResourceRequirements,
 };
@@ -15,7 +16,7 @@ use kube::api::ObjectMeta;
 use kube::{Resource, ResourceExt};
 use vestibule_crds::v1alpha1::{DatabaseChoice, RetainPolicy, Tenant};
 
-use super::{network, workload};
+use super::{network, scaling, workload};
 use crate::names::{CONFIG_KEY, KEYS_KEY, config_secret, data_claim, keys_secret, tenant_labels};
 
 /// What the build step needs besides the Tenant.
@@ -37,6 +38,8 @@ pub struct BuildInputs {
     pub database_hash: Option<String>,
     /// Whether the cluster serves `policy/v1`.
     pub policy_v1: bool,
+    /// Whether the cluster serves `autoscaling/v2`.
+    pub autoscaling_v2: bool,
 }
 
 /// Every child the Tenant should have; `None` for those it should not.
@@ -56,6 +59,8 @@ pub struct Children {
     pub disruption_budget: Option<PodDisruptionBudget>,
     /// An Ingress for the issuer, when `spec.ingress` is set.
     pub ingress: Option<Ingress>,
+    /// An autoscaler, when `spec.autoscaling` is set and the cluster serves `autoscaling/v2`.
+    pub autoscaler: Option<HorizontalPodAutoscaler>,
 }
 
 /// Builds every child.
@@ -81,6 +86,11 @@ pub fn children(tenant: &Tenant, inputs: &BuildInputs) -> Children {
         },
         disruption_budget: (spec.replicas > 1 && inputs.policy_v1).then(|| network::disruption_budget(tenant)),
         ingress: spec.ingress.as_ref().map(|ingress| network::ingress(tenant, ingress)),
+        autoscaler: spec
+            .autoscaling
+            .as_ref()
+            .filter(|_| inputs.autoscaling_v2)
+            .map(|autoscaling| scaling::autoscaler(tenant, autoscaling)),
     }
 }
 

@@ -21,6 +21,7 @@ fn inputs() -> BuildInputs {
         trusted_proxies: Vec::new(),
         database_hash: None,
         policy_v1: true,
+        autoscaling_v2: true,
     }
 }
 
@@ -171,6 +172,31 @@ fn a_disruption_budget_needs_several_replicas_and_policy_v1() {
     let single = children(&tenant("issuer: https://id.example.com"), &inputs());
     assert!(single.disruption_budget.is_none());
     assert!(single.claim.is_some());
+}
+
+#[test]
+fn an_autoscaler_scales_the_tenant_itself_within_its_bounds() {
+    let yaml = format!("{POSTGRES}\nautoscaling: {{minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 60}}");
+    let autoscaler = children(&tenant(&yaml), &inputs()).autoscaler.unwrap();
+    let spec = autoscaler.spec.unwrap();
+    assert_eq!(
+        spec.scale_target_ref.kind, "Tenant",
+        "not the Deployment: no fight over its replicas"
+    );
+    assert_eq!(
+        spec.scale_target_ref.api_version.as_deref(),
+        Some("vestibule.dev/v1alpha1")
+    );
+    assert_eq!(spec.scale_target_ref.name, "demo");
+    assert_eq!((spec.min_replicas, spec.max_replicas), (Some(2), 6));
+    let metric = &spec.metrics.unwrap()[0];
+    assert_eq!(metric.resource.as_ref().unwrap().target.average_utilization, Some(60));
+    assert!(autoscaler.metadata.owner_references.is_some());
+
+    let mut old_cluster = inputs();
+    old_cluster.autoscaling_v2 = false;
+    assert!(children(&tenant(&yaml), &old_cluster).autoscaler.is_none());
+    assert!(children(&tenant(POSTGRES), &inputs()).autoscaler.is_none());
 }
 
 #[test]

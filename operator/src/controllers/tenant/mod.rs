@@ -5,10 +5,12 @@ pub mod apply;
 pub mod build;
 pub mod dereference;
 pub mod error;
+pub mod image;
 pub mod keys;
 pub mod network;
 pub mod readiness;
 pub mod render;
+pub mod scaling;
 pub mod status;
 pub mod validate;
 pub mod workload;
@@ -254,6 +256,7 @@ pub async fn reconcile(
         .fulfil_off_loop(now, &id)
         .await?;
     let next_rotation = keys::plan(&keys, settings, retention, now).next_change;
+    let image = image::choose(&ctx, tenant, &id).await?;
     let inputs = BuildInputs {
         config_yaml,
         // The data key is made once and kept: the secrets it sealed open with it alone.
@@ -265,16 +268,13 @@ pub async fn reconcile(
                 .unwrap_or_else(SigningKeySet::generate_data_key),
             &id,
         )?,
-        image: tenant
-            .spec
-            .image
-            .clone()
-            .unwrap_or_else(|| ctx.config.idp_image.clone()),
+        image: image.image.clone(),
         port: ctx.config.idp_port,
         admin_port: ctx.config.idp_admin_port,
         trusted_proxies: ctx.config.idp_trusted_proxies.clone(),
         database_hash: valid.database_hash.clone(),
         policy_v1: ctx.capabilities.policy_v1,
+        autoscaling_v2: ctx.capabilities.autoscaling_v2,
     };
     let children = build::children(tenant, &inputs);
     match apply::apply(&ctx, tenant, children, observed.keys_version.as_deref()).await {
@@ -283,21 +283,24 @@ pub async fn reconcile(
         Err(error) => return Err(apply_failed(&ctx, tenant, error).await),
     }
     let readiness = readiness::observe(&ctx, &namespace, &name, config.generation).await?;
+    if readiness.is_ready() && !image.deferred {
+        ctx.rollouts.finish(&id);
+    }
     let served = Served {
+        image: &image.image,
+        pending_image: image.deferred.then_some(ctx.config.idp_image.as_str()),
         config: &config,
         keys: &keys,
         readiness: &readiness,
         keys_regenerated_for,
     };
-    let decided = status::decide(tenant, &served, ctx.capabilities.policy_v1);
-    status::write(
-        &ctx,
-        tenant,
-        &status::served_status(tenant, &served, &decided),
-        &decided,
-    )
-    .await?;
-    let poll = if readiness.is_ready() {
+    let decided = status::decide(tenant, &served, ctx.capabilities);
+    let new_status = status::served_status(tenant, &served, &decided);
+    if status::write(&ctx, tenant, &new_status, &decided).await? {
+        status::announce(&ctx, tenant, &new_status).await;
+    }
+    // A Tenant waiting for a rollout slot asks again soon.
+    let poll = if readiness.is_ready() && !image.deferred {
         ctx.config.resync
     } else {
         ctx.config.readiness_poll

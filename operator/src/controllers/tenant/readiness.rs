@@ -33,6 +33,8 @@ pub struct Readiness {
     pub rollout: Rollout,
     /// The replicas the Deployment wants.
     pub desired: i32,
+    /// The pods the Deployment has, old and new.
+    pub replicas: i32,
     /// The Deployment's available replicas.
     pub available: i32,
     /// The Deployment's ready replicas.
@@ -136,6 +138,7 @@ pub async fn observe(
     Ok(Readiness {
         rollout: deployment.as_ref().map(rollout).unwrap_or_default(),
         desired,
+        replicas: status.replicas.unwrap_or(0),
         available: status.available_replicas.unwrap_or(0),
         ready: status.ready_replicas.unwrap_or(0),
         ready_pods: ips.len(),

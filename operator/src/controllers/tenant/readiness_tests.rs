@@ -72,6 +72,7 @@ fn readiness_needs_a_complete_rollout_and_every_ready_pod_current() {
     let ready = Readiness {
         rollout: Rollout::Complete,
         desired: 2,
+        replicas: 2,
         available: 2,
         ready: 2,
         ready_pods: 2,

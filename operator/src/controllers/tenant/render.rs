@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use kube::ResourceExt;
 use vestibule_crds::Duration;
 use vestibule_crds::config::{
-    ClientConfig, ConsentPolicyConfig, EmailConfig, MfaPolicyConfig, SocialProviderConfig, TenantConfig,
+    CONFIG_FORMAT, ClientConfig, ConsentPolicyConfig, EmailConfig, MfaPolicyConfig, SocialProviderConfig, TenantConfig,
 };
 use vestibule_crds::v1alpha1::{AttackProtection, CORPUS_MOUNT_DIR, Tenant};
 
@@ -84,6 +84,7 @@ pub fn render(
 ) -> TenantConfig {
     let spec = &tenant.spec;
     let config = TenantConfig {
+        format_version: CONFIG_FORMAT,
         generation: 0,
         issuer: spec.issuer.clone(),
         display_name: spec.display_name.clone().unwrap_or_else(|| tenant.name_any()),
