@@ -9,14 +9,14 @@ INSTALL := e2e/scripts/control-plane-install.sh
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
-generate: ## Regenerate the CRD manifests in charts/vestibule/crds from the Rust types
-	$(CARGO) run --quiet -p vestibule-crds --bin crdgen -- charts/vestibule/crds
+generate: ## Regenerate the CRD manifests in charts/vestibule/files/crds from the Rust types
+	$(CARGO) run --quiet -p vestibule-crds --bin crdgen -- charts/vestibule/files/crds
 
 lint: ## rustfmt, clippy, CRDs in sync with the types, and the chart checks (chart-lint)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(MAKE) --no-print-directory generate
-	git diff --exit-code -- charts/vestibule/crds || { echo "CRDs are out of date: run 'make generate' and commit"; exit 1; }
+	git diff --exit-code -- charts/vestibule/files/crds || { echo "CRDs are out of date: run 'make generate' and commit"; exit 1; }
 	$(MAKE) --no-print-directory chart-lint
 
 chart-lint: ## helm lint and template (defaults, every feature on), values the schema must refuse, README in sync

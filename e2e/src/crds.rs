@@ -42,7 +42,7 @@ pub enum CrdError {
 
 /// The chart's CRD directory in this checkout.
 pub fn chart_crd_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../charts/vestibule/crds")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../charts/vestibule/files/crds")
 }
 
 /// Reads every `*.yaml` CRD in `dir`, in file-name order.

@@ -124,7 +124,9 @@ pub struct BackupArgs {
     /// The database: the IdP's `--database` (`sqlite://PATH`).
     #[arg(long, env = "VESTIBULE_DATABASE_URL")]
     pub database: String,
-    /// The new file to write; an existing file is never overwritten.
+    /// The new file to write (an existing file is never overwritten), or `-` for standard
+    /// output: `kubectl exec ... -- vestibule-idp backup --output - > copy.db` needs no shell or
+    /// tar in the image.
     #[arg(long)]
     pub output: PathBuf,
 }
@@ -133,10 +135,15 @@ impl BackupArgs {
     /// The subcommand's name, the first argument that selects it.
     pub const COMMAND: &'static str = "backup";
 
-    /// Writes the copy; the line to print says where and how large.
+    /// Writes the copy; the line to print (on standard error) says where and how large.
     pub async fn run(&self) -> Result<String, crate::store::backup::BackupError> {
-        let bytes = crate::store::backup::backup(&self.database, &self.output).await?;
-        Ok(format!("{}: {bytes} bytes", self.output.display()))
+        use crate::store::backup;
+        if self.output.as_os_str() != "-" {
+            let bytes = backup::backup(&self.database, &self.output).await?;
+            return Ok(format!("{}: {bytes} bytes", self.output.display()));
+        }
+        let bytes = backup::backup_to(&self.database, &mut std::io::stdout().lock()).await?;
+        Ok(format!("standard output: {bytes} bytes"))
     }
 }
 

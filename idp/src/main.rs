@@ -13,7 +13,8 @@ async fn main() -> anyhow::Result<()> {
     }
     if std::env::args().nth(1).as_deref() == Some(BackupArgs::COMMAND) {
         let args = BackupArgs::parse_from(std::env::args().skip(1));
-        println!("{}", args.run().await?);
+        // Standard output may carry the copy itself.
+        eprintln!("{}", args.run().await?);
         return Ok(());
     }
     let args = Args::parse();

@@ -1,4 +1,4 @@
-//! Writes the CustomResourceDefinitions of every kind to `charts/vestibule/crds/<kind>.yaml`
+//! Writes the CustomResourceDefinitions of every kind to `charts/vestibule/files/crds/<kind>.yaml`
 //! (or to the directory given as the first argument). CI regenerates them and fails on a diff.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use vestibule_crds::crd_documents;
 fn main() -> ExitCode {
     let directory = std::env::args_os()
         .nth(1)
-        .map_or_else(|| PathBuf::from("charts/vestibule/crds"), PathBuf::from);
+        .map_or_else(|| PathBuf::from("charts/vestibule/files/crds"), PathBuf::from);
     if let Err(error) = std::fs::create_dir_all(&directory) {
         eprintln!("crdgen: cannot create {}: {error}", directory.display());
         return ExitCode::FAILURE;

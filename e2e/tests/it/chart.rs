@@ -33,6 +33,8 @@ fn render(helm: &Path, release: &str, namespace: &str, watched: &[String], kube_
         .args(["--namespace", namespace, "--kube-version", kube_version, "-f"])
         .arg(chart.join("ci/all-features-values.yaml"))
         .args(["--set", &format!("watchNamespaces={{{}}}", watched.join(","))])
+        // The test cluster has its CRDs, fitted to its Kubernetes version; see the CRD test.
+        .args(["--set", "crds.install=false"])
         .output()
         .unwrap();
     assert!(
@@ -145,6 +147,34 @@ fn the_disruption_budget_is_policy_v1_from_kubernetes_1_21_and_v1beta1_before() 
         new.contains("apiVersion: policy/v1\nkind: PodDisruptionBudget"),
         "{new}"
     );
+}
+
+#[test]
+fn the_crds_are_templates_that_helm_upgrades_and_uninstall_keeps() {
+    let (helm, _) = ensure_helm_kubectl().unwrap();
+    let template = |extra: &[&str]| {
+        let output = Command::new(&helm)
+            .args(["template", "vestibule"])
+            .arg(chart_dir())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let manifest = template(&[]);
+    let crds: Vec<&str> = manifest
+        .split("\n---")
+        .filter(|document| document.contains("\nkind: CustomResourceDefinition"))
+        .collect();
+    assert_eq!(crds.len(), 5, "{manifest}");
+    for crd in &crds {
+        assert!(crd.contains("helm.sh/resource-policy: keep"), "{crd}");
+        assert!(crd.contains("app.kubernetes.io/managed-by: Helm"), "{crd}");
+    }
+    assert!(manifest.contains("name: tenants.vestibule.dev"));
+    let without = template(&["--set", "crds.install=false"]);
+    assert!(!without.contains("kind: CustomResourceDefinition"));
 }
 
 /// A release of the chart applied to the test cluster.

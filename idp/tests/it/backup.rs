@@ -39,6 +39,34 @@ async fn a_running_idps_database_is_copied_with_its_customers_and_never_overwrit
         .unwrap();
     assert_eq!(check, "ok");
 
+    // To standard output, as `kubectl exec` carries it: the same rows, no file left behind.
+    let streamed = backup(&idp.database, std::path::Path::new("-"));
+    assert!(
+        streamed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&streamed.stderr)
+    );
+    assert!(streamed.stdout.starts_with(b"SQLite format 3\0"));
+    let piped = output.with_file_name("piped.db");
+    std::fs::write(&piped, &streamed.stdout).unwrap();
+    let mut piped = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", piped.display()))
+        .await
+        .unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut piped)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+    let database_dir = std::path::Path::new(idp.database.trim_start_matches("sqlite://"))
+        .parent()
+        .unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(database_dir)
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(".vestibule-backup"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
     let again = backup(&idp.database, &output);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
