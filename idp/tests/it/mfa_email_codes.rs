@@ -10,7 +10,7 @@ use crate::support::idp::{PASSWORD, REDIRECT};
 use crate::support::{Backend, Browser, TestIdp};
 
 /// The six-digit code in a sign-in code email.
-fn code_in(text: &str) -> String {
+pub(crate) fn code_in(text: &str) -> String {
     text.lines()
         .map(str::trim)
         .find(|line| line.len() == 6 && line.chars().all(|c| c.is_ascii_digit()))
@@ -18,8 +18,8 @@ fn code_in(text: &str) -> String {
         .to_owned()
 }
 
-/// A verified customer who turned email codes on.
-async fn customer_with_email_codes(idp: &TestIdp, email: &str) {
+/// A verified customer who turned email codes on; returns the browser that did.
+pub(crate) async fn customer_with_email_codes(idp: &TestIdp, email: &str) -> Browser {
     let user = idp.user(email).await;
     let browser = signed_in(idp, email).await;
     let account = browser.get("/account").await;
@@ -38,12 +38,20 @@ async fn customer_with_email_codes(idp: &TestIdp, email: &str) {
         .await;
     assert_eq!(on.status, 303, "{}", on.body);
     assert!(on.location().ends_with("saved=email-otp-enabled"));
+    // Turning them on is told at the address, like every change of a factor.
+    let told = idp.smtp.wait_for(email, 2).await;
+    assert!(
+        told.subject.starts_with("Codes by email were turned on"),
+        "{}",
+        told.subject
+    );
     let account = browser.get("/account").await;
     assert!(account.body.contains("Turn off codes by email"), "{}", account.body);
+    browser
 }
 
 /// Signs in with the password in `browser`: the second-factor page, offering email codes.
-async fn second_factor_page(browser: &Browser, email: &str) -> Page {
+pub(crate) async fn second_factor_page(browser: &Browser, email: &str) -> Page {
     let login = browser.get("/login").await;
     let asked = sign_in_page_only(browser, login, email).await;
     assert!(asked.body.contains(r#"action="/mfa/email/send""#), "{}", asked.body);
@@ -51,7 +59,7 @@ async fn second_factor_page(browser: &Browser, email: &str) -> Page {
 }
 
 /// Asks for a code on `asked`; returns the code of the `n`th message to `email`.
-async fn send_code(idp: &TestIdp, browser: &Browser, asked: &Page, email: &str, n: usize) -> String {
+pub(crate) async fn send_code(idp: &TestIdp, browser: &Browser, asked: &Page, email: &str, n: usize) -> String {
     let sent = browser.submit(asked, "/mfa/email/send", &[]).await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     assert!(sent.body.contains("A code is on its way"), "{}", sent.body);
@@ -84,7 +92,7 @@ async fn an_email_code_signs_in_once(backend: Backend) {
         303,
         "no account page before the code"
     );
-    let code = send_code(&idp, &browser, &asked, email, 2).await;
+    let code = send_code(&idp, &browser, &asked, email, 3).await;
     // Stored hashed: the code is not in its row.
     let stored: Vec<String> = sqlx::query_scalar("SELECT code_hash FROM email_codes")
         .fetch_all(idp.state.store.pool())
@@ -114,11 +122,11 @@ async fn an_expired_email_code_is_refused(backend: Backend) {
     customer_with_email_codes(&idp, email).await;
     let browser = idp.browser();
     let asked = second_factor_page(&browser, email).await;
-    let code = send_code(&idp, &browser, &asked, email, 2).await;
+    let code = send_code(&idp, &browser, &asked, email, 3).await;
     idp.clock.advance(10 * 60 + 1);
     let late = browser.submit(&asked, "/mfa/email", &[("email_code", &code)]).await;
     assert_eq!(late.status, 401, "ten minutes, no more");
-    let fresh = send_code(&idp, &browser, &asked, email, 3).await;
+    let fresh = send_code(&idp, &browser, &asked, email, 4).await;
     let done = browser.submit(&asked, "/mfa/email", &[("email_code", &fresh)]).await;
     assert_eq!(done.status, 303, "{}", done.body);
     assert_eq!(browser.get("/account").await.status, 200);
@@ -130,7 +138,7 @@ async fn an_email_code_dies_after_five_wrong_tries(backend: Backend) {
     customer_with_email_codes(&idp, email).await;
     let browser = idp.browser();
     let asked = second_factor_page(&browser, email).await;
-    let code = send_code(&idp, &browser, &asked, email, 2).await;
+    let code = send_code(&idp, &browser, &asked, email, 3).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..5 {
         let refused = browser.submit(&asked, "/mfa/email", &[("email_code", wrong)]).await;
@@ -145,7 +153,7 @@ async fn an_email_code_dies_after_five_wrong_tries(backend: Backend) {
         .count();
     // Each try counts toward the lockout (and the wrong first code at enrolment did too).
     assert_eq!(counted, 7, "{log:?}");
-    let fresh = send_code(&idp, &browser, &asked, email, 3).await;
+    let fresh = send_code(&idp, &browser, &asked, email, 4).await;
     let done = browser.submit(&asked, "/mfa/email", &[("email_code", &fresh)]).await;
     assert_eq!(done.status, 303, "a new code works: {}", done.body);
 }
@@ -158,7 +166,7 @@ async fn an_email_code_from_another_sign_in_is_refused(backend: Backend) {
     let first_page = second_factor_page(&first, email).await;
     let second = idp.browser();
     let second_page = second_factor_page(&second, email).await;
-    let code = send_code(&idp, &first, &first_page, email, 2).await;
+    let code = send_code(&idp, &first, &first_page, email, 3).await;
     let elsewhere = second
         .submit(&second_page, "/mfa/email", &[("email_code", &code)])
         .await;
@@ -188,13 +196,13 @@ async fn sending_email_codes_is_limited_per_account(backend: Backend) {
             }
         }
     }
-    idp.smtp.wait_for(email, 5).await;
-    assert_eq!(idp.smtp.count_to(email), 5, "five codes, no more");
+    idp.smtp.wait_for(email, 6).await;
+    assert_eq!(idp.smtp.count_to(email), 6, "five codes and the notice, no more");
     // An hour later the account may be sent codes again.
     idp.clock.advance(3600);
     let browser = idp.browser_from(4);
     let asked = second_factor_page(&browser, email).await;
-    let code = send_code(&idp, &browser, &asked, email, 6).await;
+    let code = send_code(&idp, &browser, &asked, email, 7).await;
     let done = browser.submit(&asked, "/mfa/email", &[("email_code", &code)]).await;
     assert_eq!(done.status, 303, "{}", done.body);
 }
@@ -222,7 +230,7 @@ async fn turning_email_codes_off_needs_the_password_and_ends_the_question(backen
     customer_with_email_codes(&idp, email).await;
     let browser = idp.browser();
     let asked = second_factor_page(&browser, email).await;
-    let code = send_code(&idp, &browser, &asked, email, 2).await;
+    let code = send_code(&idp, &browser, &asked, email, 3).await;
     let done = browser.submit(&asked, "/mfa/email", &[("email_code", &code)]).await;
     assert_eq!(done.status, 303, "{}", done.body);
     idp.clock.advance(10 * 60);
@@ -240,7 +248,7 @@ async fn turning_email_codes_off_needs_the_password_and_ends_the_question(backen
     assert!(off.location().ends_with("saved=email-otp-disabled"));
     let log = events(&idp, email).await;
     assert!(log.iter().any(|(event, _)| event == "email_otp_disabled"), "{log:?}");
-    let told = idp.smtp.wait_for(email, 3).await;
+    let told = idp.smtp.wait_for(email, 4).await;
     assert!(
         told.subject.starts_with("Codes by email were turned off"),
         "{}",
@@ -259,7 +267,7 @@ async fn two_uses_of_one_email_code_at_once_let_exactly_one_through(backend: Bac
     customer_with_email_codes(&idp, email).await;
     let browser = idp.browser();
     let asked = second_factor_page(&browser, email).await;
-    let code = send_code(&idp, &browser, &asked, email, 2).await;
+    let code = send_code(&idp, &browser, &asked, email, 3).await;
     let fields = [("email_code", code.as_str())];
     let uses = (0..4).map(|_| browser.submit(&asked, "/mfa/email", &fields));
     let answers = futures::future::join_all(uses).await;

@@ -412,6 +412,8 @@ async fn renaming_takes_a_name_a_recent_authentication_and_only_the_customers_ow
     assert_eq!(renamed.status, 303, "{}", renamed.body);
     assert!(renamed.location().ends_with("saved=passkey-renamed"));
     assert_eq!(names(&idp, &ada).await, ["Laptop"]);
+    // Told at the address, like every change of a factor.
+    idp.smtp.wait_for_subject(email, "A passkey was renamed").await;
     browser
         .submit(
             &list,
