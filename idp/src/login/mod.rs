@@ -74,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .route("/mfa", get(second_factor::mfa_get).post(second_factor::mfa_post))
         .route("/mfa/enrol", get(enrol::enrol_get).post(enrol::enrol_post))
         .route("/mfa/refused", get(enrol::refused_get))
+        .route("/mfa/address", get(enrol::address_get))
         .route("/account/devices/revoke", post(devices::revoke_post))
         .route(
             "/account/recovery-codes",

@@ -46,6 +46,7 @@ mod mfa;
 mod mfa_email_codes;
 mod mfa_enforcement;
 mod mfa_recovery_codes;
+mod mfa_trusted_devices;
 mod notifications;
 mod passkeys;
 mod privacy;

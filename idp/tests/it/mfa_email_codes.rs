@@ -261,6 +261,48 @@ async fn turning_email_codes_off_needs_the_password_and_ends_the_question(backen
     assert_eq!(again.get("/account").await.status, 200);
 }
 
+async fn under_required_an_unconfirmed_address_is_confirmed_before_codes_go_to_it(backend: Backend) {
+    let idp = TestIdp::start_with(backend, |config| {
+        codes_policy("[emailOtp]", "enforcement: required")(config);
+        config.registration.require_email_verification = false;
+    })
+    .await;
+    let email = "ada@example.com";
+    let user = idp.user(email).await;
+    sqlx::query("UPDATE users SET email_verified = 0 WHERE id = $1")
+        .bind(&user.id)
+        .execute(idp.state.store.pool())
+        .await
+        .unwrap();
+    let mut browser = idp.browser();
+    browser.accept_language = Some("de".into());
+    let pkce = pkce();
+    let login = browser
+        .follow(browser.get(&authorize_url(&idp, "web", "openid", &pkce, &[])).await)
+        .await;
+    // Not sent round the enrolment (which has no app to set up) again and again: a page.
+    let first = sign_in_page_only(&browser, login, email).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(
+        first.body.contains("Bestätigen Sie zuerst Ihre E-Mail-Adresse"),
+        "localized: {}",
+        first.body
+    );
+    let sent = browser.submit(&first, "/verify/resend", &[]).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let link = idp.smtp.wait_for(email, 1).await.link(&idp.url("/verify?token="));
+    assert!(
+        link.contains("request="),
+        "the link leads back into the sign-in: {link}"
+    );
+    let confirm = browser.get(&link).await;
+    let confirmed = browser.submit(&confirm, "/verify", &[]).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    // Back in the sign-in, the code goes to the address now confirmed.
+    let asked = browser.follow(browser.get(&first.url).await).await;
+    assert!(asked.body.contains(r#"action="/mfa/email/send""#), "{}", asked.body);
+}
+
 async fn two_uses_of_one_email_code_at_once_let_exactly_one_through(backend: Backend) {
     let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
     let email = "ada@example.com";
@@ -277,6 +319,7 @@ async fn two_uses_of_one_email_code_at_once_let_exactly_one_through(backend: Bac
 }
 
 on_both_backends!(
+    under_required_an_unconfirmed_address_is_confirmed_before_codes_go_to_it,
     two_uses_of_one_email_code_at_once_let_exactly_one_through,
     turning_email_codes_off_needs_the_password_and_ends_the_question,
     under_required_a_customer_with_nothing_set_up_proves_an_email_code,
