@@ -43,6 +43,7 @@ mod lockout;
 mod logout;
 mod mail;
 mod mfa;
+mod mfa_brute_force;
 mod mfa_email_codes;
 mod mfa_enforcement;
 mod mfa_recovery_codes;

@@ -2,6 +2,8 @@
 //! from the SMTP capture), accepted once, refused once expired, dead after five wrong tries,
 //! refused in another sign-in, and sent at most five times an hour per account.
 
+use vestibule_idp::config::Tenant;
+
 use crate::flow::{authorize_url, claims, exchange_web, pkce, sign_in_page_only};
 use crate::mfa::{events, signed_in};
 use crate::mfa_recovery_codes::codes_policy;
@@ -303,6 +305,23 @@ async fn under_required_an_unconfirmed_address_is_confirmed_before_codes_go_to_i
     assert!(asked.body.contains(r#"action="/mfa/email/send""#), "{}", asked.body);
 }
 
+async fn under_required_the_last_factor_cannot_be_turned_off(backend: Backend) {
+    let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
+    let email = "ada@example.com";
+    let browser = customer_with_email_codes(&idp, email).await;
+    let user = idp.state.store.user_by_email(email).await.unwrap().unwrap();
+    let mut config = idp.tenant().config.clone();
+    config.mfa_policies =
+        vec![serde_yaml::from_str("{id: test.codes, factors: [emailOtp], enforcement: required}").unwrap()];
+    idp.state.tenant.replace(Tenant::new(config, &idp.keys).unwrap());
+    let account = browser.get("/account").await;
+    assert_eq!(account.status, 200, "{}", account.body);
+    let refused = browser.submit(&account, "/account/email-codes/disable", &[]).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("must keep a second step"), "{}", refused.body);
+    assert!(idp.state.store.email_otp_enabled(&user.id).await.unwrap());
+}
+
 async fn two_uses_of_one_email_code_at_once_let_exactly_one_through(backend: Backend) {
     let idp = TestIdp::start_with(backend, codes_policy("[emailOtp]", "")).await;
     let email = "ada@example.com";
@@ -320,6 +339,7 @@ async fn two_uses_of_one_email_code_at_once_let_exactly_one_through(backend: Bac
 
 on_both_backends!(
     under_required_an_unconfirmed_address_is_confirmed_before_codes_go_to_it,
+    under_required_the_last_factor_cannot_be_turned_off,
     two_uses_of_one_email_code_at_once_let_exactly_one_through,
     turning_email_codes_off_needs_the_password_and_ends_the_question,
     under_required_a_customer_with_nothing_set_up_proves_an_email_code,

@@ -372,6 +372,33 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
     );
 }
 
+async fn under_required_the_last_passkey_cannot_be_removed(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    let ada = idp.user(email).await.id;
+    on_localhost(&idp);
+    let mut config = idp.tenant().config.clone();
+    config.mfa_policies =
+        vec![serde_yaml::from_str("{id: test.mfa, factors: [totp, webauthn], enforcement: required}").unwrap()];
+    idp.state.tenant.replace(Tenant::new(config, &idp.keys).unwrap());
+    idp.state.store.add_passkey(&usable_passkey("p1", &ada)).await.unwrap();
+    let browser = signed_in(&idp, email).await;
+    // This session proved the passkey (as the second-factor page would have recorded it).
+    sqlx::query("UPDATE sessions SET amr = 'pwd hwk mfa user' WHERE user_id = $1")
+        .bind(&ada)
+        .execute(idp.state.store.pool())
+        .await
+        .unwrap();
+    let list = browser.get("/account/passkeys").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let refused = browser
+        .submit(&list, "/account/passkeys/remove", &[("passkey", "p1")])
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("must keep a second step"), "{}", refused.body);
+    assert_eq!(names(&idp, &ada).await.len(), 1, "the passkey stays");
+}
+
 /// The names of `user`'s passkeys.
 async fn names(idp: &TestIdp, user: &UserId) -> Vec<String> {
     let passkeys = idp.state.store.passkeys(user).await.unwrap();
@@ -604,6 +631,7 @@ async fn a_preferred_phishing_resistant_class_asks_a_passkey_when_there_is_one(b
 
 on_both_backends!(
     a_preferred_phishing_resistant_class_asks_a_passkey_when_there_is_one,
+    under_required_the_last_passkey_cannot_be_removed,
     renaming_takes_a_name_a_recent_authentication_and_only_the_customers_own,
     an_essential_phishing_resistant_class_is_not_reached_with_a_code,
     the_store_keeps_several_passkeys_and_one_account_per_credential,
