@@ -1,7 +1,8 @@
 //! Passkeys: the store (several per customer, one account per credential, counters moved only
 //! forward, ceremonies taken once), the account page's rules, and a headless Chromium with a
-//! virtual authenticator registering a passkey, using it after the password and removing it
-//! (`e2e/node/passkey-journey.mjs`).
+//! virtual authenticator registering a passkey, using it after the password (an assertion
+//! relayed from another origin, a foreign challenge and a clone refused and audited) and
+//! removing it (`e2e/node/passkey-journey.mjs`); the phishing-resistant class asked for.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -320,6 +321,7 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
             "registered",
             "conditional-ui",
             "other-challenge-refused",
+            "other-origin-refused",
             "second-factor",
             "clone-refused",
             "counter-ahead-accepted",
@@ -355,10 +357,11 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
     assert_eq!(
         refusals,
         [
+            "assertion for another origin or relying party",
             "challenge of another ceremony",
             "signature counter regression (cloned authenticator)"
         ],
-        "a foreign challenge and a clone, each refused and audited"
+        "a foreign origin, a foreign challenge and a clone, each refused and audited"
     );
     idp.smtp.wait_for(email, 2).await;
     let subjects: Vec<String> = idp.smtp.messages().into_iter().map(|mail| mail.subject).collect();
