@@ -12,6 +12,8 @@
 //                   refuses IP addresses as relying party ids)
 //   EMAIL, PASSWORD the customer
 //   PASSWORDLESS    "1": also sign in with the passkey alone
+//   ENROL           "1": only create the passkey inside the sign-in (a required policy of
+//                   passkeys alone, a customer with nothing set up), then stop
 //   CHROMIUM        the browser binary (default /usr/bin/chromium)
 import { chromium } from "playwright-core";
 
@@ -62,6 +64,20 @@ try {
   const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
     options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
   });
+
+  if (process.env.ENROL === "1") {
+    // Under a required policy of passkeys alone, a customer with nothing set up creates one
+    // inside the sign-in, and is signed in by it.
+    await signInWithPassword(page);
+    await expectPath(page, "/mfa/enrol");
+    await page.getByRole("button", { name: "Create the passkey" }).click();
+    await expectPath(page, "/account");
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    if (credentials.length !== 1) throw new Error(`the authenticator holds ${credentials.length} credentials`);
+    step("enrolled", page);
+    await browser.close();
+    process.exit(0);
+  }
 
   // Register from the account page.
   await signInWithPassword(page);

@@ -152,8 +152,8 @@ pub struct ClientSpec {
 
     /// The least authentication context class every sign-in to this Client reaches, whatever
     /// the request asks: treated as an essential `acr` (OIDC Core 5.5.1.1). A customer who
-    /// cannot reach it sets up a factor when the MFA policy lets them (an authenticator app),
-    /// else the sign-in ends with `unmet_authentication_requirements`. One of
+    /// cannot reach it sets up a factor when the MFA policy lets them (an authenticator app or
+    /// a passkey), else the sign-in ends with `unmet_authentication_requirements`. One of
     /// `urn:vestibule:acr:password`, `urn:vestibule:acr:mfa`, `urn:vestibule:acr:phr`.
     /// Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]

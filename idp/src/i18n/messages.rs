@@ -120,7 +120,7 @@ messages! {
         password_changed_subject, password_changed_email_body, email_otp_disabled_subject,
         email_otp_disabled_email_body, passkey_renamed_subject, passkey_renamed_email_body,
         email_otp_enabled_subject, email_otp_enabled_email_body, mfa_address_title,
-        mfa_address_body, mfa_address_send,
+        mfa_address_body, mfa_address_send, passkey_default_name, mfa_enrol_passkey_required,
         scope_consents, privacy_choices_title, terms_of_service, privacy_policy, accept_documents,
         documents_required, documents_intro, do_not_sell, gpc_honoured, informed_intro,
         basis_consent, basis_contract, basis_legal_obligation, basis_vital_interests,

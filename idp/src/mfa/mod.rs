@@ -88,11 +88,20 @@ pub fn passkey_only(sign_in: Option<&SignIn>, offered: &BTreeSet<Factor>) -> boo
         || (required.preferred.contains(&Acr::Phr) && offered.contains(&Factor::Webauthn))
 }
 
-/// Whether a customer with nothing to offer at this sign-in sets up an authenticator app in it:
-/// the policy accepts apps, it is `required` or the sign-in demands a second factor (a client's
-/// `requiredAcr`, an essential `acr`), and an app reaches the class demanded.
+/// Whether a customer with nothing to offer at this sign-in sets a factor up in it (see
+/// [`enrolled_at_sign_in`]): the policy accepts apps or passkeys, it is `required` or the sign-in
+/// demands a second factor (a client's `requiredAcr`, an essential `acr`), and a code reaches the
+/// class demanded.
 pub fn enrols_at_sign_in(policy: &Policy, sign_in: Option<&SignIn>) -> bool {
-    policy.allows(Factor::Totp) && demanded_at_sign_in(policy, sign_in)
+    enrolled_at_sign_in(policy).is_some() && demanded_at_sign_in(policy, sign_in)
+}
+
+/// The factor set up inside a sign-in under `policy`: an authenticator app when it accepts
+/// them, else a passkey when it accepts those.
+pub fn enrolled_at_sign_in(policy: &Policy) -> Option<Factor> {
+    [Factor::Totp, Factor::Webauthn]
+        .into_iter()
+        .find(|factor| policy.allows(*factor))
 }
 
 /// Whether a customer with nothing to offer at this sign-in must confirm their address first:

@@ -282,19 +282,17 @@ async fn reloading_the_sign_in_page_cannot_fill_the_ceremony_table(backend: Back
     );
 }
 
-async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
+/// Runs the Chromium journey against `base` as `email`, with `mode` in its environment; returns
+/// the steps it reached.
+async fn journey(base: &str, email: &str, mode: (&str, &str)) -> Vec<String> {
     ensure_node_modules();
-    let idp = TestIdp::start(backend).await;
-    let email = "ada@example.com";
-    let user = idp.user(email).await;
-    let base = on_localhost(&idp);
     let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/node");
     let output = tokio::process::Command::new("node")
         .arg(node.join("passkey-journey.mjs"))
-        .env("ISSUER", &base)
+        .env("ISSUER", base)
         .env("EMAIL", email)
         .env("PASSWORD", PASSWORD)
-        .env("PASSWORDLESS", "1")
+        .env(mode.0, mode.1)
         .env(
             "CHROMIUM",
             std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
@@ -310,11 +308,19 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
         "the journey failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let steps: Vec<String> = stdout
+    stdout
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .map(|step| step["step"].as_str().unwrap_or_default().to_owned())
-        .collect();
+        .collect()
+}
+
+async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    let user = idp.user(email).await;
+    let base = on_localhost(&idp);
+    let steps = journey(&base, email, ("PASSWORDLESS", "1")).await;
     assert_eq!(
         steps,
         [
@@ -328,7 +334,6 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
             "passwordless",
             "removed"
         ],
-        "{stdout}"
     );
     // The second factor was the passkey, verified by the authenticator: hwk and user.
     let amrs: Vec<String> = sqlx::query_scalar("SELECT amr FROM sessions WHERE user_id = $1")
@@ -400,6 +405,26 @@ async fn under_required_the_last_passkey_cannot_be_removed(backend: Backend) {
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.body.contains("must keep a second step"), "{}", refused.body);
     assert_eq!(names(&idp, &ada).await.len(), 1, "the passkey stays");
+}
+
+async fn chromium_creates_a_passkey_inside_a_sign_in_that_requires_one(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    let user = idp.user(email).await;
+    let base = on_localhost(&idp);
+    let mut config = idp.tenant().config.clone();
+    config.mfa_policies =
+        vec![serde_yaml::from_str("{id: test.mfa, factors: [webauthn], enforcement: required}").unwrap()];
+    idp.state.tenant.replace(Tenant::new(config, &idp.keys).unwrap());
+    assert_eq!(journey(&base, email, ("ENROL", "1")).await, ["enrolled"]);
+    assert_eq!(names(&idp, &user.id).await, ["Passkey"]);
+    let amrs: Vec<String> = sqlx::query_scalar("SELECT amr FROM sessions WHERE user_id = $1")
+        .bind(&user.id)
+        .fetch_all(idp.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(amrs, ["pwd hwk mfa user"], "the new key is the second factor");
+    idp.smtp.wait_for_subject(email, "A passkey was added").await;
 }
 
 /// The names of `user`'s passkeys.
@@ -633,6 +658,7 @@ async fn a_preferred_phishing_resistant_class_asks_a_passkey_when_there_is_one(b
 }
 
 on_both_backends!(
+    chromium_creates_a_passkey_inside_a_sign_in_that_requires_one,
     a_preferred_phishing_resistant_class_asks_a_passkey_when_there_is_one,
     under_required_the_last_passkey_cannot_be_removed,
     renaming_takes_a_name_a_recent_authentication_and_only_the_customers_own,

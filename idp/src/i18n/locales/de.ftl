@@ -393,3 +393,5 @@ email-otp-enabled-email-body = Anmeldecodes werden ab jetzt als zweiter Schritt 
 mfa-address-title = Bestätigen Sie zuerst Ihre E-Mail-Adresse
 mfa-address-body = Diese Anmeldung braucht einen Code an Ihre E-Mail-Adresse, und Ihre Adresse ist noch nicht bestätigt. Senden Sie sich den Bestätigungslink, öffnen Sie ihn und setzen Sie dann die Anmeldung fort.
 mfa-address-send = Bestätigungslink senden
+passkey-default-name = Passkey
+mfa-enrol-passkey-required = Ihr Konto braucht einen zweiten Anmeldeschritt, bevor Sie fortfahren können: Erstellen Sie jetzt einen Passkey.

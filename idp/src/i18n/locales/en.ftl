@@ -410,3 +410,5 @@ email-otp-enabled-email-body = Sign-in codes are now sent to this address as a s
 mfa-address-title = Confirm your email address first
 mfa-address-body = This sign-in needs a code sent to your email address, and your address is not confirmed yet. Send yourself the confirmation link, open it, then continue signing in.
 mfa-address-send = Send the confirmation link
+passkey-default-name = Passkey
+mfa-enrol-passkey-required = Your account needs a second sign-in step before you can continue: create a passkey now.
