@@ -2,8 +2,8 @@
 // virtual authenticator (CTAP2, internal transport, resident keys, user verification) registers
 // a passkey from the IdP's account page; with PASSWORDLESS, signs in with it alone through the
 // sign-in page's autofill (conditional mediation, which the virtual authenticator answers at
-// once); answers the second-factor page with a challenge of an earlier page (refused), then
-// rightly; is cloned (its signature counter set back: refused); with PASSWORDLESS, signs in
+// once); answers the second-factor page with a challenge of an earlier page (refused), with an
+// assertion whose origin is rewritten on its way (refused), then rightly; is cloned (its signature counter set back: refused); with PASSWORDLESS, signs in
 // with it alone by the "Sign in with a passkey" button; and removes it. Prints one JSON
 // line per step reached, with the page it ended on.
 //
@@ -12,6 +12,8 @@
 //                   refuses IP addresses as relying party ids)
 //   EMAIL, PASSWORD the customer
 //   PASSWORDLESS    "1": also sign in with the passkey alone
+//   ENROL           "1": only create the passkey inside the sign-in (a required policy of
+//                   passkeys alone, a customer with nothing set up), then stop
 //   CHROMIUM        the browser binary (default /usr/bin/chromium)
 import { chromium } from "playwright-core";
 
@@ -63,6 +65,20 @@ try {
     options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
   });
 
+  if (process.env.ENROL === "1") {
+    // Under a required policy of passkeys alone, a customer with nothing set up creates one
+    // inside the sign-in, and is signed in by it.
+    await signInWithPassword(page);
+    await expectPath(page, "/mfa/enrol");
+    await page.getByRole("button", { name: "Create the passkey" }).click();
+    await expectPath(page, "/account");
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    if (credentials.length !== 1) throw new Error(`the authenticator holds ${credentials.length} credentials`);
+    step("enrolled", page);
+    await browser.close();
+    process.exit(0);
+  }
+
   // Register from the account page.
   await signInWithPassword(page);
   await expectPath(page, "/account");
@@ -99,6 +115,35 @@ try {
   await expectPath(page, "/mfa/passkey");
   await page.locator("#form-error", { hasText: "The passkey was not accepted" }).waitFor();
   step("other-challenge-refused", page);
+  // An assertion relayed from another origin (a phishing proxy): the authenticator signed it
+  // here, and clientDataJSON's origin is rewritten on its way to the IdP.
+  let relayed = 0;
+  const relay = async (route) => {
+    const request = route.request();
+    if (request.method() !== "POST") return route.continue();
+    relayed += 1;
+    const form = new URLSearchParams(request.postData() ?? "");
+    const credential = JSON.parse(form.get("credential"));
+    const client = JSON.parse(Buffer.from(credential.response.clientDataJSON, "base64url").toString("utf8"));
+    client.origin = "https://phish.example";
+    credential.response.clientDataJSON = Buffer.from(JSON.stringify(client)).toString("base64url");
+    form.set("credential", JSON.stringify(credential));
+    await route.continue({ postData: form.toString() });
+  };
+  await page.route("**/mfa/passkey", relay);
+  // This page (of the refusal above) shows the same error: wait for the answer to this POST.
+  const answered = page.waitForResponse(
+    (response) => response.request().method() === "POST" && new URL(response.url()).pathname === "/mfa/passkey",
+  );
+  await page.getByRole("button", { name: "Use a passkey" }).click();
+  const refused = await answered;
+  if (relayed !== 1 || refused.status() !== 401) {
+    throw new Error(`the relayed assertion (${relayed} relayed) was answered ${refused.status()}`);
+  }
+  await page.waitForLoadState();
+  await page.locator("#form-error", { hasText: "The passkey was not accepted" }).waitFor();
+  await page.unroute("**/mfa/passkey", relay);
+  step("other-origin-refused", page);
   await page.getByRole("button", { name: "Use a passkey" }).click();
   await expectPath(page, "/account");
   step("second-factor", page);

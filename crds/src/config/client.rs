@@ -60,6 +60,9 @@ pub struct ClientConfig {
     /// The classes asked for, in order of preference, when a request has no `acr_values`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub default_acr_values: Vec<String>,
+    /// The least class every sign-in to this client reaches, whatever the request asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_acr: Option<String>,
 }
 
 /// A client secret at rest: its SHA-256 (the secret has 256 bits of entropy, so a fast hash
@@ -107,6 +110,7 @@ impl ClientConfig {
             refresh_token_lifetime: tokens.refresh_token_lifetime,
             default_max_age: spec.default_max_age,
             default_acr_values: spec.default_acr_values.clone(),
+            required_acr: spec.required_acr.clone(),
         }
     }
 
@@ -168,6 +172,7 @@ impl ClientConfig {
             }),
             default_max_age: self.default_max_age,
             default_acr_values: self.default_acr_values.clone(),
+            required_acr: self.required_acr.clone(),
         }
     }
 

@@ -151,6 +151,16 @@ pub struct ClientSpec {
     #[schemars(length(max = 3))]
     #[x_kube(validation = Rule::new(ACR_VALUES_RULE).message(ACR_VALUES_MESSAGE))]
     pub default_acr_values: Vec<String>,
+
+    /// The least authentication context class every sign-in to this Client reaches, whatever
+    /// the request asks: treated as an essential `acr` (OIDC Core 5.5.1.1). A customer who
+    /// cannot reach it sets up a factor when the MFA policy lets them (an authenticator app or
+    /// a passkey), else the sign-in ends with `unmet_authentication_requirements`. One of
+    /// `urn:vestibule:acr:password`, `urn:vestibule:acr:mfa`, `urn:vestibule:acr:phr`.
+    /// Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new(REQUIRED_ACR_RULE).message(REQUIRED_ACR_MESSAGE))]
+    pub required_acr: Option<String>,
 }
 
 /// The authentication context classes (`acr`) the IdP knows, weakest first.
@@ -165,6 +175,9 @@ pub const MAX_DEFAULT_MAX_AGE: i64 = 365 * 24 * 3600;
 const DEFAULT_MAX_AGE_RULE: &str = "self >= 0 && self <= 31536000";
 const DEFAULT_MAX_AGE_MESSAGE: &str = "must be between 0 and 31536000 seconds (a year)";
 const ACR_VALUES_RULE: &str = "self.all(v, v in ['urn:vestibule:acr:password', 'urn:vestibule:acr:mfa', 'urn:vestibule:acr:phr']) && self.all(v, self.exists_one(w, w == v))";
+const REQUIRED_ACR_RULE: &str =
+    "self in ['urn:vestibule:acr:password', 'urn:vestibule:acr:mfa', 'urn:vestibule:acr:phr']";
+const REQUIRED_ACR_MESSAGE: &str = "must be urn:vestibule:acr:password, urn:vestibule:acr:mfa or urn:vestibule:acr:phr";
 const ACR_VALUES_MESSAGE: &str =
     "must list urn:vestibule:acr:password, urn:vestibule:acr:mfa or urn:vestibule:acr:phr, each at most once";
 
@@ -460,6 +473,13 @@ impl ClientSpec {
             "spec.defaultAcrValues",
             ACR_VALUES_MESSAGE,
         );
+        if let Some(required) = &self.required_acr {
+            checker.require(
+                ACR_VALUES.contains(&required.as_str()),
+                "spec.requiredAcr",
+                REQUIRED_ACR_MESSAGE,
+            );
+        }
     }
 
     fn check_lifetimes(&self, checker: &mut Checker) {

@@ -179,6 +179,15 @@ fn default_assurance_rules_agree() {
             "{bad}"
         );
     }
+    for good in [password, mfa, "urn:vestibule:acr:phr"] {
+        assert!(
+            client_verdict(client_spec(json!({"requiredAcr": good})), None),
+            "{good}"
+        );
+    }
+    for bad in ["urn:other:acr", "", "urn:vestibule:acr:MFA"] {
+        assert!(!client_verdict(client_spec(json!({"requiredAcr": bad})), None), "{bad}");
+    }
 }
 
 #[test]

@@ -191,6 +191,17 @@ fn a_client_asks_for_a_default_assurance_that_reaches_its_config() {
 }
 
 #[test]
+fn a_client_requires_an_assurance_that_reaches_its_config() {
+    let spec = client(&format!("{CLIENT}requiredAcr: urn:vestibule:acr:mfa\n"));
+    spec.validate().unwrap();
+    let config = vestibule_crds::config::ClientConfig::from_spec(&spec, "shop", "web", Vec::new());
+    assert_eq!(config.required_acr.as_deref(), Some("urn:vestibule:acr:mfa"));
+    let unknown = client(&format!("{CLIENT}requiredAcr: urn:other:acr\n"));
+    let errors = unknown.validate().unwrap_err().to_string();
+    assert!(errors.contains("spec.requiredAcr"), "{errors}");
+}
+
+#[test]
 fn client_rules_name_the_field() {
     let cases = [
         (

@@ -7,8 +7,8 @@ use super::amr::Acr;
 use crate::ids::UserId;
 
 /// The assurance a sign-in requires, gathered from the request that started it (`prompt=login`,
-/// `max_age`, `acr_values`, an essential `acr`, `id_token_hint`) and the defaults its client
-/// registered.
+/// `max_age`, `acr_values`, an essential `acr`, `id_token_hint`) and what its client registered
+/// (defaults, and the class it requires).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assurance {
     /// Only an authentication completed within this sign-in counts (`prompt=login`).
@@ -21,12 +21,19 @@ pub struct Assurance {
     pub preferred: Vec<Acr>,
     /// The customer the client expects (the `sub` of `id_token_hint`).
     pub subject: Option<UserId>,
+    /// The least class the client requires of every sign-in (`requiredAcr`), essential
+    /// whatever the request says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<Acr>,
 }
 
 impl Assurance {
     /// Adds what `client` registered for requests that leave it out (OIDC Dynamic Client
-    /// Registration 2 `default_max_age`, `default_acr_values`); a request's own values win.
+    /// Registration 2 `default_max_age`, `default_acr_values`); a request's own values win. The
+    /// class the client requires applies whatever the request says.
     pub fn with_client_defaults(mut self, client: &ClientConfig) -> Self {
+        // Security: a request cannot lower what the client's owner requires of every sign-in.
+        self.floor = client.required_acr.as_deref().and_then(Acr::parse);
         if self.max_age.is_none() {
             self.max_age = client.default_max_age;
         }
@@ -40,9 +47,15 @@ impl Assurance {
         self
     }
 
-    /// The least class that meets the essential demand, if there is one.
+    /// The least class that meets the essential demand (the request's and the client's), if
+    /// there is one.
     pub fn minimum(&self) -> Option<Acr> {
-        self.essential.iter().min().copied()
+        self.essential.iter().min().copied().max(self.floor)
+    }
+
+    /// Whether the sign-in fails without a second factor (an essential class of `mfa` or above).
+    pub fn demands_second_factor(&self) -> bool {
+        self.minimum().is_some_and(|minimum| minimum >= Acr::Mfa)
     }
 
     /// Whether the essential demand can be met by a sign-in reaching one of `offered`.
@@ -53,9 +66,12 @@ impl Assurance {
 
     /// The class to report in the ID token for an authentication that `achieved` a class: the
     /// strongest essential class met, else the first preferred one met, else what was achieved
-    /// (OIDC Core 5.5.1.1: the `acr` must be one of the requested values when it can be).
+    /// (OIDC Core 5.5.1.1: the `acr` must be one of the requested values when it can be), never
+    /// one below what the client requires.
     pub fn reported(&self, achieved: Acr) -> Acr {
-        let met = |acr: &&Acr| **acr <= achieved;
+        // The client relies on `acr` to see its `requiredAcr` met: a lower requested class
+        // would hide that it was.
+        let met = |acr: &&Acr| **acr <= achieved && Some(**acr) >= self.floor;
         if !self.essential.is_empty() {
             return self.essential.iter().filter(met).max().copied().unwrap_or(achieved);
         }
@@ -106,6 +122,40 @@ mod tests {
     }
 
     #[test]
+    fn a_required_class_is_essential_whatever_the_request_says() {
+        let mut client: ClientConfig = serde_yaml::from_str(
+            "clientId: web\ndisplayName: Web\ntype: public\ngrantTypes: [authorization_code]\n\
+             scopes: [openid]\ntokenEndpointAuthMethod: none\nidTokenSignedResponseAlg: RS256\n\
+             requirePkce: true\nskipConsent: false\nrequiredAcr: urn:vestibule:acr:mfa\n",
+        )
+        .unwrap();
+        let silent = Assurance::default().with_client_defaults(&client);
+        assert_eq!(silent.minimum(), Some(Acr::Mfa));
+        assert!(silent.demands_second_factor());
+        assert!(!silent.is_satisfiable(&[Acr::Password]));
+        let lower = Assurance {
+            essential: vec![Acr::Password],
+            preferred: vec![Acr::Password],
+            ..Assurance::default()
+        }
+        .with_client_defaults(&client);
+        assert_eq!(lower.minimum(), Some(Acr::Mfa), "a request cannot lower it");
+        assert_eq!(lower.reported(Acr::Mfa), Acr::Mfa, "nor what the token reports");
+        let higher = Assurance {
+            essential: vec![Acr::Phr],
+            ..Assurance::default()
+        }
+        .with_client_defaults(&client);
+        assert_eq!(higher.minimum(), Some(Acr::Phr), "a request can raise it");
+        client.required_acr = None;
+        assert!(
+            !Assurance::default()
+                .with_client_defaults(&client)
+                .demands_second_factor()
+        );
+    }
+
+    #[test]
     fn the_reported_class_is_a_requested_one_when_met() {
         let preferred = Assurance {
             preferred: vec![Acr::Mfa, Acr::Password],
@@ -123,5 +173,15 @@ mod tests {
             "mfa meets a password request"
         );
         assert_eq!(Assurance::default().reported(Acr::Password), Acr::Password);
+        let phishing_resistant = Assurance {
+            preferred: vec![Acr::Phr],
+            ..Assurance::default()
+        };
+        assert_eq!(
+            phishing_resistant.reported(Acr::Mfa),
+            Acr::Mfa,
+            "a voluntary class not met is not claimed"
+        );
+        assert_eq!(phishing_resistant.reported(Acr::Phr), Acr::Phr);
     }
 }

@@ -212,14 +212,6 @@ fn refuse_unsupported_mfa(config: &TenantConfig) -> Result<(), LoadError> {
                 passkeys && !domain_issuer,
                 "passkeys (webauthn) under an issuer whose host is an IP address (WebAuthn needs a domain name)",
             ),
-            (
-                "factors",
-                passkeys
-                    && policy.enforcement == vestibule_crds::v1alpha1::Enforcement::Required
-                    && !policy.factors.contains(&Factor::Totp),
-                "a required policy with passkeys but no totp (a customer with nothing set up enrols \
-                 an authenticator app within the sign-in; enrolling a passkey there is not served)",
-            ),
             // `preferred` is served as `required`: webauthn-rs's passkeys always verify the user,
             // which is stricter; only `discouraged` cannot be served.
             (
@@ -332,6 +324,11 @@ mod tests {
     fn passkeys_need_a_domain_issuer_and_user_verification() {
         let passkeys = "mfaPolicies:\n  - {id: default.mfa, factors: [webauthn], passkeys: {passwordless: true}}\n";
         assert!(Tenant::new(config_with(passkeys), &rs256_keys()).is_ok());
+        let required = "mfaPolicies:\n  - {id: default.mfa, factors: [webauthn], enforcement: required}\n";
+        assert!(
+            Tenant::new(config_with(required), &rs256_keys()).is_ok(),
+            "a customer with nothing set up creates a passkey within the sign-in"
+        );
         let text = format!("generation: 1\nissuer: http://127.0.0.1:8080\ndisplayName: Shop\n{passkeys}");
         let error = Tenant::new(TenantConfig::from_yaml(&text).unwrap(), &rs256_keys())
             .unwrap_err()

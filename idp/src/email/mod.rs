@@ -55,6 +55,10 @@ pub enum Kind {
     PasswordChanged,
     /// Codes by email were turned off; the link opens the account page.
     EmailOtpDisabled,
+    /// Codes by email were turned on; the link opens the account page.
+    EmailOtpEnabled,
+    /// A passkey was renamed; the link opens the account page.
+    PasskeyRenamed,
     /// The unused account will be erased in `days` unless the customer signs in; the link
     /// opens the account page (its sign-in).
     InactivityWarning {
@@ -234,6 +238,20 @@ fn words(t: &Messages, kind: Kind, brand: &str) -> Words {
             subject: t.email_otp_disabled_subject_line(brand),
             heading: t.email_otp_disabled_subject,
             body: t.email_otp_disabled_email_body.into(),
+            button: t.open_account,
+            expires: None,
+        },
+        Kind::EmailOtpEnabled => Words {
+            subject: t.email_otp_enabled_subject_line(brand),
+            heading: t.email_otp_enabled_subject,
+            body: t.email_otp_enabled_email_body.into(),
+            button: t.open_account,
+            expires: None,
+        },
+        Kind::PasskeyRenamed => Words {
+            subject: t.passkey_renamed_subject_line(brand),
+            heading: t.passkey_renamed_subject,
+            body: t.passkey_renamed_email_body.into(),
             button: t.open_account,
             expires: None,
         },

@@ -118,7 +118,9 @@ messages! {
         passkey_added_email_body, passkey_removed_subject, passkey_removed_email_body,
         new_sign_in_subject, new_sign_in_email_body, not_me_button, not_me_title, not_me_body,
         password_changed_subject, password_changed_email_body, email_otp_disabled_subject,
-        email_otp_disabled_email_body,
+        email_otp_disabled_email_body, passkey_renamed_subject, passkey_renamed_email_body,
+        email_otp_enabled_subject, email_otp_enabled_email_body, mfa_address_title,
+        mfa_address_body, mfa_address_send, passkey_default_name, mfa_enrol_passkey_required,
         scope_consents, privacy_choices_title, terms_of_service, privacy_policy, accept_documents,
         documents_required, documents_intro, do_not_sell, gpc_honoured, informed_intro,
         basis_consent, basis_contract, basis_legal_obligation, basis_vital_interests,
@@ -181,6 +183,10 @@ messages! {
         fn password_changed_subject_line(brand: &str);
         /// The subject of the email telling that codes by email were turned off.
         fn email_otp_disabled_subject_line(brand: &str);
+        /// The subject of the email telling that codes by email were turned on.
+        fn email_otp_enabled_subject_line(brand: &str);
+        /// The subject of the email telling that a passkey was renamed.
+        fn passkey_renamed_subject_line(brand: &str);
         /// The last line of every email.
         fn email_footer(brand: &str);
         /// A button that signs in through an upstream provider.

@@ -113,6 +113,9 @@ pub async fn confirm_post(
     let user = &signed_in.user;
     if state.store.enable_email_otp(&user.id, state.now()).await? {
         crate::audit::record(&state, AuditEvent::EmailOtpEnabled, Some(&user.id), None, &info).await;
+        // Told at the address like every factor change, so a change by whoever took the
+        // session is noticed.
+        mfa::notify(&state, &tenant, user, Kind::EmailOtpEnabled)?;
     }
     // The code just proved the factor: this session has it, so it is not asked again here.
     session::add_method(&state, &mut signed_in, Method::Otp).await?;
@@ -154,8 +157,7 @@ pub async fn disable_post(
         crate::audit::record(&state, AuditEvent::EmailOtpDisabled, Some(&user.id), None, &info).await;
         // A device trusted on the strength of the factor is trusted no more.
         super::devices::revoke_all(&state, &user.id, &info, "factor removed").await?;
-        // Told at the address, so a removal by whoever took the session is noticed. (Turning
-        // codes on is told by the code it sends there.)
+        // Told at the address, so a removal by whoever took the session is noticed.
         mfa::notify(&state, &tenant, &signed_in.user, Kind::EmailOtpDisabled)?;
     }
     Ok(super::account::saved(&tenant, "email-otp-disabled"))

@@ -8,6 +8,7 @@ mod consent;
 mod devices;
 mod email_codes;
 mod enrol;
+mod enrol_passkey;
 mod erasure;
 mod export;
 mod factor_change;
@@ -73,7 +74,9 @@ pub fn router() -> Router<AppState> {
         .route("/account/totp/remove", post(totp::remove_post))
         .route("/mfa", get(second_factor::mfa_get).post(second_factor::mfa_post))
         .route("/mfa/enrol", get(enrol::enrol_get).post(enrol::enrol_post))
+        .route("/mfa/enrol/passkey", post(enrol_passkey::passkey_post))
         .route("/mfa/refused", get(enrol::refused_get))
+        .route("/mfa/address", get(enrol::address_get))
         .route("/account/devices/revoke", post(devices::revoke_post))
         .route(
             "/account/recovery-codes",

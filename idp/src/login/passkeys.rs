@@ -275,6 +275,9 @@ pub async fn rename_post(
     let id = form.get("passkey").unwrap_or_default();
     if state.store.rename_passkey(&user.id, id, &name).await? {
         crate::audit::record(&state, AuditEvent::PasskeyRenamed, Some(&user.id), None, &info).await;
+        // Told at the address like every factor change, so a change by whoever took the
+        // session is noticed.
+        crate::mfa::notify(&state, &tenant, user, Kind::PasskeyRenamed)?;
     }
     Ok(saved(&tenant, "passkey-renamed"))
 }

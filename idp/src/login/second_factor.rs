@@ -107,8 +107,9 @@ pub(super) async fn offered(
         .remember_device
         .filter(|_| sign_in.is_some_and(|s| s.parked().is_some()));
     let mut factors = mfa::offered_at_sign_in(state, &policy, &signed_in.user).await?;
-    // An essential phishing-resistant class is reached only with a passkey.
-    if mfa::phishing_resistant_only(sign_in) {
+    // The phishing-resistant class is reached only with a passkey: when essential, or asked for
+    // and the customer has one.
+    if mfa::passkey_only(sign_in, &factors) {
         factors.retain(|factor| *factor == Factor::Webauthn);
     }
     let passkey = if factors.contains(&Factor::Webauthn) {

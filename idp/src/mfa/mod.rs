@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub use policy::{Enforcement, Factor, Policy};
 
 use crate::app::AppState;
-use crate::authn::{Purpose, SignIn};
+use crate::authn::{Acr, Purpose, SignIn};
 use crate::config::Tenant;
 use crate::email::{self, Kind};
 use crate::error::Error;
@@ -76,10 +76,51 @@ pub fn policy_at_sign_in(tenant: &Tenant, sign_in: Option<&SignIn>) -> Option<Po
     }
 }
 
-/// Whether the sign-in insists on the phishing-resistant class (an essential `phr`): then only a
-/// passkey may serve as its second factor.
-pub fn phishing_resistant_only(sign_in: Option<&SignIn>) -> bool {
-    sign_in.is_some_and(|sign_in| sign_in.required.essential.contains(&crate::authn::Acr::Phr))
+/// Whether only a passkey may serve as the second factor of this sign-in: the
+/// phishing-resistant class is essential, or it is asked for (`acr_values`) and the customer has
+/// a passkey among the `offered` factors (a voluntary class is met when it can be, OIDC Core
+/// 3.1.2.1; without a passkey the sign-in falls back to another factor).
+pub fn passkey_only(sign_in: Option<&SignIn>, offered: &BTreeSet<Factor>) -> bool {
+    let Some(required) = sign_in.map(|sign_in| &sign_in.required) else {
+        return false;
+    };
+    required.minimum() == Some(Acr::Phr)
+        || (required.preferred.contains(&Acr::Phr) && offered.contains(&Factor::Webauthn))
+}
+
+/// Whether a customer with nothing to offer at this sign-in sets a factor up in it (see
+/// [`enrolled_at_sign_in`]): the policy accepts apps or passkeys, it is `required` or the sign-in
+/// demands a second factor (a client's `requiredAcr`, an essential `acr`), and a code reaches the
+/// class demanded.
+pub fn enrols_at_sign_in(policy: &Policy, sign_in: Option<&SignIn>) -> bool {
+    enrolled_at_sign_in(policy).is_some() && demanded_at_sign_in(policy, sign_in)
+}
+
+/// The factor set up inside a sign-in under `policy`: an authenticator app when it accepts
+/// them, else a passkey when it accepts those.
+pub fn enrolled_at_sign_in(policy: &Policy) -> Option<Factor> {
+    [Factor::Totp, Factor::Webauthn]
+        .into_iter()
+        .find(|factor| policy.allows(*factor))
+}
+
+/// Whether a customer with nothing to offer at this sign-in must confirm their address first:
+/// the policy accepts codes by email (and no app to set up instead), which go only to a verified
+/// address (see [`offered_at_sign_in`]).
+pub fn verification_first(policy: &Policy, sign_in: Option<&SignIn>, user: &User) -> bool {
+    !enrols_at_sign_in(policy, sign_in)
+        && policy.allows(Factor::EmailOtp)
+        && !user.email_verified
+        && demanded_at_sign_in(policy, sign_in)
+}
+
+/// Whether a second factor that a code reaches is due at this sign-in whatever the customer set
+/// up: the policy is `required` or the sign-in demands it, and a code meets what it demands.
+fn demanded_at_sign_in(policy: &Policy, sign_in: Option<&SignIn>) -> bool {
+    let required = sign_in.map(|sign_in| &sign_in.required);
+    let minimum = required.and_then(|required| required.minimum());
+    let demanded = required.is_some_and(|required| required.demands_second_factor());
+    (policy.enforcement == Enforcement::Required || demanded) && minimum <= Some(Acr::Mfa)
 }
 
 /// The factors the second-factor page offers `user` under `policy`: those set up that the

@@ -402,6 +402,7 @@ impl AuthorizationRequest {
             essential: self.essential_acr.clone(),
             preferred: self.acr_values.clone(),
             subject: self.hint_subject.clone(),
+            floor: None,
         }
     }
 }

@@ -292,7 +292,39 @@ async fn a_policy_for_another_client_asks_no_code_at_this_one(backend: Backend) 
     );
 }
 
+async fn a_code_more_than_one_step_away_is_refused(backend: Backend) {
+    let idp = TestIdp::start_with(backend, policy("")).await;
+    let email = "ada@example.com";
+    idp.user(email).await;
+    let key = enrol(&idp, &signed_in(&idp, email).await).await;
+    // Later steps than the enrolment's: a refusal below is for the time, not a replay.
+    idp.clock.advance(120);
+    let mut browser = idp.browser();
+    browser.accept_language = Some("de".into());
+    let login = browser.get("/login").await;
+    let asked = sign_in_page_only(&browser, login, email).await;
+    assert!(asked.body.contains(r#"action="/mfa""#), "{}", asked.body);
+    let now = idp.state.now().seconds();
+    // RFC 6238 5.2: one step of drift either side, no more.
+    for (seconds, what) in [(now - 60, "expired"), (now + 60, "not yet valid")] {
+        let refused = browser
+            .submit(&asked, "/mfa", &[("code", &otp_at(&key, seconds))])
+            .await;
+        assert_eq!(refused.status, 401, "{what}");
+        assert!(
+            refused.body.contains("Dieser Code ist ungültig"),
+            "{what}: {}",
+            refused.body
+        );
+    }
+    let late = browser
+        .submit(&asked, "/mfa", &[("code", &otp_at(&key, now - 30))])
+        .await;
+    assert_eq!(late.status, 303, "one step late is accepted: {}", late.body);
+}
+
 on_both_backends!(
+    a_code_more_than_one_step_away_is_refused,
     without_a_policy_no_authenticator_is_offered_or_asked,
     a_policy_for_another_client_asks_no_code_at_this_one,
     setting_up_an_authenticator_after_a_while_asks_for_the_password,

@@ -1,11 +1,14 @@
 //! When the second factor is demanded: `required` (enrolment before any code is issued),
 //! `adaptive` (a risk score from new devices, new networks and recent failures; step-up and
-//! refusal), trusted devices (skip, revoke, expiry, explicit step-up) and step-up by `acr_values`
-//! inside a single-factor session. acr/amr are checked by openid-client in one test.
+//! refusal), step-up by `acr_values` inside a single-factor session, and a class a client
+//! requires of every sign-in. acr/amr are checked by openid-client. Trusted devices are in
+//! `mfa_trusted_devices`.
 
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::process::Command;
+
+use vestibule_crds::config::TenantConfig;
 
 use crate::flow::{Pkce, authorize_url, claims, exchange_web, pkce, sign_in_page_only};
 use crate::mfa::{enrol, events, otp, policy, shown_key, signed_in};
@@ -14,28 +17,34 @@ use crate::support::idp::{PASSWORD, REDIRECT, WEB_SECRET};
 use crate::support::smtp::ensure_node_modules;
 use crate::support::{Backend, TestIdp};
 
-const EMAIL: &str = "ada@example.com";
+pub(crate) const EMAIL: &str = "ada@example.com";
 
 /// Starts an authorization at `web` with `extra` parameters and follows it to its first page.
-async fn authorize(idp: &TestIdp, browser: &Browser, pkce: &Pkce, extra: &[(&str, &str)]) -> Page {
+pub(crate) async fn authorize(idp: &TestIdp, browser: &Browser, pkce: &Pkce, extra: &[(&str, &str)]) -> Page {
     browser
         .follow(browser.get(&authorize_url(idp, "web", "openid", pkce, extra)).await)
         .await
 }
 
 /// Signs in at `web` with the password and returns the page that follows.
-async fn password_at_web(idp: &TestIdp, browser: &Browser, pkce: &Pkce) -> Page {
+pub(crate) async fn password_at_web(idp: &TestIdp, browser: &Browser, pkce: &Pkce) -> Page {
     let login = authorize(idp, browser, pkce, &[]).await;
     sign_in_page_only(browser, login, EMAIL).await
 }
 
-fn asks_code(page: &Page) -> bool {
+pub(crate) fn asks_code(page: &Page) -> bool {
     page.body.contains(r#"action="/mfa""#)
 }
 
 /// Enters the authenticator's current code on `page` (after moving to the next time step, so
 /// the code is never a replay), with `extra` fields.
-async fn enter_code(idp: &TestIdp, browser: &Browser, page: &Page, key: &str, extra: &[(&str, &str)]) -> Page {
+pub(crate) async fn enter_code(
+    idp: &TestIdp,
+    browser: &Browser,
+    page: &Page,
+    key: &str,
+    extra: &[(&str, &str)],
+) -> Page {
     idp.clock.advance(30);
     let code = otp(idp, key);
     let mut fields = vec![("code", code.as_str())];
@@ -44,7 +53,7 @@ async fn enter_code(idp: &TestIdp, browser: &Browser, page: &Page, key: &str, ex
 }
 
 /// The ID token of the redirect `done` (to the client, with a code).
-async fn id_token(idp: &TestIdp, done: &Page, pkce: &Pkce) -> serde_json::Value {
+pub(crate) async fn id_token(idp: &TestIdp, done: &Page, pkce: &Pkce) -> serde_json::Value {
     let location = done.location();
     assert!(
         location.starts_with(REDIRECT),
@@ -58,7 +67,7 @@ async fn id_token(idp: &TestIdp, done: &Page, pkce: &Pkce) -> serde_json::Value 
 }
 
 /// Ends the browser's session (the login page carries a CSRF token for the sign-out form).
-async fn sign_out(browser: &Browser) {
+pub(crate) async fn sign_out(browser: &Browser) {
     let login = browser.get("/login").await;
     let done = browser.post("/logout", &[("csrf", &login.hidden("csrf"))]).await;
     assert_eq!(done.status, 200, "{}", done.body);
@@ -66,7 +75,7 @@ async fn sign_out(browser: &Browser) {
 
 /// A customer with an authenticator set up from the account page (no client: the device is not
 /// known yet); returns its key.
-async fn enrolled(idp: &TestIdp) -> String {
+pub(crate) async fn enrolled(idp: &TestIdp) -> String {
     idp.user(EMAIL).await;
     let browser = signed_in(idp, EMAIL).await;
     enrol(idp, &browser).await
@@ -152,15 +161,19 @@ async fn optional_asks_only_enrolled_customers(backend: Backend) {
     }
 }
 
+/// An adaptive policy that never asks on its own.
+const ADAPTIVE_NEVER: &str = "enforcement: adaptive, adaptive: {stepUpThreshold: 40, denyThreshold: 90, \
+     newDeviceWeight: 0, newNetworkWeight: 0, recentFailuresWeight: 0}";
+
 /// An adaptive policy with the given weights (step up from 40, refuse from 90).
-fn adaptive(device: u32, network: u32, failures: u32) -> String {
+pub(crate) fn adaptive(device: u32, network: u32, failures: u32) -> String {
     format!(
         "enforcement: adaptive, adaptive: {{stepUpThreshold: 40, denyThreshold: 90, newDeviceWeight: {device}, \
          newNetworkWeight: {network}, recentFailuresWeight: {failures}}}"
     )
 }
 
-async fn risk_details(idp: &TestIdp) -> Vec<String> {
+pub(crate) async fn risk_details(idp: &TestIdp) -> Vec<String> {
     events(idp, EMAIL)
         .await
         .into_iter()
@@ -267,83 +280,6 @@ async fn adaptive_refuses_a_score_past_the_deny_threshold(backend: Backend) {
     assert_ne!(browser.get("/account").await.status, 200);
 }
 
-async fn a_trusted_device_skips_the_code_until_revoked_or_expired(backend: Backend) {
-    let idp = TestIdp::start_with(backend, policy("rememberDevice: {enabled: true, duration: 48h}")).await;
-    idp.user(EMAIL).await;
-    let manager = signed_in(&idp, EMAIL).await;
-    let key = enrol(&idp, &manager).await;
-    let pkce = pkce();
-    let browser = idp.browser();
-    let asked = password_at_web(&idp, &browser, &pkce).await;
-    assert!(asked.body.contains("Trust this device for 2 days"), "{}", asked.body);
-    enter_code(&idp, &browser, &asked, &key, &[("remember", "on")]).await;
-    assert!(browser.cookie("__Host-vestibule-").is_some());
-    sign_out(&browser).await;
-    let skipped = password_at_web(&idp, &browser, &pkce).await;
-    assert_eq!(id_token(&idp, &skipped, &pkce).await["amr"], serde_json::json!(["pwd"]));
-    // An essential mfa class still asks, trusted or not.
-    sign_out(&browser).await;
-    let essential = r#"{"id_token":{"acr":{"essential":true,"value":"urn:vestibule:acr:mfa"}}}"#;
-    let login = authorize(&idp, &browser, &pkce, &[("claims", essential)]).await;
-    assert!(asks_code(&sign_in_page_only(&browser, login, EMAIL).await));
-    // The account page lists it; revoking it makes the next sign-in ask again.
-    let account = manager.get("/account").await;
-    assert!(account.body.contains("Trusted devices"), "{}", account.body);
-    let revoked = manager
-        .submit(&account, "/account/devices/revoke", &[("device", "all")])
-        .await;
-    assert_eq!(revoked.status, 303);
-    sign_out(&browser).await;
-    let asked = password_at_web(&idp, &browser, &pkce).await;
-    assert!(asks_code(&asked), "revoked: asked again");
-    // Trusted again, then expired.
-    enter_code(&idp, &browser, &asked, &key, &[("remember", "on")]).await;
-    sign_out(&browser).await;
-    assert!(!asks_code(&password_at_web(&idp, &browser, &pkce).await));
-    sign_out(&browser).await;
-    idp.clock.advance(49 * 3600);
-    let asked = password_at_web(&idp, &browser, &pkce).await;
-    assert!(asks_code(&asked), "expired");
-    // Changing the password ends every trust.
-    enter_code(&idp, &browser, &asked, &key, &[("remember", "on")]).await;
-    let user = idp.state.store.user_by_email(EMAIL).await.unwrap().unwrap();
-    assert_eq!(
-        idp.state
-            .store
-            .trusted_devices(&user.id, idp.state.now())
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    let manager = signed_in(&idp, EMAIL).await;
-    let account = manager.follow(manager.get("/account").await).await;
-    let account = if asks_code(&account) {
-        enter_code(&idp, &manager, &account, &key, &[]).await
-    } else {
-        account
-    };
-    let changed = manager
-        .submit(
-            &account,
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "An0ther-long-passphrase!"),
-            ],
-        )
-        .await;
-    assert_eq!(changed.status, 303, "{}", changed.body);
-    assert!(
-        idp.state
-            .store
-            .trusted_devices(&user.id, idp.state.now())
-            .await
-            .unwrap()
-            .is_empty()
-    );
-}
-
 async fn acr_values_step_up_a_single_factor_session(backend: Backend) {
     // A policy that never asks on its own (no signal weighs anything).
     let idp = TestIdp::start_with(backend, policy(&adaptive(0, 0, 0))).await;
@@ -360,42 +296,6 @@ async fn acr_values_step_up_a_single_factor_session(backend: Backend) {
     let claims = openid_client_claims(&idp, &done, &second);
     assert_eq!(claims["acr"], "urn:vestibule:acr:mfa");
     assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
-}
-
-async fn one_trusted_device_is_revoked_and_the_other_stays(backend: Backend) {
-    let idp = TestIdp::start_with(backend, policy("rememberDevice: {enabled: true}")).await;
-    let user = idp.user(EMAIL).await;
-    let manager = signed_in(&idp, EMAIL).await;
-    let key = enrol(&idp, &manager).await;
-    let pkce = pkce();
-    let (first, second) = (idp.browser(), idp.browser());
-    for browser in [&first, &second] {
-        let asked = password_at_web(&idp, browser, &pkce).await;
-        assert!(asked.body.contains("Trust this device for 30 days"), "{}", asked.body);
-        enter_code(&idp, browser, &asked, &key, &[("remember", "on")]).await;
-        sign_out(browser).await;
-    }
-    let account = manager.get("/account").await;
-    assert_eq!(
-        account.body.matches(r#"name="device" value=""#).count(),
-        3,
-        "two rows and 'all'"
-    );
-    // The first form revokes the newest device: the second browser's.
-    let revoked = manager.submit(&account, "/account/devices/revoke", &[]).await;
-    assert!(revoked.location().ends_with("saved=devices-revoked"));
-    assert_eq!(
-        idp.state
-            .store
-            .trusted_devices(&user.id, idp.state.now())
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert!(asks_code(&password_at_web(&idp, &second, &pkce).await));
-    let skipped = password_at_web(&idp, &first, &pkce).await;
-    assert_eq!(id_token(&idp, &skipped, &pkce).await["amr"], serde_json::json!(["pwd"]));
 }
 
 async fn a_client_default_acr_requires_the_second_factor(backend: Backend) {
@@ -427,6 +327,71 @@ async fn a_client_default_acr_requires_the_second_factor(backend: Backend) {
     assert_eq!(id_token(&idp, &done, &pkce).await["acr"], "urn:vestibule:acr:mfa");
 }
 
+/// The tenant of [`policy`] `extra`, with `web` requiring the class `acr` of every sign-in.
+fn web_requires(extra: &'static str, acr: &'static str) -> impl FnOnce(&mut TenantConfig) {
+    move |config: &mut TenantConfig| {
+        if !extra.is_empty() {
+            policy(extra)(config);
+        }
+        let web = config
+            .clients
+            .iter_mut()
+            .find(|client| client.client_id == "web")
+            .unwrap();
+        web.required_acr = Some(acr.into());
+    }
+}
+
+async fn a_class_the_client_requires_is_essential_whatever_the_request_says(backend: Backend) {
+    // A policy that never asks on its own (no signal weighs anything).
+    let idp = TestIdp::start_with(backend, web_requires(ADAPTIVE_NEVER, "urn:vestibule:acr:mfa")).await;
+    let key = enrolled(&idp).await;
+    let browser = idp.browser();
+    let pkce = pkce();
+    // The request asks for less: the client's requirement stands.
+    let lower = [("acr_values", "urn:vestibule:acr:password")];
+    let login = authorize(&idp, &browser, &pkce, &lower).await;
+    let asked = sign_in_page_only(&browser, login, EMAIL).await;
+    assert!(asks_code(&asked), "the client requires mfa:\n{}", asked.body);
+    let done = enter_code(&idp, &browser, &asked, &key, &[]).await;
+    let claims = openid_client_claims(&idp, &done, &pkce);
+    assert_eq!(
+        claims["acr"], "urn:vestibule:acr:mfa",
+        "not below what the client requires"
+    );
+    assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+    // A customer with nothing set up sets up an app, as the policy accepts apps.
+    idp.user("bob@example.com").await;
+    let other = idp.browser();
+    let login = authorize(&idp, &other, &pkce, &[]).await;
+    let enrolment = sign_in_page_only(&other, login, "bob@example.com").await;
+    assert!(enrolment.body.contains(r#"action="/mfa/enrol""#), "{}", enrolment.body);
+}
+
+async fn a_class_the_client_requires_and_nobody_can_reach_fails_the_sign_in(backend: Backend) {
+    // No MFA policy: nobody can reach mfa at this client.
+    let idp = TestIdp::start_with(backend, web_requires("", "urn:vestibule:acr:mfa")).await;
+    idp.user(EMAIL).await;
+    let browser = idp.browser();
+    let pkce = pkce();
+    let login = authorize(&idp, &browser, &pkce, &[]).await;
+    let done = browser
+        .submit(&login, "/login", &[("email", EMAIL), ("password", PASSWORD)])
+        .await;
+    let mut location = done.location();
+    for _ in 0..5 {
+        if location.starts_with(REDIRECT) {
+            break;
+        }
+        location = browser.get(&location).await.location();
+    }
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("unmet_authentication_requirements"),
+        "{location}"
+    );
+}
+
 /// The claims of the ID token that openid-client validated when redeeming `done`'s code.
 fn openid_client_claims(idp: &TestIdp, done: &Page, pkce: &Pkce) -> serde_json::Value {
     ensure_node_modules();
@@ -453,8 +418,8 @@ on_both_backends!(
     adaptive_steps_up_a_new_network,
     adaptive_steps_up_after_failures,
     adaptive_refuses_a_score_past_the_deny_threshold,
-    a_trusted_device_skips_the_code_until_revoked_or_expired,
     acr_values_step_up_a_single_factor_session,
     a_client_default_acr_requires_the_second_factor,
-    one_trusted_device_is_revoked_and_the_other_stays,
+    a_class_the_client_requires_is_essential_whatever_the_request_says,
+    a_class_the_client_requires_and_nobody_can_reach_fails_the_sign_in,
 );

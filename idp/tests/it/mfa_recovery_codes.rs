@@ -32,7 +32,7 @@ fn shown_codes(page: &Page) -> Vec<String> {
 }
 
 /// Generates a set from the account page of `browser`; returns the codes shown.
-async fn generate(browser: &Browser) -> Vec<String> {
+pub(crate) async fn generate(browser: &Browser) -> Vec<String> {
     let account = browser.get("/account").await;
     assert!(account.body.contains("Recovery codes"), "{}", account.body);
     let shown = browser.submit(&account, "/account/recovery-codes", &[]).await;

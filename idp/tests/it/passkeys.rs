@@ -1,7 +1,8 @@
 //! Passkeys: the store (several per customer, one account per credential, counters moved only
 //! forward, ceremonies taken once), the account page's rules, and a headless Chromium with a
-//! virtual authenticator registering a passkey, using it after the password and removing it
-//! (`e2e/node/passkey-journey.mjs`).
+//! virtual authenticator registering a passkey, using it after the password (an assertion
+//! relayed from another origin, a foreign challenge and a clone refused and audited) and
+//! removing it (`e2e/node/passkey-journey.mjs`); the phishing-resistant class asked for.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -11,8 +12,8 @@ use vestibule_idp::config::Tenant;
 use vestibule_idp::ids::{UnixTime, UserId};
 use vestibule_idp::store::{Ceremony, StoredPasskey};
 
-use crate::flow::{authorize_url, pkce, sign_in_page_only};
-use crate::support::browser::query_param;
+use crate::flow::{authorize_url, claims, exchange_web, pkce, sign_in_page_only};
+use crate::support::browser::{Page, query_param};
 use crate::support::idp::{PASSWORD, REDIRECT};
 use crate::support::smtp::ensure_node_modules;
 use crate::support::{Backend, Browser, TestIdp};
@@ -281,19 +282,17 @@ async fn reloading_the_sign_in_page_cannot_fill_the_ceremony_table(backend: Back
     );
 }
 
-async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
+/// Runs the Chromium journey against `base` as `email`, with `mode` in its environment; returns
+/// the steps it reached.
+async fn journey(base: &str, email: &str, mode: (&str, &str)) -> Vec<String> {
     ensure_node_modules();
-    let idp = TestIdp::start(backend).await;
-    let email = "ada@example.com";
-    let user = idp.user(email).await;
-    let base = on_localhost(&idp);
     let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/node");
     let output = tokio::process::Command::new("node")
         .arg(node.join("passkey-journey.mjs"))
-        .env("ISSUER", &base)
+        .env("ISSUER", base)
         .env("EMAIL", email)
         .env("PASSWORD", PASSWORD)
-        .env("PASSWORDLESS", "1")
+        .env(mode.0, mode.1)
         .env(
             "CHROMIUM",
             std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
@@ -309,24 +308,32 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
         "the journey failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let steps: Vec<String> = stdout
+    stdout
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .map(|step| step["step"].as_str().unwrap_or_default().to_owned())
-        .collect();
+        .collect()
+}
+
+async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    let user = idp.user(email).await;
+    let base = on_localhost(&idp);
+    let steps = journey(&base, email, ("PASSWORDLESS", "1")).await;
     assert_eq!(
         steps,
         [
             "registered",
             "conditional-ui",
             "other-challenge-refused",
+            "other-origin-refused",
             "second-factor",
             "clone-refused",
             "counter-ahead-accepted",
             "passwordless",
             "removed"
         ],
-        "{stdout}"
     );
     // The second factor was the passkey, verified by the authenticator: hwk and user.
     let amrs: Vec<String> = sqlx::query_scalar("SELECT amr FROM sessions WHERE user_id = $1")
@@ -355,10 +362,11 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
     assert_eq!(
         refusals,
         [
+            "assertion for another origin or relying party",
             "challenge of another ceremony",
             "signature counter regression (cloned authenticator)"
         ],
-        "a foreign challenge and a clone, each refused and audited"
+        "a foreign origin, a foreign challenge and a clone, each refused and audited"
     );
     idp.smtp.wait_for(email, 2).await;
     let subjects: Vec<String> = idp.smtp.messages().into_iter().map(|mail| mail.subject).collect();
@@ -370,6 +378,53 @@ async fn chromium_registers_uses_and_removes_a_passkey(backend: Backend) {
         subjects.iter().any(|s| s.contains("A passkey was removed")),
         "{subjects:?}"
     );
+}
+
+async fn under_required_the_last_passkey_cannot_be_removed(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    let ada = idp.user(email).await.id;
+    on_localhost(&idp);
+    let mut config = idp.tenant().config.clone();
+    config.mfa_policies =
+        vec![serde_yaml::from_str("{id: test.mfa, factors: [totp, webauthn], enforcement: required}").unwrap()];
+    idp.state.tenant.replace(Tenant::new(config, &idp.keys).unwrap());
+    idp.state.store.add_passkey(&usable_passkey("p1", &ada)).await.unwrap();
+    let browser = signed_in(&idp, email).await;
+    // This session proved the passkey (as the second-factor page would have recorded it).
+    sqlx::query("UPDATE sessions SET amr = 'pwd hwk mfa user' WHERE user_id = $1")
+        .bind(&ada)
+        .execute(idp.state.store.pool())
+        .await
+        .unwrap();
+    let list = browser.get("/account/passkeys").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let refused = browser
+        .submit(&list, "/account/passkeys/remove", &[("passkey", "p1")])
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("must keep a second step"), "{}", refused.body);
+    assert_eq!(names(&idp, &ada).await.len(), 1, "the passkey stays");
+}
+
+async fn chromium_creates_a_passkey_inside_a_sign_in_that_requires_one(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let email = "ada@example.com";
+    let user = idp.user(email).await;
+    let base = on_localhost(&idp);
+    let mut config = idp.tenant().config.clone();
+    config.mfa_policies =
+        vec![serde_yaml::from_str("{id: test.mfa, factors: [webauthn], enforcement: required}").unwrap()];
+    idp.state.tenant.replace(Tenant::new(config, &idp.keys).unwrap());
+    assert_eq!(journey(&base, email, ("ENROL", "1")).await, ["enrolled"]);
+    assert_eq!(names(&idp, &user.id).await, ["Passkey"]);
+    let amrs: Vec<String> = sqlx::query_scalar("SELECT amr FROM sessions WHERE user_id = $1")
+        .bind(&user.id)
+        .fetch_all(idp.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(amrs, ["pwd hwk mfa user"], "the new key is the second factor");
+    idp.smtp.wait_for_subject(email, "A passkey was added").await;
 }
 
 /// The names of `user`'s passkeys.
@@ -412,6 +467,8 @@ async fn renaming_takes_a_name_a_recent_authentication_and_only_the_customers_ow
     assert_eq!(renamed.status, 303, "{}", renamed.body);
     assert!(renamed.location().ends_with("saved=passkey-renamed"));
     assert_eq!(names(&idp, &ada).await, ["Laptop"]);
+    // Told at the address, like every change of a factor.
+    idp.smtp.wait_for_subject(email, "A passkey was renamed").await;
     browser
         .submit(
             &list,
@@ -499,7 +556,111 @@ async fn an_essential_phishing_resistant_class_is_not_reached_with_a_code(backen
     );
 }
 
+/// A stored passkey that webauthn-rs can start a ceremony with: a P-256 public key in
+/// webauthn-rs's own serialisation (the credential of its test suite).
+fn usable_passkey(id: &str, user: &UserId) -> StoredPasskey {
+    const CREDENTIAL: &str = "uZcVDBVS68E_MtAgeQpElJxldF_6cY9sSvbWqx_qRh8wiu42lyRBRmh5yFeD_r9k130dMbFHBHI9RTFgdJQIzQ";
+    let x = "[194,126,127,109,252,23,131,21,252,6,223,99,44,254,140,27,230,17,94,5,133,28,104,41,144,69,171,149,161,26,200,243]";
+    let y = "[143,123,183,156,24,178,21,248,117,159,162,69,171,52,188,252,26,59,6,47,103,92,19,58,117,103,249,0,219,8,95,196]";
+    let json = format!(
+        r#"{{"cred":{{"cred_id":"{CREDENTIAL}","cred":{{"type_":"ES256","key":{{"EC_EC2":{{"curve":"SECP256R1","x":{x},"y":{y}}}}}}},"counter":0,"transports":null,"user_verified":true,"backup_eligible":false,"backup_state":false,"registration_policy":"required","extensions":{{}},"attestation":{{"data":"None","metadata":"None"}},"attestation_format":"none"}}}}"#
+    );
+    StoredPasskey {
+        passkey: json,
+        ..passkey(id, user, CREDENTIAL, 10)
+    }
+}
+
+/// Follows `page` past the consent page, if shown, to the redirect back to the client; returns
+/// the ID token's claims.
+async fn id_token_after(idp: &TestIdp, browser: &Browser, page: Page, verifier: &str) -> Value {
+    let page = if page.body.contains(r#"action="/consent""#) {
+        browser
+            .follow(browser.submit(&page, "/consent", &[("decision", "allow")]).await)
+            .await
+    } else {
+        page
+    };
+    let location = page.location();
+    assert!(
+        location.starts_with(REDIRECT),
+        "{} {location}\n{}",
+        page.status,
+        page.body
+    );
+    let code = query_param(&location, "code").unwrap();
+    let tokens = exchange_web(idp, &code, verifier).await.json();
+    claims(tokens["id_token"].as_str().unwrap())
+}
+
+async fn a_preferred_phishing_resistant_class_asks_a_passkey_when_there_is_one(backend: Backend) {
+    let idp = TestIdp::start(backend).await;
+    let ada = idp.user("ada@example.com").await.id;
+    idp.user("bob@example.com").await;
+    on_localhost(&idp);
+    let mut keys = Vec::new();
+    for email in ["ada@example.com", "bob@example.com"] {
+        let browser = crate::mfa::signed_in(&idp, email).await;
+        keys.push(crate::mfa::enrol(&idp, &browser).await);
+    }
+    idp.state.store.add_passkey(&usable_passkey("p1", &ada)).await.unwrap();
+    let phr = [("acr_values", "urn:vestibule:acr:phr")];
+
+    // Ada has a passkey and an app: only the passkey is asked for.
+    let browser = idp.browser();
+    let login = browser
+        .follow(browser.get(&authorize_url(&idp, "web", "openid", &pkce(), &phr)).await)
+        .await;
+    let asked = sign_in_page_only(&browser, login, "ada@example.com").await;
+    assert!(asked.body.contains(r#"id="passkey-second-factor""#), "{}", asked.body);
+    assert!(!asked.body.contains(r#"action="/mfa""#), "no code: {}", asked.body);
+
+    // Bob has no passkey: the voluntary class falls back to his app, and the token says mfa.
+    let browser = idp.browser();
+    let bob_pkce = pkce();
+    let login = browser
+        .follow(
+            browser
+                .get(&authorize_url(&idp, "web", "openid", &bob_pkce, &phr))
+                .await,
+        )
+        .await;
+    let asked = sign_in_page_only(&browser, login, "bob@example.com").await;
+    assert!(asked.body.contains(r#"action="/mfa""#), "{}", asked.body);
+    idp.clock.advance(30);
+    let code = crate::mfa::otp(&idp, &keys[1]);
+    let done = browser
+        .follow(browser.submit(&asked, "/mfa", &[("code", &code)]).await)
+        .await;
+    let id = id_token_after(&idp, &browser, done, &bob_pkce.verifier).await;
+    assert_eq!(
+        id["acr"], "urn:vestibule:acr:mfa",
+        "not the class asked for: the one reached"
+    );
+
+    // A session that used Ada's passkey reaches the class asked for, and the token says so.
+    let browser = crate::mfa::signed_in(&idp, "ada@example.com").await;
+    sqlx::query("UPDATE sessions SET amr = 'pwd hwk mfa user' WHERE user_id = $1")
+        .bind(&ada)
+        .execute(idp.state.store.pool())
+        .await
+        .unwrap();
+    let ada_pkce = pkce();
+    let done = browser
+        .follow(
+            browser
+                .get(&authorize_url(&idp, "web", "openid", &ada_pkce, &phr))
+                .await,
+        )
+        .await;
+    let id = id_token_after(&idp, &browser, done, &ada_pkce.verifier).await;
+    assert_eq!(id["acr"], "urn:vestibule:acr:phr");
+}
+
 on_both_backends!(
+    chromium_creates_a_passkey_inside_a_sign_in_that_requires_one,
+    a_preferred_phishing_resistant_class_asks_a_passkey_when_there_is_one,
+    under_required_the_last_passkey_cannot_be_removed,
     renaming_takes_a_name_a_recent_authentication_and_only_the_customers_own,
     an_essential_phishing_resistant_class_is_not_reached_with_a_code,
     the_store_keeps_several_passkeys_and_one_account_per_credential,

@@ -1,10 +1,13 @@
 //! A second factor, after the first, as the MFA policy of the sign-in's client demands it:
 //! `optional` asks every customer who set up a factor the policy allows; `required` asks every
-//! sign-in and sends a customer with no usable factor to enrol one first; `adaptive` asks when
-//! the risk score reaches the step-up threshold and refuses past the deny threshold. A request
-//! for the `mfa` class steps up a single-factor session; a trusted device skips the factor
-//! unless the request insists. No policy, no second factor. An essential class that the
-//! sign-in still cannot reach fails it.
+//! sign-in and sends a customer with no usable factor to enrol one first (or to confirm their
+//! address first, when only codes by email would do); `adaptive` scores every sign-in, asks when
+//! the score reaches the step-up threshold and refuses past the deny threshold. A request for the
+//! `mfa` or `phr` class (or a client's `requiredAcr`) steps up a single-factor session; a trusted
+//! device skips a step-up unless the request insists, never a refusal. No policy, no second
+//! factor. An essential class that the sign-in still cannot reach fails it.
+
+use std::collections::BTreeSet;
 
 use futures::future::BoxFuture;
 
@@ -24,6 +27,8 @@ pub const SECOND_FACTOR: &str = "/mfa";
 pub const ENROL: &str = "/mfa/enrol";
 /// The page telling that the sign-in was refused as too risky (`adaptive`).
 pub const REFUSED: &str = "/mfa/refused";
+/// The page asking a customer to confirm their address before codes can be sent to it.
+pub const CONFIRM_ADDRESS: &str = "/mfa/address";
 
 /// The second-factor step.
 #[derive(Debug)]
@@ -48,6 +53,8 @@ enum Demand {
     Factor,
     /// Setting up a factor (and proving it) first.
     Enrolment,
+    /// Confirming the address first: codes by email are the only factor to be had.
+    Verification,
     /// Nothing: the sign-in is refused.
     Refusal,
 }
@@ -58,6 +65,7 @@ async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
             Demand::Nothing => {}
             Demand::Factor => return Ok(Verdict::Due(SECOND_FACTOR)),
             Demand::Enrolment => return Ok(Verdict::Due(ENROL)),
+            Demand::Verification => return Ok(Verdict::Due(CONFIRM_ADDRESS)),
             Demand::Refusal => return Ok(Verdict::Due(REFUSED)),
         }
     }
@@ -70,17 +78,17 @@ async fn verdict(context: &Context<'_>) -> Result<Verdict, Error> {
 }
 
 async fn demand(context: &Context<'_>, signed_in: &SignedIn) -> Result<Demand, Error> {
-    let phishing_resistant = mfa::phishing_resistant_only(Some(context.sign_in));
-    let methods = context.methods();
-    // Two factors are enough, unless a passkey is insisted on and none was used.
-    if methods.contains(Method::Mfa) && (!phishing_resistant || Acr::achieved(&methods) == Acr::Phr) {
-        return Ok(Demand::Nothing);
-    }
     let Some(policy) = mfa::policy_at_sign_in(context.tenant, Some(context.sign_in)) else {
         return Ok(Demand::Nothing);
     };
     let mut offered = mfa::offered_at_sign_in(context.state, &policy, &signed_in.user).await?;
-    if phishing_resistant {
+    let passkey_only = mfa::passkey_only(Some(context.sign_in), &offered);
+    let methods = context.methods();
+    // Two factors are enough, unless a passkey is asked for (and to be had) and none was used.
+    if methods.contains(Method::Mfa) && (!passkey_only || Acr::achieved(&methods) == Acr::Phr) {
+        return Ok(Demand::Nothing);
+    }
+    if passkey_only {
         offered.retain(|factor| *factor == mfa::Factor::Webauthn);
     }
     let wanted = if context.sign_in.purpose == Purpose::Account {
@@ -88,41 +96,62 @@ async fn demand(context: &Context<'_>, signed_in: &SignedIn) -> Result<Demand, E
         // `session::second_factor_due`), or they would send the customer back and forth.
         policy.enforcement == Enforcement::Required || !offered.is_empty()
     } else {
-        let required = &context.sign_in.required;
-        let step_up =
-            required.essential.contains(&Acr::Mfa) || required.preferred.contains(&Acr::Mfa) || phishing_resistant;
-        // An explicit step-up (an essential `mfa` or `phr`, or `prompt=login` with `mfa`)
-        // outranks trust.
-        let insists = required.essential.contains(&Acr::Mfa) || phishing_resistant || (required.fresh && step_up);
-        if !insists && policy.remember_device.is_some() && trusted(context, signed_in).await? {
-            return Ok(Demand::Nothing);
+        match wanted(context, signed_in, &policy, &offered).await? {
+            Some(wanted) => wanted,
+            None => return Ok(Demand::Refusal),
         }
-        let by_policy = match policy.enforcement {
-            Enforcement::Optional => !offered.is_empty(),
-            Enforcement::Required => true,
-            Enforcement::Adaptive => match assess(context, signed_in, &policy, offered.is_empty()).await? {
-                Decision::Allow => false,
-                Decision::StepUp => true,
-                Decision::Deny => {
-                    refuse(context, signed_in).await?;
-                    return Ok(Demand::Refusal);
-                }
-            },
-        };
-        by_policy || step_up
     };
     Ok(if !wanted {
         Demand::Nothing
     } else if !offered.is_empty() {
         Demand::Factor
-    } else if policy.enforcement == Enforcement::Required {
-        // Whoever signs in under `required` with nothing set up sets a factor up now, before
-        // any code or token is issued.
+    } else if mfa::enrols_at_sign_in(&policy, Some(context.sign_in)) {
+        // Whoever must show a second factor and has none sets one up now, before any code or
+        // token is issued.
         Demand::Enrolment
+    } else if mfa::verification_first(&policy, Some(context.sign_in), &signed_in.user) {
+        // Codes go only to a confirmed address (else anyone's address would do): confirm it
+        // first, instead of being sent to an enrolment that has nothing to set up.
+        Demand::Verification
     } else {
         // Nothing to ask: the class check below fails the sign-in if `mfa` was essential.
         Demand::Nothing
     })
+}
+
+/// Whether an application's sign-in wants a second factor (`None`: refused as too risky).
+async fn wanted(
+    context: &Context<'_>,
+    signed_in: &SignedIn,
+    policy: &Policy,
+    offered: &BTreeSet<mfa::Factor>,
+) -> Result<Option<bool>, Error> {
+    let required = &context.sign_in.required;
+    let demanded = required.demands_second_factor() || required.essential.contains(&Acr::Mfa);
+    let step_up = demanded || required.preferred.iter().any(|acr| *acr >= Acr::Mfa);
+    // An explicit step-up (an essential or required class, or `prompt=login` with a class
+    // asked for) outranks trust.
+    let insists = demanded || (required.fresh && step_up);
+    // Security: the risk is scored (and audited) on every sign-in, trusted device or not, so
+    // that a score past the deny threshold is refused whatever the device.
+    let decision = match policy.enforcement {
+        Enforcement::Adaptive => Some(assess(context, signed_in, policy, offered.is_empty()).await?),
+        Enforcement::Optional | Enforcement::Required => None,
+    };
+    if decision == Some(Decision::Deny) {
+        refuse(context, signed_in).await?;
+        return Ok(None);
+    }
+    // A trusted device skips only a step-up, never a refusal (above).
+    if !insists && policy.remember_device.is_some() && trusted(context, signed_in).await? {
+        return Ok(Some(false));
+    }
+    let by_policy = match policy.enforcement {
+        Enforcement::Optional => !offered.is_empty(),
+        Enforcement::Required => true,
+        Enforcement::Adaptive => decision == Some(Decision::StepUp),
+    };
+    Ok(Some(by_policy || step_up))
 }
 
 async fn trusted(context: &Context<'_>, signed_in: &SignedIn) -> Result<bool, Error> {

@@ -383,3 +383,15 @@ inactivity-warning-subject = Ihr ungenutztes Konto wird gelöscht
 inactivity-warning-subject-line = { inactivity-warning-subject } · { $brand }
 inactivity-warning-email-body = Sie haben sich lange nicht angemeldet. Ihr Konto und alles damit Verknüpfte werden in { $days } Tagen gelöscht, wenn Sie sich bis dahin nicht anmelden.
 keep-account = Anmelden und Konto behalten
+
+passkey-renamed-subject = Ein Passkey wurde umbenannt
+passkey-renamed-subject-line = { passkey-renamed-subject } · { $brand }
+passkey-renamed-email-body = Einer der Passkeys Ihres Kontos wurde umbenannt. Falls Sie das nicht waren, öffnen Sie Ihr Konto, prüfen Sie Ihre Passkeys und ändern Sie Ihr Passwort.
+email-otp-enabled-subject = Codes per E-Mail wurden eingeschaltet
+email-otp-enabled-subject-line = { email-otp-enabled-subject } · { $brand }
+email-otp-enabled-email-body = Anmeldecodes werden ab jetzt als zweiter Schritt an diese Adresse gesendet. Falls Sie das nicht waren, öffnen Sie Ihr Konto, ändern Sie Ihr Passwort und schalten Sie sie aus.
+mfa-address-title = Bestätigen Sie zuerst Ihre E-Mail-Adresse
+mfa-address-body = Diese Anmeldung braucht einen Code an Ihre E-Mail-Adresse, und Ihre Adresse ist noch nicht bestätigt. Senden Sie sich den Bestätigungslink, öffnen Sie ihn und setzen Sie dann die Anmeldung fort.
+mfa-address-send = Bestätigungslink senden
+passkey-default-name = Passkey
+mfa-enrol-passkey-required = Ihr Konto braucht einen zweiten Anmeldeschritt, bevor Sie fortfahren können: Erstellen Sie jetzt einen Passkey.

@@ -400,3 +400,15 @@ inactivity-warning-subject = Your unused account will be erased
 inactivity-warning-subject-line = { inactivity-warning-subject } · { $brand }
 inactivity-warning-email-body = You have not signed in for a long time. Your account and everything linked to it will be erased in { $days } days unless you sign in before then.
 keep-account = Sign in to keep my account
+
+passkey-renamed-subject = A passkey was renamed
+passkey-renamed-subject-line = { passkey-renamed-subject } · { $brand }
+passkey-renamed-email-body = One of the passkeys of your account was renamed. If that was not you, open your account, check your passkeys and change your password.
+email-otp-enabled-subject = Codes by email were turned on
+email-otp-enabled-subject-line = { email-otp-enabled-subject } · { $brand }
+email-otp-enabled-email-body = Sign-in codes are now sent to this address as a second step. If that was not you, open your account, change your password and turn them off.
+mfa-address-title = Confirm your email address first
+mfa-address-body = This sign-in needs a code sent to your email address, and your address is not confirmed yet. Send yourself the confirmation link, open it, then continue signing in.
+mfa-address-send = Send the confirmation link
+passkey-default-name = Passkey
+mfa-enrol-passkey-required = Your account needs a second sign-in step before you can continue: create a passkey now.

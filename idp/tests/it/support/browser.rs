@@ -104,6 +104,15 @@ impl Browser {
         }
     }
 
+    /// The same browser (its cookies and language) connecting from `address`: one session
+    /// spread over several client addresses, as a patient attacker would.
+    pub fn moved_to(&self, address: std::net::IpAddr) -> Self {
+        let mut moved = Self::from_address(&self.base, Some(address));
+        moved.jar = Mutex::new(self.jar.lock().unwrap().clone());
+        moved.accept_language = self.accept_language.clone();
+        moved
+    }
+
     fn absolute(&self, url: &str) -> String {
         if url.starts_with("http://") || url.starts_with("https://") {
             url.to_owned()

@@ -84,6 +84,7 @@ fn client(
         refresh_token_lifetime: None,
         default_max_age: None,
         default_acr_values: Vec::new(),
+        required_acr: None,
     }
 }
 

@@ -9,7 +9,7 @@ use kube::core::DeserializeGuard;
 use vestibule_crds::ValidationErrors;
 use vestibule_crds::config::{ConsentPolicyConfig, MfaPolicyConfig, TenantConfig};
 use vestibule_crds::v1alpha1::{
-    CommonStatus, ConsentPolicy, Enforcement, Factor, MfaPolicy, MfaPolicySpec, Tenant, TenantRef, UserVerification,
+    CommonStatus, ConsentPolicy, Factor, MfaPolicy, MfaPolicySpec, Tenant, TenantRef, UserVerification,
 };
 use vestibule_crds::validation::Checker;
 
@@ -155,11 +155,6 @@ fn servable_passkeys(spec: &MfaPolicySpec, tenant: &Tenant) -> Result<(), Valida
         spec.passkeys.user_verification != UserVerification::Discouraged,
         "spec.passkeys.userVerification",
         "discouraged is not served: passkeys always verify the user",
-    );
-    checker.require(
-        spec.enforcement != Enforcement::Required || spec.factors.contains(&Factor::Totp),
-        "spec.factors",
-        "a required policy with webauthn needs totp too: a customer with nothing set up enrols an authenticator app within the sign-in",
     );
     checker.finish()
 }
