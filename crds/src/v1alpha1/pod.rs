@@ -53,9 +53,9 @@ pub struct PodSettings {
     /// Secrets and ConfigMaps mounted read-only into the IdP container.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<ExtraVolume>,
-    /// Seconds a stopping pod has to finish the requests in flight, 5 to 300. Default 30.
+    /// Seconds a stopping pod has to finish the requests in flight, 10 to 300. Default 30 (the IdP stops taking new requests 5 seconds after SIGTERM, then finishes those in flight).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 5, max = 300))]
+    #[schemars(range(min = 10, max = 300))]
     pub termination_grace_period_seconds: Option<i64>,
 }
 
@@ -98,9 +98,9 @@ impl PodSettings {
         }
         if let Some(seconds) = self.termination_grace_period_seconds {
             checker.require(
-                (5..=300).contains(&seconds),
+                (10..=300).contains(&seconds),
                 format!("{path}.terminationGracePeriodSeconds"),
-                "must be between 5 and 300",
+                "must be between 10 and 300",
             );
         }
         for (index, volume) in self.volumes.iter().enumerate() {
