@@ -44,6 +44,9 @@ pub struct AppState {
     pub rng: Arc<dyn Rng>,
     /// The proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// Set once the process is told to stop: `/readyz` then says so, so that the Service stops
+    /// sending new requests while those in flight finish.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for dyn Clock {
@@ -87,6 +90,7 @@ impl AppState {
             password_screen: Arc::new(CommonPasswords),
             rng: Arc::new(OsRng),
             trusted_proxies: Arc::new(options.trusted_proxies.clone()),
+            draining: Arc::default(),
         })
     }
 

@@ -68,6 +68,13 @@ pub struct Args {
     #[arg(long, env = "VESTIBULE_RETENTION_INTERVAL", default_value = "1h", value_parser = positive)]
     pub retention_interval: Duration,
 
+    /// How long a stopping process keeps serving after SIGTERM while `/readyz` says `draining`,
+    /// so that the Service and the ingress stop sending it requests before it closes its
+    /// listeners; then the requests in flight finish. `0s` closes at once. Keep it below the
+    /// pod's termination grace period.
+    #[arg(long, env = "VESTIBULE_SHUTDOWN_DELAY", default_value = "5s", value_parser = duration)]
+    pub shutdown_delay: Duration,
+
     /// Log format.
     #[arg(long, env = "VESTIBULE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -75,6 +82,11 @@ pub struct Args {
     /// How often the config and key files are checked for changes, in milliseconds.
     #[arg(long, env = "VESTIBULE_RELOAD_INTERVAL_MS", default_value_t = 1000)]
     pub reload_interval_ms: u64,
+}
+
+/// A duration such as `5s`, zero allowed.
+fn duration(text: &str) -> Result<Duration, String> {
+    text.parse::<Duration>().map_err(|error| error.to_string())
 }
 
 /// A duration such as `10m`, `720h` or `7d`, not zero.

@@ -29,10 +29,14 @@ async fn get_healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers; reports the config generation being served, which the
+/// Ready when the database answers and the process is not stopping; reports the config generation being served, which the
 /// operator compares with the one it rendered.
 async fn get_readyz(State(state): State<AppState>) -> Response {
     let generation = state.tenant.get().config.generation;
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        let body = json!({ "status": "draining", "generation": generation });
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    }
     if state.store.ping().await {
         axum::Json(json!({ "status": "ready", "generation": generation })).into_response()
     } else {

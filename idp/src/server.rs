@@ -58,8 +58,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let public = bind(args.listen, "public").await?;
     let admin = bind(args.admin_listen, "admin").await?;
     let (stop, stopped) = watch::channel(false);
+    let draining = state.draining.clone();
+    let delay = Duration::from_secs(args.shutdown_delay.as_secs());
     let signal = tokio::spawn(async move {
         shutdown_signal().await;
+        // Unready first, serving on: endpoints drop the pod before its listeners close.
+        draining.store(true, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(delay_seconds = delay.as_secs(), "draining before the listeners close");
+        tokio::time::sleep(delay).await;
         let _ = stop.send(true);
     });
     let served = tokio::try_join!(

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{CommonStatus, SecretKeyRef};
+use super::pod::PodSettings;
 use super::scaling::Autoscaling;
 use super::settings::{
     AttackProtection, Branding, PasswordPolicy, Registration, SessionSettings, SigningAlgorithm, TokenSettings,
@@ -137,6 +138,12 @@ pub struct TenantSpec {
     /// Tolerations of the IdP pods.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<Toleration>,
+
+    /// What the IdP pods get besides the operator's settings: affinity, topology spread, priority
+    /// class, image pull secrets, annotations and labels, extra environment and read-only files,
+    /// the termination grace period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<PodSettings>,
 
     /// IdP container image. Default: the image matching the operator's version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -426,6 +433,9 @@ impl TenantSpec {
             .check_on_tenant(&mut checker, "spec.attackProtection.breachedPasswords");
         if let Some(captcha) = &self.attack_protection.challenge.captcha {
             captcha.check_on_tenant(&mut checker, "spec.attackProtection.challenge.captcha");
+        }
+        if let Some(pod) = &self.pod {
+            pod.check(&mut checker, "spec.pod");
         }
         for (index, namespace) in self.allowed_namespaces.iter().enumerate() {
             if namespace != "*" {

@@ -453,3 +453,55 @@ fn mfa_policy_rules_name_the_field() {
         assert_rejects(parse::<MfaPolicySpec>(&yaml).validate(), path);
     }
 }
+
+#[test]
+fn pod_settings_may_not_override_what_the_operator_sets() {
+    tenant_with(
+        "pod:\n  labels: {team: identity}\n  env: [{name: SSL_CERT_FILE, value: /etc/pg-ca/ca.crt}]\n  volumes: [{name: pg-ca, mountPath: /etc/pg-ca, secretName: pg-ca}]\n",
+    )
+    .validate()
+    .unwrap();
+    let cases = [
+        (
+            "pod: {labels: {app.kubernetes.io/instance: other}}\n",
+            "spec.pod.labels.app.kubernetes.io/instance",
+        ),
+        (
+            "pod: {env: [{name: VESTIBULE_DATABASE_URL, value: x}]}\n",
+            "spec.pod.env[0].name",
+        ),
+        ("pod: {env: [{name: POD_IP, value: x}]}\n", "spec.pod.env[0].name"),
+        (
+            "pod: {volumes: [{name: keys, mountPath: /etc/x, secretName: s}]}\n",
+            "spec.pod.volumes[0].name",
+        ),
+        (
+            "pod: {volumes: [{name: ca, mountPath: /etc/vestibule/ca, secretName: s}]}\n",
+            "spec.pod.volumes[0].mountPath",
+        ),
+        (
+            "pod: {volumes: [{name: ca, mountPath: /etc, secretName: s}]}\n",
+            "spec.pod.volumes[0].mountPath",
+        ),
+        (
+            "pod: {volumes: [{name: ca, mountPath: relative, secretName: s}]}\n",
+            "spec.pod.volumes[0].mountPath",
+        ),
+        (
+            "pod: {volumes: [{name: ca, mountPath: /etc/ca}]}\n",
+            "spec.pod.volumes[0]",
+        ),
+        (
+            "pod: {volumes: [{name: ca, mountPath: /etc/ca, secretName: s, configMapName: c}]}\n",
+            "spec.pod.volumes[0]",
+        ),
+        (
+            "pod: {terminationGracePeriodSeconds: 1}\n",
+            "spec.pod.terminationGracePeriodSeconds",
+        ),
+    ];
+    for (yaml, field) in cases {
+        let errors = tenant_with(yaml).validate().unwrap_err().to_string();
+        assert!(errors.contains(field), "{yaml}: {errors}");
+    }
+}

@@ -59,6 +59,7 @@ mod recovery;
 mod registration;
 mod reload;
 mod security;
+mod shutdown;
 mod signin;
 mod social;
 mod support;

@@ -257,3 +257,71 @@ fn a_breached_password_corpus_claim_is_mounted_read_only() {
         "no claim, no volume"
     );
 }
+
+#[test]
+fn pod_settings_reach_the_pods_under_the_operators_own() {
+    let yaml = "issuer: https://id.example.com
+pod:
+  labels: {team: identity}
+  annotations: {mesh.example.com/inject: 'false'}
+  priorityClassName: identity-critical
+  imagePullSecrets: [{name: registry}]
+  topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}]
+  affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {topologyKey: kubernetes.io/hostname}}]}}
+  env: [{name: SSL_CERT_FILE, value: /etc/pg-ca/ca.crt}]
+  volumes: [{name: pg-ca, mountPath: /etc/pg-ca, configMapName: pg-ca}]
+  terminationGracePeriodSeconds: 45
+";
+    let deployment = children(&tenant(yaml), &inputs()).deployment;
+    let template = deployment.spec.unwrap().template;
+    let meta = template.metadata.unwrap();
+    let labels = meta.labels.unwrap();
+    assert_eq!(labels.get("team").map(String::as_str), Some("identity"));
+    assert_eq!(
+        labels.get("app.kubernetes.io/instance").map(String::as_str),
+        Some("demo")
+    );
+    assert_eq!(
+        meta.annotations
+            .unwrap()
+            .get("mesh.example.com/inject")
+            .map(String::as_str),
+        Some("false")
+    );
+    let pod = template.spec.unwrap();
+    assert_eq!(pod.priority_class_name.as_deref(), Some("identity-critical"));
+    assert_eq!(pod.image_pull_secrets.unwrap()[0].name, "registry");
+    assert_eq!(pod.termination_grace_period_seconds, Some(45));
+    assert!(pod.affinity.unwrap().pod_anti_affinity.is_some());
+    let spread = &pod.topology_spread_constraints.unwrap()[0];
+    let selector = spread.label_selector.as_ref().unwrap().match_labels.as_ref().unwrap();
+    assert_eq!(
+        selector.get("app.kubernetes.io/instance").map(String::as_str),
+        Some("demo")
+    );
+    let volume = pod
+        .volumes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|v| v.name == "pg-ca")
+        .unwrap();
+    assert_eq!(volume.config_map.as_ref().unwrap().name, "pg-ca");
+    let container = &pod.containers[0];
+    assert!(
+        container
+            .env
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|e| e.name == "SSL_CERT_FILE")
+    );
+    let mount = container
+        .volume_mounts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|m| m.name == "pg-ca")
+        .unwrap();
+    assert_eq!((mount.mount_path.as_str(), mount.read_only), ("/etc/pg-ca", Some(true)));
+}

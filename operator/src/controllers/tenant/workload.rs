@@ -1,21 +1,23 @@
 //! The IdP Deployment of a Tenant. Pure.
 //!
 //! Config and keys arrive through mounted Secrets that the IdP reloads, so the pod template
-//! changes, and the pods roll, only for what needs a restart: the image and the database.
+//! changes, and the pods roll, only for what needs a restart: the image, the database and the
+//! Tenant's pod settings (`spec.pod`).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, HTTPGetAction,
-    ObjectFieldSelector, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Volume, VolumeMount,
+    Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource,
+    SecurityContext, TopologySpreadConstraint, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
-use vestibule_crds::v1alpha1::{CORPUS_MOUNT_DIR, DatabaseChoice, Tenant};
+use vestibule_crds::v1alpha1::{CORPUS_MOUNT_DIR, DatabaseChoice, ExtraVolume, Tenant};
 
 use super::build::{BuildInputs, metadata};
 use crate::names::{
@@ -34,7 +36,8 @@ pub fn deployment(tenant: &Tenant, inputs: &BuildInputs) -> Deployment {
     let annotations = inputs
         .database_hash
         .as_ref()
-        .map(|hash| BTreeMap::from([(DATABASE_HASH_ANNOTATION.to_owned(), hash.clone())]));
+        .map(|hash| BTreeMap::from([(DATABASE_HASH_ANNOTATION.to_owned(), hash.clone())]))
+        .unwrap_or_default();
     Deployment {
         metadata: metadata(tenant, workload(&name)),
         spec: Some(DeploymentSpec {
@@ -49,16 +52,26 @@ pub fn deployment(tenant: &Tenant, inputs: &BuildInputs) -> Deployment {
                 ..DeploymentStrategy::default()
             }),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(tenant_labels(&name)),
-                    annotations,
-                    ..ObjectMeta::default()
-                }),
+                metadata: Some(pod_metadata(tenant, annotations)),
                 spec: Some(pod_spec(tenant, inputs, embedded)),
             },
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()
+    }
+}
+
+/// The pods' labels and annotations: the Tenant's additions, then the operator's own on top.
+fn pod_metadata(tenant: &Tenant, own_annotations: BTreeMap<String, String>) -> ObjectMeta {
+    let pod = tenant.spec.pod.clone().unwrap_or_default();
+    let mut labels = pod.labels;
+    labels.extend(tenant_labels(&tenant.name_any()));
+    let mut annotations = pod.annotations;
+    annotations.extend(own_annotations);
+    ObjectMeta {
+        labels: Some(labels),
+        annotations: (!annotations.is_empty()).then_some(annotations),
+        ..ObjectMeta::default()
     }
 }
 
@@ -95,6 +108,8 @@ fn pod_spec(tenant: &Tenant, inputs: &BuildInputs, embedded: bool) -> PodSpec {
         });
     }
     let spec = &tenant.spec;
+    let pod = spec.pod.clone().unwrap_or_default();
+    volumes.extend(pod.volumes.iter().map(extra_volume));
     PodSpec {
         // The IdP never talks to the Kubernetes API.
         automount_service_account_token: Some(false),
@@ -113,7 +128,43 @@ fn pod_spec(tenant: &Tenant, inputs: &BuildInputs, embedded: bool) -> PodSpec {
         volumes: Some(volumes),
         node_selector: (!spec.node_selector.is_empty()).then(|| spec.node_selector.clone()),
         tolerations: (!spec.tolerations.is_empty()).then(|| spec.tolerations.clone()),
+        affinity: pod.affinity,
+        topology_spread_constraints: (!pod.topology_spread_constraints.is_empty())
+            .then(|| spread_over_own_pods(pod.topology_spread_constraints, &name)),
+        priority_class_name: pod.priority_class_name,
+        image_pull_secrets: (!pod.image_pull_secrets.is_empty()).then_some(pod.image_pull_secrets),
+        termination_grace_period_seconds: pod.termination_grace_period_seconds,
         ..PodSpec::default()
+    }
+}
+
+/// Constraints without a label selector select the Tenant's own pods.
+fn spread_over_own_pods(constraints: Vec<TopologySpreadConstraint>, tenant: &str) -> Vec<TopologySpreadConstraint> {
+    constraints
+        .into_iter()
+        .map(|mut constraint| {
+            constraint.label_selector.get_or_insert_with(|| LabelSelector {
+                match_labels: Some(selector_labels(tenant)),
+                ..LabelSelector::default()
+            });
+            constraint
+        })
+        .collect()
+}
+
+/// A Tenant's extra Secret or ConfigMap volume.
+fn extra_volume(extra: &ExtraVolume) -> Volume {
+    Volume {
+        name: extra.name.clone(),
+        secret: extra.secret_name.as_ref().map(|name| SecretVolumeSource {
+            secret_name: Some(name.clone()),
+            ..SecretVolumeSource::default()
+        }),
+        config_map: extra.config_map_name.as_ref().map(|name| ConfigMapVolumeSource {
+            name: name.clone(),
+            ..ConfigMapVolumeSource::default()
+        }),
+        ..Volume::default()
     }
 }
 
@@ -165,6 +216,14 @@ fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
             ..EnvVar::default()
         }),
     }
+    let pod = tenant.spec.pod.clone().unwrap_or_default();
+    env.extend(pod.env);
+    mounts.extend(pod.volumes.iter().map(|extra| VolumeMount {
+        name: extra.name.clone(),
+        mount_path: extra.mount_path.clone(),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    }));
     Container {
         name: "idp".into(),
         image: Some(inputs.image.clone()),
