@@ -17,13 +17,14 @@ use vestibule_operator::LeaderElection;
 
 use crate::support::*;
 
-/// Creates what `helm template` renders for a release named `ns` watching `ns`, except the
-/// operator's Deployment (the test runs the operator itself). Returns the ServiceAccount's name.
+/// Creates what `helm template` renders for a release named `ns` watching `ns` (the CRDs are
+/// installed already), except the operator's Deployment and metrics Service (the test runs the
+/// operator itself). Returns the ServiceAccount's name.
 async fn install_chart_rbac(client: &kube::Client, ns: &str) -> String {
     let (helm, _) = vestibule_e2e::install::ensure_helm_kubectl().unwrap();
     let chart = concat!(env!("CARGO_MANIFEST_DIR"), "/../charts/vestibule");
     let output = Command::new(helm)
-        .args(["template", ns, chart, "--namespace", ns, "--set"])
+        .args(["template", ns, chart, "--namespace", ns, "--set", "crds.install=false", "--set"])
         .arg(format!("watchNamespaces={{{ns}}}"))
         .output()
         .unwrap();
@@ -65,7 +66,8 @@ async fn install_chart_rbac(client: &kube::Client, ns: &str) -> String {
                     .await
                     .unwrap();
             }
-            "Deployment" => {}
+            // The operator itself and its metrics Service: the test runs the operator in-process.
+            "Deployment" | "Service" => {}
             other => panic!("the chart renders an unexpected {other} for one watched namespace"),
         }
     }
