@@ -24,7 +24,16 @@ async fn install_chart_rbac(client: &kube::Client, ns: &str) -> String {
     let (helm, _) = vestibule_e2e::install::ensure_helm_kubectl().unwrap();
     let chart = concat!(env!("CARGO_MANIFEST_DIR"), "/../charts/vestibule");
     let output = Command::new(helm)
-        .args(["template", ns, chart, "--namespace", ns, "--set", "crds.install=false", "--set"])
+        .args([
+            "template",
+            ns,
+            chart,
+            "--namespace",
+            ns,
+            "--set",
+            "crds.install=false",
+            "--set",
+        ])
         .arg(format!("watchNamespaces={{{ns}}}"))
         .output()
         .unwrap();
