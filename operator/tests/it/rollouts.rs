@@ -7,7 +7,7 @@ use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::api::{ListParams, Patch, PatchParams};
+use kube::api::ListParams;
 use kube::runtime::{WatchStreamExt, watcher};
 use vestibule_crds::v1alpha1::Tenant;
 use vestibule_operator::controllers::tenant::readiness::{Rollout, rollout};
@@ -51,38 +51,15 @@ fn record_rolling(client: &kube::Client, ns: &str) -> Arc<Mutex<usize>> {
     most
 }
 
-/// Plays the kubelet for the pod of Tenant `tenant` that runs `image`: Running and Ready on a fake
-/// IdP serving the Tenant's config as it is written.
+/// Plays the kubelet for the pod of Tenant `tenant` that runs `image`, on a fake IdP serving the
+/// Tenant's config as it is written.
 async fn run_pod_on(client: &kube::Client, ns: &str, tenant: &str, image: &str, port: u16) {
-    let pods = Api::<Pod>::namespaced(client.clone(), ns);
-    let selector = format!("app.kubernetes.io/instance={tenant}");
-    let pod = eventually(&format!("a pod of {tenant} on {image}"), || async {
-        pods.list(&ListParams::default().labels(&selector))
-            .await
-            .ok()?
-            .items
-            .into_iter()
-            .find(|pod| {
-                let spec = pod.spec.as_ref();
-                spec.and_then(|s| s.containers.first()?.image.clone()).as_deref() == Some(image)
-            })
-    })
-    .await;
-    let served = Arc::new(std::sync::atomic::AtomicI64::new(0));
-    let ip = fake_idp(served.clone(), port).await.to_string();
-    follow_config(client, ns, tenant, served.clone());
-    let now = k8s_openapi::jiff::Timestamp::now().to_string();
-    let status = serde_json::json!({"status": {
-        "phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
-        "conditions": [
-            {"type": "Ready", "status": "True", "lastTransitionTime": now},
-            {"type": "ContainersReady", "status": "True", "lastTransitionTime": now},
-        ],
-    }});
-    let name = pod.metadata.name.unwrap();
-    pods.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status))
-        .await
-        .unwrap();
+    let runs_image = |pod: &Pod| {
+        let spec = pod.spec.as_ref();
+        spec.and_then(|s| s.containers.first()?.image.clone()).as_deref() == Some(image)
+    };
+    let served = fake_idp_pod_where(client, ns, tenant, port, runs_image).await;
+    follow_config(client, ns, tenant, served);
 }
 
 async fn tenant_where(

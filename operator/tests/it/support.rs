@@ -377,6 +377,18 @@ pub async fn fake_idp_pod(
     tenant: &str,
     port: u16,
 ) -> Arc<std::sync::atomic::AtomicI64> {
+    fake_idp_pod_where(client, namespace, tenant, port, |_| true).await
+}
+
+/// [`fake_idp_pod`] for the first pod of the Tenant that `wanted` picks (one of a rollout's new
+/// pods, say).
+pub async fn fake_idp_pod_where(
+    client: &kube::Client,
+    namespace: &str,
+    tenant: &str,
+    port: u16,
+    wanted: impl Fn(&k8s_openapi::api::core::v1::Pod) -> bool,
+) -> Arc<std::sync::atomic::AtomicI64> {
     use k8s_openapi::api::core::v1::Pod;
     let pods = Api::<Pod>::namespaced(client.clone(), namespace);
     let selector = format!("app.kubernetes.io/instance={tenant}");
@@ -386,7 +398,7 @@ pub async fn fake_idp_pod(
             .ok()?
             .items
             .into_iter()
-            .next()
+            .find(|pod| wanted(pod))
     })
     .await;
     let served = Arc::new(std::sync::atomic::AtomicI64::new(0));
