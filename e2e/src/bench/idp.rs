@@ -102,7 +102,7 @@ async fn run_target(
         fixture,
         supervisor,
         &options.postgres_admin,
-        Protection::PerAddressLimitOff,
+        Protection::OneAddress,
     )
     .await?;
     tokio::time::sleep(IDLE).await;

@@ -74,8 +74,11 @@ fn peer_section(out: &mut String) {
         "**Vestibule**: `target/release/vestibule-idp --config FILE --keys FILE --database URL` with its \
          default log level (info), one tenant with two clients: `web` (confidential, \
          `client_secret_basic`, authorization code with PKCE S256 and refresh tokens, consent skipped) and \
-         `service` (client credentials). Refresh tokens rotate on every use (the default). The per-address \
-         sign-in rate limit is off (`loginsPerMinute: 0`): every request comes from 127.0.0.1. The attack \
+         `service` (client credentials). Refresh tokens rotate on every use (the default). Every request comes \
+         from 127.0.0.1 and every sign-in from a fresh browser, so the per-address sign-in rate limit \
+         (`loginsPerMinute: 0`), challenged mode (`challenge.enabled: false`: hundreds of accounts from one \
+         address are what it challenges) and the new-device email (`notifications.newSignIn: false`) are \
+         off for these workloads. The attack \
          workload runs on a server of its own with the default attack protection, its clients on addresses \
          of their own.\n\n\
          **oidc-provider** (`bench/peer/server.mjs`, dependencies pinned by `bench/peer/package-lock.json`): \
