@@ -4,6 +4,7 @@
 //! changes, and the pods roll, only for what needs a restart: the image, the database and the
 //! Tenant's pod settings (`spec.pod`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
@@ -17,7 +18,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
-use vestibule_crds::v1alpha1::{CORPUS_MOUNT_DIR, DatabaseChoice, ExtraVolume, Tenant};
+use vestibule_crds::v1alpha1::{CORPUS_MOUNT_DIR, DatabaseChoice, ExtraVolume, PodSettings, Tenant};
 
 use super::build::{BuildInputs, metadata};
 use crate::names::{
@@ -61,12 +62,21 @@ pub fn deployment(tenant: &Tenant, inputs: &BuildInputs) -> Deployment {
     }
 }
 
+/// The Tenant's pod settings, borrowed (none set: the defaults, which add nothing).
+fn pod_settings(tenant: &Tenant) -> Cow<'_, PodSettings> {
+    tenant
+        .spec
+        .pod
+        .as_ref()
+        .map_or_else(|| Cow::Owned(PodSettings::default()), Cow::Borrowed)
+}
+
 /// The pods' labels and annotations: the Tenant's additions, then the operator's own on top.
 fn pod_metadata(tenant: &Tenant, own_annotations: BTreeMap<String, String>) -> ObjectMeta {
-    let pod = tenant.spec.pod.clone().unwrap_or_default();
-    let mut labels = pod.labels;
+    let pod = pod_settings(tenant);
+    let mut labels = pod.labels.clone();
     labels.extend(tenant_labels(&tenant.name_any()));
-    let mut annotations = pod.annotations;
+    let mut annotations = pod.annotations.clone();
     annotations.extend(own_annotations);
     ObjectMeta {
         labels: Some(labels),
@@ -108,7 +118,7 @@ fn pod_spec(tenant: &Tenant, inputs: &BuildInputs, embedded: bool) -> PodSpec {
         });
     }
     let spec = &tenant.spec;
-    let pod = spec.pod.clone().unwrap_or_default();
+    let pod = pod_settings(tenant);
     volumes.extend(pod.volumes.iter().map(extra_volume));
     PodSpec {
         // The IdP never talks to the Kubernetes API.
@@ -128,11 +138,11 @@ fn pod_spec(tenant: &Tenant, inputs: &BuildInputs, embedded: bool) -> PodSpec {
         volumes: Some(volumes),
         node_selector: (!spec.node_selector.is_empty()).then(|| spec.node_selector.clone()),
         tolerations: (!spec.tolerations.is_empty()).then(|| spec.tolerations.clone()),
-        affinity: pod.affinity,
+        affinity: pod.affinity.clone(),
         topology_spread_constraints: (!pod.topology_spread_constraints.is_empty())
-            .then(|| spread_over_own_pods(pod.topology_spread_constraints, &name)),
-        priority_class_name: pod.priority_class_name,
-        image_pull_secrets: (!pod.image_pull_secrets.is_empty()).then_some(pod.image_pull_secrets),
+            .then(|| spread_over_own_pods(pod.topology_spread_constraints.clone(), &name)),
+        priority_class_name: pod.priority_class_name.clone(),
+        image_pull_secrets: (!pod.image_pull_secrets.is_empty()).then(|| pod.image_pull_secrets.clone()),
         termination_grace_period_seconds: pod.termination_grace_period_seconds,
         ..PodSpec::default()
     }
@@ -216,8 +226,8 @@ fn container(tenant: &Tenant, inputs: &BuildInputs) -> Container {
             ..EnvVar::default()
         }),
     }
-    let pod = tenant.spec.pod.clone().unwrap_or_default();
-    env.extend(pod.env);
+    let pod = pod_settings(tenant);
+    env.extend(pod.env.iter().cloned());
     mounts.extend(pod.volumes.iter().map(|extra| VolumeMount {
         name: extra.name.clone(),
         mount_path: extra.mount_path.clone(),
